@@ -1,0 +1,1 @@
+"""The agent side: presence, sessions, accepting work and the session actions."""

@@ -1,0 +1,68 @@
+"""Bodies of the agent calls."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Presence = Literal["Online", "Busy", "Away", "Offline"]
+
+# The Conversation Toolkit's action types (DESIGN 5.3); the ones this build performs are below.
+ACTION_TYPES = (
+    "sendMessage",
+    "setAgentInput",
+    "endChat",
+    "initFileTransfer",
+    "launchFlow",
+    "sendComponent",
+    "transfer",
+    "markInactive",
+)
+SUPPORTED_ACTIONS = ("sendMessage", "endChat")
+
+
+class PresenceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Presence
+
+
+class SessionAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actionType: str = Field(max_length=40)
+    message: str | None = None
+    recordId: str | None = Field(None, max_length=64)
+    flowName: str | None = Field(None, max_length=80)
+    queue: str | None = Field(None, max_length=80)
+    component: str | None = Field(None, max_length=80)
+    setAtCursor: bool | None = None
+    id: str | None = Field(None, max_length=64, description="idempotency key for sendMessage")
+
+
+class SessionOut(BaseModel):
+    id: str
+    conversationId: str
+    status: str
+    agentId: str | None
+    queue: str | None
+    routingAttributes: dict[str, Any]
+    prechat: dict[str, Any]
+    startTime: int
+    acceptTime: int | None
+    endTime: int | None
+    endedByRole: str | None
+
+
+class SessionDetail(SessionOut):
+    transcript: list[dict[str, Any]]
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut]
+
+
+class ActionResult(BaseModel):
+    actionType: str
+    sessionId: str
+    entryId: str | None = None
+    status: str

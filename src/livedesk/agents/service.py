@@ -1,0 +1,200 @@
+"""What agents do: presence, listing and reading sessions, accepting, acting on a session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.agents.schemas import (
+    ACTION_TYPES,
+    SUPPORTED_ACTIONS,
+    ActionResult,
+    SessionAction,
+    SessionDetail,
+    SessionList,
+    SessionOut,
+)
+from livedesk.auth.principals import AgentPrincipal
+from livedesk.auth.schemas import AgentOut
+from livedesk.auth.service import agent_out
+from livedesk.container import Container
+from livedesk.conversations import entries, repository, sessions
+from livedesk.conversations.access import access_session
+from livedesk.conversations.entries import NewEntry, Sender, entry_from_row
+from livedesk.conversations.recorder import record, thread_of
+from livedesk.errors import bad_request, conflict, not_found
+from livedesk.kit.ids import is_uuid, new_id
+from livedesk.orgs import repository as org_repository
+from livedesk.streams.service import Outgoing
+
+SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive", "Ended", "Error")
+
+
+class AgentService:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+
+    async def me(self, p: AgentPrincipal) -> AgentOut:
+        row = await self.c.db.read(lambda conn: org_repository.get_agent(conn, p.agent_id))
+        if row is None:
+            raise not_found("agent_not_found", "This agent no longer exists.")
+        return agent_out(row)
+
+    async def set_presence(self, p: AgentPrincipal, status: str) -> AgentOut:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> Any:
+            org_repository.update_agent(conn, p.agent_id, presence=status, presence_changed_at=now)
+            return org_repository.get_agent(conn, p.agent_id)
+
+        row = await self.c.db.transaction(work)
+        if row is None:
+            raise not_found("agent_not_found", "This agent no longer exists.")
+        return agent_out(row)
+
+    async def list_sessions(
+        self, p: AgentPrincipal, status: list[str] | None, mine: bool, limit: int
+    ) -> SessionList:
+        for s in status or []:
+            if s not in SESSION_STATUSES:
+                raise bad_request(
+                    "invalid_status",
+                    f"{s[:20]!r} is not a session status; use one of {', '.join(SESSION_STATUSES)}.",
+                )
+        if not 1 <= limit <= 500:
+            raise bad_request("invalid_limit", "`limit` must be between 1 and 500.")
+        rows = await self.c.db.read(
+            lambda conn: repository.list_sessions(
+                conn, p.org_id, status, p.agent_id if mine else None, limit
+            )
+        )
+        return SessionList(sessions=[_session_out(r, r.prechat) for r in rows])
+
+    async def get_session(self, p: AgentPrincipal, session_id: str) -> SessionDetail:
+        def work(conn: Connection) -> tuple[Any, Any, list[Any]]:
+            session, conversation = access_session(conn, p, session_id, act=False)
+            return session, conversation, repository.session_entries(conn, conversation.id, 1000)
+
+        session, conversation, rows = await self.c.db.read(work)
+        base = _session_out(session, conversation.prechat)
+        transcript = [
+            {
+                "sessionId": r.session_id,
+                **entries.miaw_entry(entry_from_row(r), payload_as_string=False),
+            }
+            for r in rows
+        ]
+        return SessionDetail(**base.model_dump(), transcript=transcript)
+
+    async def accept(self, p: AgentPrincipal, session_id: str) -> SessionOut:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> tuple[Any, list[Outgoing]]:
+            session, conversation = access_session(conn, p, session_id, act=False)
+            agent = org_repository.get_agent(conn, p.agent_id)
+            if agent is None:
+                raise not_found("agent_not_found", "This agent no longer exists.")
+            sender = Sender("Agent", agent.id, agent.display_name)
+            _, out = sessions.accept_session(conn, thread_of(conversation, session), sender, now)
+            updated = repository.get_session(conn, session.id)
+            return _session_out(updated, conversation.prechat), out
+
+        result, out = await self.c.db.transaction(work)
+        await self.c.streams.announce(out)
+        return result
+
+    async def act(self, p: AgentPrincipal, session_id: str, action: SessionAction) -> ActionResult:
+        if action.actionType not in ACTION_TYPES:
+            raise bad_request(
+                "unknown_action",
+                f"{action.actionType!r} is not an action; use one of {', '.join(ACTION_TYPES)}.",
+            )
+        if action.actionType not in SUPPORTED_ACTIONS:
+            raise bad_request(
+                "unsupported_action",
+                f"{action.actionType!r} is not available on this server yet; "
+                f"available: {', '.join(SUPPORTED_ACTIONS)}.",
+            )
+        if action.actionType == "sendMessage":
+            return await self._send_message(p, session_id, action)
+        return await self._end_chat(p, session_id)
+
+    async def _send_message(
+        self, p: AgentPrincipal, session_id: str, action: SessionAction
+    ) -> ActionResult:
+        text = action.message or ""
+        if not text.strip():
+            raise bad_request("empty_message", "A message needs some text.")
+        if len(text) > self.c.settings.limits.max_text_chars:
+            raise bad_request(
+                "message_too_long",
+                f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
+            )
+        if action.id is not None and not is_uuid(action.id):
+            raise bad_request("invalid_message_id", "`id` must be a lowercase UUID.")
+        identifier = action.id or new_id()
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            if repository.find_entry(conn, conversation.id, identifier) is not None:
+                return []
+            _check_can_send(session, conversation)
+            agent = org_repository.get_agent(conn, p.agent_id)
+            name = agent.display_name if agent is not None else "Agent"
+            new = NewEntry(
+                identifier,
+                "Message",
+                Sender("Agent", p.agent_id, name),
+                entries.text_message(identifier, text),
+            )
+            return record(conn, thread_of(conversation, session), [new], now)[1]
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        return ActionResult(
+            actionType="sendMessage", sessionId=session_id, entryId=identifier, status="sent"
+        )
+
+    async def _end_chat(self, p: AgentPrincipal, session_id: str) -> ActionResult:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            if not sessions.is_open(session):
+                return []
+            thread = thread_of(conversation, session)
+            return sessions.end_session(conn, thread, session, "Agent", now)
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        return ActionResult(actionType="endChat", sessionId=session_id, status="Ended")
+
+
+def _check_can_send(session: Any, conversation: Any) -> None:
+    if conversation.status == "closed":
+        raise conflict("conversation_closed", "The customer closed this conversation.")
+    if session.status == "Ended":
+        if session.ended_by_role == "EndUser":
+            raise conflict(
+                "session_ended_by_end_user",
+                "The customer ended this session; manual messages can no longer be sent.",
+            )
+        raise conflict("session_ended", "This session has ended.")
+    if session.status != "Active" and session.status != "Inactive":
+        raise conflict("session_not_active", "This session is not active.")
+
+
+def _session_out(row: Any, prechat: dict[str, Any]) -> SessionOut:
+    return SessionOut(
+        id=row.id,
+        conversationId=row.conversation_id,
+        status=row.status,
+        agentId=row.agent_id,
+        queue=row.queue_name,
+        routingAttributes=row.routing_attributes,
+        prechat=prechat,
+        startTime=row.started_at,
+        acceptTime=row.accepted_at,
+        endTime=row.ended_at,
+        endedByRole=row.ended_by_role,
+    )

@@ -1,0 +1,77 @@
+"""create_app(settings): wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from livedesk import __version__
+from livedesk.agents.endpoints import router as agent_router
+from livedesk.auth.endpoints import agent_router as agent_auth_router
+from livedesk.auth.endpoints import miaw_router as miaw_auth_router
+from livedesk.config import Settings
+from livedesk.container import Container, build_container
+from livedesk.conversations.endpoints import router as conversation_router
+from livedesk.kit.clock import Clock
+from livedesk.kit.migrate import upgrade_database
+from livedesk.orgs.loader import load_demo_org
+from livedesk.orgs.service import apply_org
+from livedesk.streams.endpoints import router as stream_router
+from livedesk.web.errors import JsonResponse, error_response, install_error_handlers
+from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    container = build_container(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await asyncio.to_thread(upgrade_database, settings.resolved_database_url())
+        if settings.demo:
+            await apply_org(container.db, container.clock, load_demo_org())
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.close()
+
+    app = FastAPI(
+        title="LiveDesk",
+        version=__version__,
+        summary="Live chat contact center: MIAW-compatible customer API and agent API.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    for router in (
+        miaw_auth_router,
+        conversation_router,
+        stream_router,
+        agent_auth_router,
+        agent_router,
+    ):
+        app.include_router(router)
+    _health_routes(app, container)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(CorsMiddleware, allowed=container.origins.get)
+    return app
+
+
+def _health_routes(app: FastAPI, c: Container) -> None:
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], response_model=None)
+    async def readyz() -> dict[str, str] | JsonResponse:
+        try:
+            await c.db.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
+        except Exception:
+            return error_response(503, "database_unavailable", "The database does not answer.")
+        return {"status": "ready"}

@@ -1,0 +1,39 @@
+"""Token calls of the MIAW API and the agent login."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from livedesk.auth.schemas import GuestTokenCreate, LoginRequest, LoginResponse, TokenResponse
+from livedesk.auth.service import AuthService, recipient_of
+from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
+
+miaw_router = APIRouter(prefix="/iamessage/api/v2/authorization", tags=["customer: auth"])
+agent_router = APIRouter(prefix="/api/v1", tags=["agent: auth"])
+
+
+@miaw_router.post("/unauthenticated/access-token", response_model=TokenResponse)
+async def guest_token(body: GuestTokenCreate, c: ContainerDep) -> TokenResponse:
+    return await AuthService(c).mint_guest_token(body)
+
+
+@miaw_router.get("/continuation-access-token", response_model=TokenResponse)
+async def continuation_token(principal: CurrentEndUser, c: ContainerDep) -> TokenResponse:
+    return await AuthService(c).continue_token(principal)
+
+
+@miaw_router.delete("/token", status_code=204)
+async def revoke_token(principal: CurrentEndUser, c: ContainerDep) -> Response:
+    await AuthService(c).revoke(recipient_of(principal), principal.token_id, principal.expires_ms)
+    return Response(status_code=204)
+
+
+@agent_router.post("/auth/login", response_model=LoginResponse)
+async def login(body: LoginRequest, c: ContainerDep) -> LoginResponse:
+    return await AuthService(c).login(body.username, body.password)
+
+
+@agent_router.post("/auth/logout", status_code=204)
+async def logout(principal: CurrentAgent, c: ContainerDep) -> Response:
+    await AuthService(c).revoke(recipient_of(principal), principal.token_id, principal.expires_ms)
+    return Response(status_code=204)

@@ -1,0 +1,31 @@
+"""Who a request acts for, once its token has been checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EndUserPrincipal:
+    end_user_id: str
+    org_id: str
+    deployment_id: str
+    token_id: str
+    expires_ms: int
+
+    @property
+    def subject(self) -> str:
+        return self.end_user_id
+
+
+@dataclass(frozen=True)
+class AgentPrincipal:
+    agent_id: str
+    org_id: str
+    roles: tuple[str, ...]
+    token_id: str
+    expires_ms: int
+
+    @property
+    def is_supervisor(self) -> bool:
+        return "supervisor" in self.roles or "admin" in self.roles

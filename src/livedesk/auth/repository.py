@@ -1,0 +1,33 @@
+"""Queries on end users and revoked tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select
+
+from livedesk.models import EndUser, RevokedToken
+
+
+def insert_end_user(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(EndUser).values(**values))
+
+
+def get_end_user(conn: Connection, end_user_id: str) -> Row[Any] | None:
+    return conn.execute(select(EndUser).where(EndUser.id == end_user_id)).first()
+
+
+def is_revoked(conn: Connection, token_id: str) -> bool:
+    return (
+        conn.execute(select(RevokedToken.jti).where(RevokedToken.jti == token_id)).first()
+        is not None
+    )
+
+
+def revoke(conn: Connection, token_id: str, expires_at: int) -> None:
+    if not is_revoked(conn, token_id):
+        conn.execute(insert(RevokedToken).values(jti=token_id, expires_at=expires_at))
+
+
+def prune_revoked(conn: Connection, now: int) -> None:
+    conn.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))

@@ -1,0 +1,149 @@
+"""Minting, continuing and revoking tokens; agent login; turning a bearer token into a principal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.auth import repository
+from livedesk.auth.passwords import verify_password
+from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
+from livedesk.auth.schemas import AgentOut, GuestTokenCreate, LoginResponse, TokenResponse
+from livedesk.auth.tokens import Claims
+from livedesk.container import Container
+from livedesk.errors import bad_request, unauthorized
+from livedesk.kit.ids import new_id
+from livedesk.orgs import repository as org_repository
+from livedesk.orgs.deployment_view import embedded_service_config
+from livedesk.streams import repository as stream_repository
+from livedesk.streams.service import agent_recipient, end_user_recipient
+
+
+class AuthService:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+
+    async def mint_guest_token(self, body: GuestTokenCreate) -> TokenResponse:
+        """A new anonymous end user of one deployment, and a token for it."""
+        now = self.c.clock.now_ms()
+        end_user_id = new_id()
+
+        def work(conn: Connection) -> Any:
+            deployment = org_repository.find_deployment(conn, body.orgId, body.esDeveloperName)
+            if deployment is None:
+                raise bad_request(
+                    "unknown_deployment",
+                    f"There is no deployment {body.esDeveloperName!r} in org {body.orgId!r}.",
+                )
+            repository.insert_end_user(
+                conn,
+                id=end_user_id,
+                org_id=body.orgId,
+                deployment_id=deployment.id,
+                kind="guest",
+                display_name="Guest",
+                device_id=body.deviceId,
+                created_at=now,
+            )
+            stream_repository.create_head(conn, end_user_recipient(end_user_id))
+            return deployment
+
+        deployment = await self.c.db.transaction(work)
+        token, _ = self.c.signer.issue(
+            "enduser",
+            end_user_id,
+            body.orgId,
+            self.c.settings.limits.token_ttl_seconds,
+            dep=deployment.id,
+        )
+        context = {
+            "deviceId": body.deviceId or new_id(),
+            "endUser": {"subject": end_user_id, "role": "EndUser", "displayName": "Guest"},
+            "configuration": {
+                "embeddedServiceConfig": embedded_service_config(
+                    deployment.developer_name, deployment.config
+                )
+            },
+        }
+        return TokenResponse(accessToken=token, lastEventId="0", context=context)
+
+    async def continue_token(self, principal: EndUserPrincipal) -> TokenResponse:
+        """A fresh token for the same end user, with the current stream position."""
+        token, _ = self.c.signer.issue(
+            "enduser",
+            principal.end_user_id,
+            principal.org_id,
+            self.c.settings.limits.token_ttl_seconds,
+            dep=principal.deployment_id,
+        )
+        head = await self.c.streams.head(end_user_recipient(principal.end_user_id))
+        return TokenResponse(accessToken=token, lastEventId=str(head))
+
+    async def revoke(self, recipient: str, token_id: str, expires_ms: int) -> None:
+        await self.c.db.transaction(lambda conn: repository.revoke(conn, token_id, expires_ms))
+        self.c.revocations.forget(token_id)
+        await self.c.streams.close_streams(recipient, token_id)
+
+    async def login(self, username: str, password: str) -> LoginResponse:
+        row = await self.c.db.read(
+            lambda conn: org_repository.find_agent_by_username(conn, username)
+        )
+        if not verify_password(row.password_hash if row else None, password) or row is None:
+            raise unauthorized("invalid_credentials", "The username or password is wrong.")
+        token, _ = self.c.signer.issue(
+            "agent",
+            row.id,
+            row.org_id,
+            self.c.settings.limits.agent_token_ttl_seconds,
+            roles=list(row.roles),
+        )
+        return LoginResponse(accessToken=token, agent=agent_out(row))
+
+    async def end_user(self, token: str) -> EndUserPrincipal:
+        claims = await self._checked(token, "enduser")
+        deployment_id = claims.extra.get("dep")
+        if not isinstance(deployment_id, str):
+            raise unauthorized("invalid_token", "The access token is not valid.")
+        return EndUserPrincipal(
+            claims.subject, claims.org_id, deployment_id, claims.token_id, claims.expires_ms
+        )
+
+    async def agent(self, token: str) -> AgentPrincipal:
+        claims = await self._checked(token, "agent")
+        roles = claims.extra.get("roles", [])
+        if not isinstance(roles, list):
+            raise unauthorized("invalid_token", "The access token is not valid.")
+        return AgentPrincipal(
+            claims.subject,
+            claims.org_id,
+            tuple(str(r) for r in roles),
+            claims.token_id,
+            claims.expires_ms,
+        )
+
+    async def _checked(self, token: str, kind: Any) -> Claims:
+        claims = self.c.signer.verify(token, kind)
+        if not self.c.revocations.known_valid(claims.token_id):
+            if await self.c.db.read(lambda conn: repository.is_revoked(conn, claims.token_id)):
+                raise unauthorized("token_revoked", "The access token was revoked.")
+            self.c.revocations.remember_valid(claims.token_id)
+        return claims
+
+
+def agent_out(row: Any) -> AgentOut:
+    return AgentOut(
+        id=row.id,
+        username=row.username,
+        displayName=row.display_name,
+        roles=list(row.roles),
+        capacity=row.capacity,
+        queues=list(row.queues),
+        presence=row.presence,
+    )
+
+
+def recipient_of(principal: EndUserPrincipal | AgentPrincipal) -> str:
+    if isinstance(principal, EndUserPrincipal):
+        return end_user_recipient(principal.end_user_id)
+    return agent_recipient(principal.agent_id)

@@ -1,0 +1,120 @@
+"""The `livedesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from livedesk import __version__
+from livedesk.config import Settings
+
+app = typer.Typer(help="LiveDesk: a self-hosted live-chat contact center.", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder for the SQLite file and the signing key."),
+]
+
+
+def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    if data_dir is not None:
+        os.environ["LIVEDESK_DATA_DIR"] = str(data_dir)
+    settings = Settings()
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo org (DESIGN 10).")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    data_dir: DataDir = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run the server (migrations run first)."""
+    import uvicorn
+
+    from livedesk.app import create_app
+
+    settings = _settings(data_dir, demo=demo or Settings().demo)
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    typer.echo(f"LiveDesk {__version__} on {base}")
+    typer.echo(f"  database      {_redacted(settings.resolved_database_url())}")
+    typer.echo(f"  customer API  {base}/iamessage/api/v2   (SSE: {base}/eventrouter/v1/sse)")
+    typer.echo(f"  agent API     {base}/api/v1             (SSE: {base}/api/v1/agent/stream)")
+    typer.echo(f"  API docs      {base}/docs")
+    if settings.demo:
+        typer.echo(
+            "  demo org      00DLD0000000001, deployment Web_Chat, agents ada/grace (password demo)"
+        )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        timeout_graceful_shutdown=3,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date."""
+    from livedesk.kit.migrate import upgrade_database
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url())
+    typer.echo("database is up to date")
+
+
+@app.command()
+def apply(
+    file: Annotated[Path, typer.Argument(help="The org file (YAML).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Create or update the org, deployments, queues and agents an org file describes."""
+    from livedesk.container import build_container
+    from livedesk.kit.migrate import upgrade_database
+    from livedesk.orgs.loader import OrgFileError, load_org_file
+    from livedesk.orgs.service import apply_org
+
+    try:
+        org = load_org_file(file)
+    except OrgFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url())
+
+    async def run() -> None:
+        container = build_container(settings)
+        try:
+            result = await apply_org(container.db, container.clock, org)
+        finally:
+            await container.db.dispose()
+        typer.echo(
+            f"applied {file}: org {result.org_id}, {result.deployments} deployment(s), "
+            f"{result.queues} queue(s), {result.agents} agent(s)"
+        )
+
+    asyncio.run(run())
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

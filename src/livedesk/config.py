@@ -1,0 +1,41 @@
+"""Settings: one pydantic-settings root. With no settings at all LiveDesk boots on SQLite in
+`./livedesk-data` with the in-process bus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from livedesk.kit.db import sqlite_url
+
+
+class StreamSettings(BaseModel):
+    ping_seconds: float = Field(15.0, gt=0, le=30)
+    catch_up_batch: int = Field(500, ge=1)
+    mailbox_limit: int = Field(1000, ge=1)
+
+
+class LimitSettings(BaseModel):
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_text_chars: int = Field(10_000, ge=1)
+    token_ttl_seconds: int = Field(6 * 3600, ge=60)
+    agent_token_ttl_seconds: int = Field(12 * 3600, ge=60)
+    revocation_cache_seconds: float = Field(2.0, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVEDESK_", env_nested_delimiter="__")
+
+    data_dir: Path = Path("livedesk-data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    token_key: str | None = None
+    demo: bool = False
+    migrate_on_start: bool = True
+    streams: StreamSettings = StreamSettings()
+    limits: LimitSettings = LimitSettings()
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)

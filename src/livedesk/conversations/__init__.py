@@ -1,0 +1,1 @@
+"""Conversations, their messaging sessions and entries: the MIAW customer API."""

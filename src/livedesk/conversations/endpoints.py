@@ -1,0 +1,108 @@
+"""The MIAW v2 conversation calls, with MIAW's paths, bodies and status codes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from livedesk.conversations.schemas import (
+    AcksSend,
+    ConversationCreate,
+    ConversationCreated,
+    ConversationList,
+    EntriesResponse,
+    EntryRef,
+    EntrySend,
+    MessageSend,
+    RoutingStatus,
+    SendResponse,
+)
+from livedesk.conversations.service import ConversationService, HistoryQuery
+from livedesk.deps import ContainerDep, CurrentEndUser
+from livedesk.errors import bad_request
+
+router = APIRouter(prefix="/iamessage/api/v2/conversation", tags=["customer: conversations"])
+
+
+@router.post("", status_code=201, response_model=ConversationCreated)
+async def create_conversation(
+    body: ConversationCreate, p: CurrentEndUser, c: ContainerDep
+) -> ConversationCreated:
+    return await ConversationService(c).create(p, body)
+
+
+@router.get("/list", response_model=ConversationList)
+async def list_conversations(
+    p: CurrentEndUser,
+    c: ContainerDep,
+    inclClosedConvs: bool = False,
+    limit: int = 20,
+) -> ConversationList:
+    return await ConversationService(c).list(p, inclClosedConvs, limit)
+
+
+@router.post("/{conversation_id}/message", status_code=202, response_model=SendResponse)
+async def send_message(
+    conversation_id: str, body: MessageSend, p: CurrentEndUser, c: ContainerDep
+) -> SendResponse:
+    entry = await ConversationService(c).send_message(p, conversation_id, body)
+    return SendResponse(
+        conversationEntries=[EntryRef(id=entry.identifier, clientTimestamp=entry.transcripted_at)]
+    )
+
+
+@router.post("/{conversation_id}/entry", status_code=202)
+async def send_entry(
+    conversation_id: str, body: EntrySend, p: CurrentEndUser, c: ContainerDep
+) -> Response:
+    await ConversationService(c).typing(p, conversation_id, body)
+    return Response(status_code=202)
+
+
+@router.post("/{conversation_id}/acknowledge-entries", status_code=202)
+async def acknowledge_entries(
+    conversation_id: str, body: AcksSend, p: CurrentEndUser, c: ContainerDep
+) -> Response:
+    await ConversationService(c).acknowledge(p, conversation_id, body)
+    return Response(status_code=202)
+
+
+@router.get("/{conversation_id}/entries", response_model=EntriesResponse)
+async def list_entries(
+    conversation_id: str,
+    p: CurrentEndUser,
+    c: ContainerDep,
+    limit: int = 50,
+    startTimestamp: int | None = None,
+    endTimestamp: int | None = None,
+    direction: str = "FromEnd",
+    entryTypeFilter: list[str] | None = Query(None),
+) -> EntriesResponse:
+    types = [t.strip() for item in entryTypeFilter or [] for t in item.split(",") if t.strip()]
+    query = HistoryQuery(limit, startTimestamp, endTimestamp, direction, types or None)
+    return await ConversationService(c).history(p, conversation_id, query)
+
+
+@router.get("/{conversation_id}", response_model=RoutingStatus)
+async def routing_status(conversation_id: str, p: CurrentEndUser, c: ContainerDep) -> RoutingStatus:
+    return await ConversationService(c).routing_status(p, conversation_id)
+
+
+@router.delete("/{conversation_id}/session", status_code=204)
+async def end_session(
+    conversation_id: str, p: CurrentEndUser, c: ContainerDep, esDeveloperName: str | None = None
+) -> Response:
+    await ConversationService(c).end_session(p, conversation_id, esDeveloperName)
+    return Response(status_code=204)
+
+
+@router.delete("/{conversation_id}", status_code=204)
+async def close_conversation(
+    conversation_id: str, p: CurrentEndUser, c: ContainerDep, esDeveloperName: str | None = None
+) -> Response:
+    await ConversationService(c).close(p, conversation_id, esDeveloperName)
+    return Response(status_code=204)
+
+
+@router.post("/{conversation_id}/file", status_code=415, include_in_schema=False)
+async def send_file(conversation_id: str) -> Response:
+    raise bad_request("attachments_not_enabled", "File upload is not available on this server yet.")

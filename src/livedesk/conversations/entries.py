@@ -1,0 +1,194 @@
+"""Conversation entries: their payloads and the shapes clients see. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from livedesk.kit import jsonutil
+
+EVENT_NAMES = {
+    "Message": "CONVERSATION_MESSAGE",
+    "ParticipantChanged": "CONVERSATION_PARTICIPANT_CHANGED",
+    "RoutingResult": "CONVERSATION_ROUTING_RESULT",
+    "RoutingWorkResult": "CONVERSATION_ROUTING_WORK_RESULT",
+    "TypingStartedIndicator": "CONVERSATION_TYPING_STARTED_INDICATOR",
+    "TypingStoppedIndicator": "CONVERSATION_TYPING_STOPPED_INDICATOR",
+    "DeliveryAcknowledgement": "CONVERSATION_DELIVERY_ACKNOWLEDGEMENT",
+    "ReadAcknowledgement": "CONVERSATION_READ_ACKNOWLEDGEMENT",
+    "SessionStatusChanged": "CONVERSATION_SESSION_STATUS_CHANGED",
+    "CloseConversation": "CONVERSATION_CLOSE_CONVERSATION",
+}
+ENTRY_TYPES = frozenset(EVENT_NAMES)
+ACK_TYPES = frozenset({"DeliveryAcknowledgement", "ReadAcknowledgement"})
+_APP_TYPES = {"EndUser": "iamessage", "Agent": "agent", "Chatbot": "chatbot"}
+
+
+@dataclass(frozen=True)
+class Sender:
+    role: str
+    subject: str
+    display_name: str
+
+
+SYSTEM = Sender("System", "system", "System")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    identifier: str
+    entry_type: str
+    sender: Sender
+    payload: dict[str, Any]
+    client_timestamp: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    identifier: str
+    conversation_id: str
+    session_id: str | None
+    entry_type: str
+    sender: Sender
+    payload: dict[str, Any]
+    client_timestamp: int | None
+    transcripted_at: int
+
+
+def entry_from_row(row: Any) -> Entry:
+    return Entry(
+        identifier=row.identifier,
+        conversation_id=row.conversation_id,
+        session_id=row.session_id,
+        entry_type=row.entry_type,
+        sender=Sender(row.sender_role, row.sender_subject, row.sender_display_name),
+        payload=row.payload,
+        client_timestamp=row.client_timestamp,
+        transcripted_at=row.transcripted_at,
+    )
+
+
+def text_message(identifier: str, text: str, in_reply_to: str | None = None) -> dict[str, Any]:
+    return {
+        "entryType": "Message",
+        "id": identifier,
+        "abstractMessage": {
+            "messageType": "StaticContentMessage",
+            "id": identifier,
+            "staticContent": {"formatType": "Text", "text": text},
+            "inReplyToMessageId": in_reply_to,
+        },
+        "messageReason": None,
+    }
+
+
+def message_text(payload: dict[str, Any]) -> str | None:
+    content = payload.get("abstractMessage", {}).get("staticContent", {})
+    text = content.get("text")
+    return text if isinstance(text, str) else None
+
+
+def participant_changed(sender: Sender, operation: str) -> dict[str, Any]:
+    return {
+        "entryType": "ParticipantChanged",
+        "entries": [
+            {
+                "displayName": sender.display_name,
+                "participant": _participant(sender),
+                "operation": operation,
+            }
+        ],
+    }
+
+
+def routing_result(session_id: str, queue: str | None, ewt_seconds: int | None) -> dict[str, Any]:
+    return {
+        "entryType": "RoutingResult",
+        "routingType": "Initial",
+        "failureType": "None",
+        "recordId": session_id,
+        "queue": queue,
+        "estimatedWaitTime": {
+            "isEWTRequested": ewt_seconds is not None,
+            "estimatedWaitTimeInSeconds": -1 if ewt_seconds is None else ewt_seconds,
+        },
+    }
+
+
+def routing_work_result(session_id: str, work_type: str) -> dict[str, Any]:
+    return {"entryType": "RoutingWorkResult", "workType": work_type, "recordId": session_id}
+
+
+def session_status_changed(status: str, ended_by_role: str | None) -> dict[str, Any]:
+    return {
+        "entryType": "SessionStatusChanged",
+        "sessionStatus": status,
+        "sessionEndedByRole": ended_by_role,
+    }
+
+
+def acknowledgement(entry_type: str, identifier: str, acknowledged: str, at: int) -> dict[str, Any]:
+    return {
+        "entryType": entry_type,
+        "id": identifier,
+        "acknowledgedConversationEntryIdentifier": acknowledged,
+        "acknowledgementTimestamp": at,
+    }
+
+
+def close_conversation() -> dict[str, Any]:
+    return {"entryType": "CloseConversation"}
+
+
+def _participant(sender: Sender) -> dict[str, Any]:
+    return {
+        "role": sender.role,
+        "appType": _APP_TYPES.get(sender.role, "conversation"),
+        "subject": sender.subject,
+        "clientIdentifier": sender.subject,
+    }
+
+
+def miaw_entry(entry: Entry, *, payload_as_string: bool) -> dict[str, Any]:
+    """An entry as MIAW clients see it; the SSE envelope carries the payload as a JSON string."""
+    payload: Any = jsonutil.dumps_str(entry.payload) if payload_as_string else entry.payload
+    return {
+        "senderDisplayName": entry.sender.display_name,
+        "identifier": entry.identifier,
+        "entryType": entry.entry_type,
+        "entryPayload": payload,
+        "sender": _participant(entry.sender),
+        "transcriptedTimestamp": entry.transcripted_at,
+        "clientTimestamp": entry.client_timestamp or entry.transcripted_at,
+        "relatedRecords": [entry.session_id] if entry.session_id else [],
+    }
+
+
+def customer_event(entry: Entry, org_id: str, deployment_name: str) -> tuple[str, bytes]:
+    """The SSE event name and data an end user's stream carries for an entry."""
+    data = {
+        "channelPlatformKey": deployment_name,
+        "channelType": "embedded_messaging",
+        "channelAddressIdentifier": f"{org_id}:{deployment_name}",
+        "conversationId": entry.conversation_id,
+        "conversationEntry": miaw_entry(entry, payload_as_string=True),
+    }
+    return EVENT_NAMES[entry.entry_type], jsonutil.dumps(data)
+
+
+def agent_event(entry: Entry) -> tuple[str, bytes]:
+    """The `ConversationEntry` event an agent's stream carries for an entry."""
+    data = {
+        "sessionId": entry.session_id,
+        "conversationId": entry.conversation_id,
+        **miaw_entry(entry, payload_as_string=False),
+    }
+    return "ConversationEntry", jsonutil.dumps(data)
+
+
+def audiences(entry_type: str, sender_role: str) -> tuple[bool, bool]:
+    """(to the end user, to the agent): receipts go to the other side, everything else to both
+    (the end user's own messages are echoed to their stream)."""
+    if entry_type in ACK_TYPES:
+        return sender_role != "EndUser", sender_role == "EndUser"
+    return True, True

@@ -1,0 +1,186 @@
+"""Queries on conversations, messaging sessions and conversation entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, case, func, insert, select, update
+
+from livedesk.conversations.entries import Entry, NewEntry
+from livedesk.models import Conversation, ConversationEntry, MessagingSession
+
+OPEN_SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive")
+
+
+def get_conversation(conn: Connection, conversation_id: str) -> Row[Any] | None:
+    return conn.execute(select(Conversation).where(Conversation.id == conversation_id)).first()
+
+
+def insert_conversation(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(Conversation).values(**values))
+
+
+def close_conversation(conn: Connection, conversation_id: str, now: int) -> None:
+    conn.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(status="closed", closed_at=now)
+    )
+
+
+def latest_session(conn: Connection, conversation_id: str) -> Row[Any] | None:
+    return conn.execute(
+        select(MessagingSession)
+        .where(MessagingSession.conversation_id == conversation_id)
+        .order_by(MessagingSession.started_at.desc(), MessagingSession.id.desc())
+        .limit(1)
+    ).first()
+
+
+def get_session(conn: Connection, session_id: str) -> Row[Any] | None:
+    return conn.execute(select(MessagingSession).where(MessagingSession.id == session_id)).first()
+
+
+def insert_session(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(MessagingSession).values(**values))
+
+
+def update_session(conn: Connection, session_id: str, **values: Any) -> None:
+    conn.execute(update(MessagingSession).where(MessagingSession.id == session_id).values(**values))
+
+
+def claim_waiting_session(conn: Connection, session_id: str, agent_id: str, now: int) -> bool:
+    """Make a Waiting session Active for `agent_id`; False when someone else was first."""
+    result = conn.execute(
+        update(MessagingSession)
+        .where(MessagingSession.id == session_id, MessagingSession.status == "Waiting")
+        .values(status="Active", agent_id=agent_id, accepted_at=now)
+    )
+    return result.rowcount == 1
+
+
+def find_entry(conn: Connection, conversation_id: str, identifier: str) -> Row[Any] | None:
+    return conn.execute(
+        select(ConversationEntry).where(
+            ConversationEntry.conversation_id == conversation_id,
+            ConversationEntry.identifier == identifier,
+        )
+    ).first()
+
+
+def allocate_times(conn: Connection, conversation_id: str, now: int, count: int) -> int:
+    """Reserve `count` transcript timestamps, strictly increasing within the conversation, and
+    return the first. The update also serialises writers of one conversation."""
+    last = Conversation.last_entry_at
+    new_last = case((last + count > now + count - 1, last + count), else_=now + count - 1)
+    value = conn.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_entry_at=new_last)
+        .returning(Conversation.last_entry_at)
+    ).scalar_one()
+    return int(value) - count + 1
+
+
+def insert_entries(
+    conn: Connection, conversation_id: str, session_id: str | None, new: list[NewEntry], now: int
+) -> list[Entry]:
+    first = allocate_times(conn, conversation_id, now, len(new))
+    stored = [
+        Entry(
+            identifier=n.identifier,
+            conversation_id=conversation_id,
+            session_id=session_id,
+            entry_type=n.entry_type,
+            sender=n.sender,
+            payload=n.payload,
+            client_timestamp=n.client_timestamp,
+            transcripted_at=first + i,
+        )
+        for i, n in enumerate(new)
+    ]
+    conn.execute(
+        insert(ConversationEntry),
+        [
+            {
+                "identifier": e.identifier,
+                "conversation_id": e.conversation_id,
+                "session_id": e.session_id,
+                "entry_type": e.entry_type,
+                "sender_role": e.sender.role,
+                "sender_subject": e.sender.subject,
+                "sender_display_name": e.sender.display_name,
+                "payload": e.payload,
+                "client_timestamp": e.client_timestamp,
+                "transcripted_at": e.transcripted_at,
+            }
+            for e in stored
+        ],
+    )
+    return stored
+
+
+def list_entries(
+    conn: Connection,
+    conversation_id: str,
+    *,
+    after: int | None,
+    before: int | None,
+    newest_first: bool,
+    entry_types: list[str] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    query = select(ConversationEntry).where(ConversationEntry.conversation_id == conversation_id)
+    if after is not None:
+        query = query.where(ConversationEntry.transcripted_at > after)
+    if before is not None:
+        query = query.where(ConversationEntry.transcripted_at < before)
+    if entry_types:
+        query = query.where(ConversationEntry.entry_type.in_(entry_types))
+    order = ConversationEntry.transcripted_at
+    query = query.order_by(order.desc() if newest_first else order.asc()).limit(limit)
+    return list(conn.execute(query))
+
+
+def list_conversations(
+    conn: Connection, end_user_id: str, include_closed: bool, limit: int
+) -> tuple[list[Row[Any]], int, int]:
+    counts = dict(
+        conn.execute(
+            select(Conversation.status, func.count())
+            .where(Conversation.end_user_id == end_user_id)
+            .group_by(Conversation.status)
+        ).all()
+    )
+    query = select(Conversation).where(Conversation.end_user_id == end_user_id)
+    if not include_closed:
+        query = query.where(Conversation.status == "open")
+    rows = list(conn.execute(query.order_by(Conversation.created_at.desc()).limit(limit)))
+    return rows, int(counts.get("open", 0)), int(counts.get("closed", 0))
+
+
+def list_sessions(
+    conn: Connection, org_id: str, statuses: list[str] | None, agent_id: str | None, limit: int
+) -> list[Row[Any]]:
+    query = (
+        select(MessagingSession, Conversation.end_user_id, Conversation.prechat)
+        .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+        .where(Conversation.org_id == org_id)
+    )
+    if statuses:
+        query = query.where(MessagingSession.status.in_(statuses))
+    if agent_id is not None:
+        query = query.where(MessagingSession.agent_id == agent_id)
+    query = query.order_by(MessagingSession.started_at.asc()).limit(limit)
+    return list(conn.execute(query))
+
+
+def session_entries(conn: Connection, conversation_id: str, limit: int) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(ConversationEntry)
+            .where(ConversationEntry.conversation_id == conversation_id)
+            .order_by(ConversationEntry.transcripted_at.asc())
+            .limit(limit)
+        )
+    )

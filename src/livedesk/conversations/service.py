@@ -1,0 +1,345 @@
+"""The customer side of conversations: what each MIAW call does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.auth.principals import EndUserPrincipal
+from livedesk.auth.repository import get_end_user
+from livedesk.container import Container
+from livedesk.conversations import entries, repository, sessions
+from livedesk.conversations.access import access_conversation, check_uuid
+from livedesk.conversations.entries import ENTRY_TYPES, Entry, NewEntry, Sender, entry_from_row
+from livedesk.conversations.recorder import Thread, record, thread_of
+from livedesk.conversations.schemas import (
+    AcksSend,
+    ConversationCreate,
+    ConversationCreated,
+    ConversationList,
+    ConversationSummary,
+    EntriesResponse,
+    EntrySend,
+    MessageSend,
+    RoutingAttributes,
+    RoutingStatus,
+)
+from livedesk.errors import bad_request, conflict
+from livedesk.kit import jsonutil
+from livedesk.kit.ids import new_id
+from livedesk.orgs import repository as org_repository
+from livedesk.streams.service import Outgoing, agent_recipient
+
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    limit: int
+    start: int | None
+    end: int | None
+    direction: str
+    entry_types: list[str] | None
+
+
+class ConversationService:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+
+    def _sender(self, p: EndUserPrincipal, conn: Connection) -> Sender:
+        user = get_end_user(conn, p.end_user_id)
+        return Sender("EndUser", p.end_user_id, user.display_name if user else "Guest")
+
+    async def create(self, p: EndUserPrincipal, body: ConversationCreate) -> ConversationCreated:
+        check_uuid(body.conversationId, "conversation")
+        attributes = _checked_attributes(body.routingAttributes)
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> tuple[ConversationCreated, list[Outgoing]]:
+            deployment = self._deployment(conn, p, body.esDeveloperName)
+            existing = repository.get_conversation(conn, body.conversationId)
+            if existing is not None:
+                if existing.end_user_id != p.end_user_id:
+                    raise conflict(
+                        "conversation_id_taken", "That conversation id is already in use."
+                    )
+                latest = repository.latest_session(conn, existing.id)
+                return ConversationCreated(
+                    conversationId=existing.id, sessionId=latest.id if latest else None
+                ), []
+            repository.insert_conversation(
+                conn,
+                id=body.conversationId,
+                org_id=p.org_id,
+                deployment_id=p.deployment_id,
+                end_user_id=p.end_user_id,
+                status="open",
+                language=body.language,
+                prechat=attributes,
+                created_at=now,
+                last_entry_at=0,
+            )
+            thread = Thread(
+                body.conversationId, p.org_id, p.deployment_id, p.end_user_id, None, None
+            )
+            thread, out = sessions.open_session(
+                conn, thread, deployment.config.get("queue"), attributes, now
+            )
+            return ConversationCreated(
+                conversationId=body.conversationId, sessionId=thread.session_id
+            ), out
+
+        created, out = await self.c.db.transaction(work)
+        await self.c.streams.announce(out)
+        return created
+
+    async def send_message(
+        self, p: EndUserPrincipal, conversation_id: str, body: MessageSend
+    ) -> Entry:
+        """Idempotent on the client's message id: a retry returns the original entry."""
+        message = body.message
+        check_uuid(message.id.lower(), "message")
+        text = message.staticContent.text
+        if not text.strip():
+            raise bad_request("empty_message", "A message needs some text.")
+        if len(text) > self.c.settings.limits.max_text_chars:
+            raise bad_request(
+                "message_too_long",
+                f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
+            )
+        attributes = _checked_attributes(body.routingAttributes)
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> tuple[Entry, list[Outgoing]]:
+            conversation = access_conversation(conn, p, conversation_id)
+            if body.esDeveloperName is not None:
+                self._deployment(conn, p, body.esDeveloperName)
+            existing = repository.find_entry(conn, conversation.id, message.id)
+            if existing is not None:
+                return entry_from_row(existing), []
+            if conversation.status != "open":
+                raise conflict("conversation_closed", "This conversation is closed.")
+            session = repository.latest_session(conn, conversation.id)
+            thread = thread_of(conversation, session)
+            out: list[Outgoing] = []
+            if not sessions.is_open(session):
+                queue = session.queue_name if session is not None else None
+                thread, out = sessions.open_session(
+                    conn, thread, queue, attributes or conversation.prechat, now
+                )
+            new = NewEntry(
+                message.id,
+                "Message",
+                self._sender(p, conn),
+                entries.text_message(message.id, text, message.inReplyToMessageId),
+            )
+            stored, recorded = record(conn, thread, [new], now)
+            return stored[0], out + recorded
+
+        entry, out = await self.c.db.transaction(work)
+        await self.c.streams.announce(out)
+        return entry
+
+    async def typing(self, p: EndUserPrincipal, conversation_id: str, body: EntrySend) -> None:
+        """Typing indicators reach the agent at once and are never stored."""
+
+        def work(conn: Connection) -> Thread:
+            conversation = access_conversation(conn, p, conversation_id)
+            return thread_of(conversation, repository.latest_session(conn, conversation.id))
+
+        thread = await self.c.db.read(work)
+        if thread.agent_id is None:
+            return
+        data = {
+            "sessionId": thread.session_id,
+            "conversationId": thread.conversation_id,
+            "entryType": body.entryType,
+            "sender": {"role": "EndUser", "subject": p.end_user_id},
+            "timestamp": self.c.clock.now_ms(),
+        }
+        await self.c.streams.send_ephemeral(
+            agent_recipient(thread.agent_id), "ConversationEntry", jsonutil.dumps(data)
+        )
+
+    async def acknowledge(self, p: EndUserPrincipal, conversation_id: str, body: AcksSend) -> None:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            conversation = access_conversation(conn, p, conversation_id)
+            thread = thread_of(conversation, repository.latest_session(conn, conversation.id))
+            sender = self._sender(p, conn)
+            new: list[NewEntry] = []
+            for ack in body.acks:
+                if repository.find_entry(conn, conversation.id, ack.conversationEntryId) is None:
+                    raise bad_request(
+                        "unknown_entry",
+                        f"There is no entry {ack.conversationEntryId[:64]!r} in this conversation.",
+                    )
+                if repository.find_entry(conn, conversation.id, ack.id) is not None:
+                    continue  # a retried acknowledgement
+                kind = (
+                    "DeliveryAcknowledgement"
+                    if ack.entryType == "Delivery"
+                    else "ReadAcknowledgement"
+                )
+                payload = entries.acknowledgement(kind, ack.id, ack.conversationEntryId, now)
+                new.append(NewEntry(ack.id, kind, sender, payload))
+            if not new:
+                return []
+            return record(conn, thread, new, now)[1]
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+
+    async def history(
+        self, p: EndUserPrincipal, conversation_id: str, q: HistoryQuery
+    ) -> EntriesResponse:
+        if not 1 <= q.limit <= 50:
+            raise bad_request("invalid_limit", "`limit` must be between 1 and 50.")
+        if q.direction not in ("FromStart", "FromEnd"):
+            raise bad_request("invalid_direction", "`direction` must be FromStart or FromEnd.")
+        for t in q.entry_types or []:
+            if t not in ENTRY_TYPES:
+                raise bad_request(
+                    "invalid_entry_type",
+                    f"{t[:40]!r} is not an entry type; use one of {', '.join(sorted(ENTRY_TYPES))}.",
+                )
+
+        def work(conn: Connection) -> list[Any]:
+            conversation = access_conversation(conn, p, conversation_id)
+            return repository.list_entries(
+                conn,
+                conversation.id,
+                after=q.start,
+                before=q.end,
+                newest_first=q.direction == "FromEnd",
+                entry_types=q.entry_types,
+                limit=q.limit,
+            )
+
+        rows = await self.c.db.read(work)
+        return EntriesResponse(
+            conversationEntries=[
+                entries.miaw_entry(entry_from_row(r), payload_as_string=False) for r in rows
+            ]
+        )
+
+    async def list(self, p: EndUserPrincipal, include_closed: bool, limit: int) -> ConversationList:
+        if not 1 <= limit <= 100:
+            raise bad_request("invalid_limit", "`limit` must be between 1 and 100.")
+        rows, n_open, n_closed = await self.c.db.read(
+            lambda conn: repository.list_conversations(conn, p.end_user_id, include_closed, limit)
+        )
+        return ConversationList(
+            openConversationsFound=n_open,
+            closedConversationsFound=n_closed,
+            conversations=[
+                ConversationSummary(
+                    conversationId=r.id,
+                    startTimestamp=r.created_at,
+                    endTimestamp=r.closed_at,
+                    status=r.status,
+                )
+                for r in rows
+            ],
+        )
+
+    async def routing_status(self, p: EndUserPrincipal, conversation_id: str) -> RoutingStatus:
+        def work(conn: Connection) -> tuple[Any, Any]:
+            conversation = access_conversation(conn, p, conversation_id)
+            return conversation, repository.latest_session(conn, conversation.id)
+
+        conversation, session = await self.c.db.read(work)
+        status = session.status if session is not None else None
+        return RoutingStatus(
+            conversationId=conversation.id,
+            routingStatus=_routing_status(conversation.status, status),
+            conversationStatus=conversation.status,
+            sessionId=session.id if session is not None else None,
+            sessionStatus=status,
+            queue=session.queue_name if session is not None else None,
+            queuePosition=None,
+            estimatedWaitTimeInSeconds=None,
+        )
+
+    async def end_session(
+        self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
+    ) -> None:
+        """End the open session, if any (ending an ended session is not an error)."""
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            conversation = access_conversation(conn, p, conversation_id)
+            if es_developer_name is not None:
+                self._deployment(conn, p, es_developer_name)
+            session = repository.latest_session(conn, conversation.id)
+            if not sessions.is_open(session):
+                return []
+            return sessions.end_session(
+                conn, thread_of(conversation, session), session, "EndUser", now
+            )
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+
+    async def close(
+        self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
+    ) -> None:
+        """Close for good: end the open session, then the conversation."""
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            conversation = access_conversation(conn, p, conversation_id)
+            if es_developer_name is not None:
+                self._deployment(conn, p, es_developer_name)
+            if conversation.status == "closed":
+                return []
+            session = repository.latest_session(conn, conversation.id)
+            thread = thread_of(conversation, session)
+            out: list[Outgoing] = []
+            if sessions.is_open(session):
+                out = sessions.end_session(conn, thread, session, "EndUser", now)
+                thread = thread.with_session(thread.session_id, None)
+            repository.close_conversation(conn, conversation.id, now)
+            closing = NewEntry(
+                new_id(), "CloseConversation", entries.SYSTEM, entries.close_conversation()
+            )
+            return out + record(conn, thread, [closing], now)[1]
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+
+    def _deployment(self, conn: Connection, p: EndUserPrincipal, developer_name: str) -> Any:
+        deployment = org_repository.get_deployment(conn, p.deployment_id)
+        if deployment is None or deployment.developer_name != developer_name:
+            raise bad_request(
+                "deployment_mismatch",
+                f"The token was issued for another deployment than {developer_name[:80]!r}.",
+            )
+        return deployment
+
+
+def _checked_attributes(attributes: RoutingAttributes | None) -> dict[str, Any]:
+    if attributes is None:
+        return {}
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise bad_request(
+            "invalid_routing_attributes",
+            f"At most {MAX_ATTRIBUTES} routing attributes are allowed.",
+        )
+    for key, value in attributes.items():
+        if len(key) > 80 or (isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS):
+            raise bad_request(
+                "invalid_routing_attributes",
+                f"Routing attribute {key[:80]!r} is too long (names ≤ 80, values ≤ "
+                f"{MAX_ATTRIBUTE_CHARS} characters).",
+            )
+    return dict(attributes)
+
+
+def _routing_status(conversation_status: str, session_status: str | None) -> str:
+    if conversation_status == "closed" or session_status in (None, "Ended", "Error"):
+        return "None"
+    if session_status in ("New", "Waiting"):
+        return "NeedsRouting"
+    return "Routed"

@@ -1,0 +1,147 @@
+"""All tables. Features reference each other, so one package holds them and avoids import cycles.
+
+Times are integer milliseconds since the epoch (MIAW's own unit), the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from livedesk.kit.db import Base
+
+JsonDict = dict[str, Any]
+
+
+class Org(Base):
+    __tablename__ = "orgs"
+    id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Deployment(Base):
+    """A chat channel's configuration; `config` holds the validated org-file section."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (UniqueConstraint("org_id", "developer_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    developer_name: Mapped[str] = mapped_column(String(80))
+    config: Mapped[JsonDict] = mapped_column(JSON)
+
+
+class Queue(Base):
+    __tablename__ = "queues"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    config: Mapped[JsonDict] = mapped_column(JSON)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("org_id", "username"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    capacity: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[list[str]] = mapped_column(JSON)
+    presence: Mapped[str] = mapped_column(String(16))
+    presence_changed_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class EndUser(Base):
+    __tablename__ = "end_users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_end_user", "end_user_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    end_user_id: Mapped[str] = mapped_column(ForeignKey("end_users.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    prechat: Mapped[JsonDict] = mapped_column(JSON)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+    last_entry_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class MessagingSession(Base):
+    __tablename__ = "messaging_sessions"
+    __table_args__ = (
+        Index("ix_messaging_sessions_conversation", "conversation_id", "started_at"),
+        Index("ix_messaging_sessions_status", "status"),
+        Index("ix_messaging_sessions_agent", "agent_id", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    queue_name: Mapped[str | None] = mapped_column(String(80))
+    routing_attributes: Mapped[JsonDict] = mapped_column(JSON)
+    started_at: Mapped[int] = mapped_column(BigInteger)
+    accepted_at: Mapped[int | None] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    ended_by_role: Mapped[str | None] = mapped_column(String(16))
+
+
+class ConversationEntry(Base):
+    """Anything said or done in a conversation; `transcripted_at` is unique within a conversation."""
+
+    __tablename__ = "conversation_entries"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "identifier"),
+        Index("ix_conversation_entries_time", "conversation_id", "transcripted_at"),
+    )
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(36))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    entry_type: Mapped[str] = mapped_column(String(40))
+    sender_role: Mapped[str] = mapped_column(String(16))
+    sender_subject: Mapped[str] = mapped_column(String(80))
+    sender_display_name: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[JsonDict] = mapped_column(JSON)
+    client_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    transcripted_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class StreamHead(Base):
+    """The last sequence number given out on one recipient's stream (the row is its write lock)."""
+
+    __tablename__ = "stream_heads"
+    recipient: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class StreamEvent(Base):
+    """One event of one recipient's durable stream; SSE resumes by reading these."""
+
+    __tablename__ = "stream_events"
+    recipient: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event: Mapped[str] = mapped_column(String(60))
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class RevokedToken(Base):
+    __tablename__ = "revoked_tokens"
+    jti: Mapped[str] = mapped_column(String(40), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,80 @@
+"""Queries on org configuration tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from livedesk.models import Agent, Deployment, Org, Queue, StreamHead
+
+
+def upsert_org(conn: Connection, org_id: str, name: str) -> None:
+    if conn.execute(select(Org.id).where(Org.id == org_id)).first() is None:
+        conn.execute(insert(Org).values(id=org_id, name=name))
+    else:
+        conn.execute(update(Org).where(Org.id == org_id).values(name=name))
+
+
+def find_deployment(conn: Connection, org_id: str, developer_name: str) -> Row[Any] | None:
+    return conn.execute(
+        select(
+            Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config
+        ).where(Deployment.org_id == org_id, Deployment.developer_name == developer_name)
+    ).first()
+
+
+def get_deployment(conn: Connection, deployment_id: str) -> Row[Any] | None:
+    return conn.execute(
+        select(
+            Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config
+        ).where(Deployment.id == deployment_id)
+    ).first()
+
+
+def upsert_deployment(conn: Connection, new_id: str, org_id: str, name: str, config: Any) -> None:
+    row = find_deployment(conn, org_id, name)
+    if row is None:
+        conn.execute(
+            insert(Deployment).values(id=new_id, org_id=org_id, developer_name=name, config=config)
+        )
+    else:
+        conn.execute(update(Deployment).where(Deployment.id == row.id).values(config=config))
+
+
+def upsert_queue(conn: Connection, new_id: str, org_id: str, name: str, config: Any) -> None:
+    row = conn.execute(select(Queue.id).where(Queue.org_id == org_id, Queue.name == name)).first()
+    if row is None:
+        conn.execute(insert(Queue).values(id=new_id, org_id=org_id, name=name, config=config))
+    else:
+        conn.execute(update(Queue).where(Queue.id == row.id).values(config=config))
+
+
+def find_agent(conn: Connection, org_id: str, username: str) -> Row[Any] | None:
+    return conn.execute(
+        select(Agent).where(Agent.org_id == org_id, Agent.username == username)
+    ).first()
+
+
+def find_agent_by_username(conn: Connection, username: str) -> Row[Any] | None:
+    return conn.execute(select(Agent).where(Agent.username == username)).first()
+
+
+def get_agent(conn: Connection, agent_id: str) -> Row[Any] | None:
+    return conn.execute(select(Agent).where(Agent.id == agent_id)).first()
+
+
+def insert_agent(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(Agent).values(**values))
+    conn.execute(insert(StreamHead).values(recipient=f"a:{values['id']}", last_seq=0))
+
+
+def update_agent(conn: Connection, agent_id: str, **values: Any) -> None:
+    conn.execute(update(Agent).where(Agent.id == agent_id).values(**values))
+
+
+def all_allowed_origins(conn: Connection) -> set[str]:
+    origins: set[str] = set()
+    for (config,) in conn.execute(select(Deployment.config)):
+        origins.update(config.get("allowed_origins", []))
+    return origins

@@ -1,0 +1,81 @@
+"""Applying an org file: create or update everything it names, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from livedesk.auth.passwords import hash_password, verify_password
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
+from livedesk.kit.ids import new_id
+from livedesk.orgs import repository
+from livedesk.orgs.schemas import AgentConfig, OrgFile
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    org_id: str
+    deployments: int
+    queues: int
+    agents: int
+
+
+async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
+    """Create or update the org's deployments, queues and agents; nothing is deleted."""
+    # Hash outside the transaction: argon2 is deliberately slow.
+    existing = await db.read(lambda conn: _existing_hashes(conn, org))
+    hashes = {a.username: _password_hash(a, existing.get(a.username)) for a in org.agents}
+    now = clock.now_ms()
+
+    def work(conn: Connection) -> ApplyResult:
+        repository.upsert_org(conn, org.org.id, org.org.name)
+        for d in org.deployments:
+            repository.upsert_deployment(
+                conn, new_id(), org.org.id, d.developer_name, d.model_dump(mode="json")
+            )
+        for q in org.queues:
+            repository.upsert_queue(conn, new_id(), org.org.id, q.name, q.model_dump(mode="json"))
+        for a in org.agents:
+            values = {
+                "display_name": a.display_name or a.username,
+                "password_hash": hashes[a.username],
+                "roles": list(a.roles),
+                "capacity": a.capacity,
+                "queues": list(a.queues),
+            }
+            row = repository.find_agent(conn, org.org.id, a.username)
+            if row is None:
+                repository.insert_agent(
+                    conn,
+                    id=new_id(),
+                    org_id=org.org.id,
+                    username=a.username,
+                    presence="Offline",
+                    presence_changed_at=now,
+                    **values,
+                )
+            else:
+                repository.update_agent(conn, row.id, **values)
+        return ApplyResult(org.org.id, len(org.deployments), len(org.queues), len(org.agents))
+
+    return await db.transaction(work)
+
+
+def _existing_hashes(conn: Connection, org: OrgFile) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for a in org.agents:
+        row = repository.find_agent(conn, org.org.id, a.username)
+        if row is not None:
+            found[a.username] = row.password_hash
+    return found
+
+
+def _password_hash(agent: AgentConfig, current: str | None) -> str:
+    if agent.password_hash is not None:
+        return agent.password_hash
+    assert agent.password is not None
+    if current is not None and verify_password(current, agent.password):
+        return current
+    return hash_password(agent.password)

@@ -1,0 +1,52 @@
+"""The SSE streams: the MIAW event router for end users and the agent stream."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
+from livedesk.auth.service import recipient_of
+from livedesk.container import Container
+from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
+from livedesk.errors import bad_request
+from livedesk.streams.response import SseResponse
+
+router = APIRouter(tags=["streams"])
+
+
+def _cursor(request: Request) -> int | None:
+    raw = request.headers.get("last-event-id") or request.query_params.get("lastEventId")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise bad_request(
+            "invalid_last_event_id",
+            "Last-Event-Id must be an event id this server sent (a whole number).",
+        )
+    return int(raw)
+
+
+def _stream(request: Request, c: Container, p: EndUserPrincipal | AgentPrincipal) -> SseResponse:
+    return SseResponse(
+        streams=c.streams,
+        hub=c.hub,
+        clock=c.clock,
+        recipient=recipient_of(p),
+        token_id=p.token_id,
+        token_expires_ms=p.expires_ms,
+        cursor=_cursor(request),
+        ping_seconds=c.settings.streams.ping_seconds,
+        batch=c.settings.streams.catch_up_batch,
+    )
+
+
+@router.get("/eventrouter/v1/sse", response_class=SseResponse, include_in_schema=True)
+async def customer_stream(request: Request, p: CurrentEndUser, c: ContainerDep) -> SseResponse:
+    """Events of the end user's conversations (MIAW SSE); resumes after `Last-Event-Id`."""
+    return _stream(request, c, p)
+
+
+@router.get("/api/v1/agent/stream", response_class=SseResponse)
+async def agent_stream(request: Request, p: CurrentAgent, c: ContainerDep) -> SseResponse:
+    """Events of the agent's sessions and work; resumes after `Last-Event-Id`."""
+    return _stream(request, c, p)

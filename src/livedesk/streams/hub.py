@@ -1,0 +1,88 @@
+"""The stream hub: which open streams in this process listen to which recipient.
+
+Messages arrive from the bus as bytes: `E <recipient> <seq> \n<frame>` for a durable event
+(seq 0 for an ephemeral one such as typing) and `R <recipient> <jti>` when a token is revoked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Mailbox:
+    """What one open stream has been told and not yet written."""
+
+    recipient: str
+    token_id: str
+    limit: int
+    items: deque[tuple[int, bytes]] = field(default_factory=deque)
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    overflowed: bool = False
+    closed: bool = False
+
+    def put(self, seq: int, frame: bytes) -> None:
+        if len(self.items) >= self.limit:
+            # A slow reader: drop the backlog and let it catch up from the database.
+            self.items.clear()
+            self.overflowed = True
+        else:
+            self.items.append((seq, frame))
+        self.wakeup.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wakeup.set()
+
+    def take(self) -> tuple[list[tuple[int, bytes]], bool]:
+        items = list(self.items)
+        overflowed = self.overflowed
+        self.items.clear()
+        self.overflowed = False
+        self.wakeup.clear()
+        return items, overflowed
+
+
+class StreamHub:
+    def __init__(self, mailbox_limit: int = 1000) -> None:
+        self._mailboxes: dict[str, set[Mailbox]] = {}
+        self._limit = mailbox_limit
+
+    def subscribe(self, recipient: str, token_id: str) -> Mailbox:
+        mailbox = Mailbox(recipient, token_id, self._limit)
+        self._mailboxes.setdefault(recipient, set()).add(mailbox)
+        return mailbox
+
+    def unsubscribe(self, mailbox: Mailbox) -> None:
+        boxes = self._mailboxes.get(mailbox.recipient)
+        if boxes is not None:
+            boxes.discard(mailbox)
+            if not boxes:
+                del self._mailboxes[mailbox.recipient]
+
+    @property
+    def open_streams(self) -> int:
+        return sum(len(b) for b in self._mailboxes.values())
+
+    def deliver(self, message: bytes) -> None:
+        """Bus handler: wake the mailboxes the message is for."""
+        if message.startswith(b"E "):
+            head, _, frame = message.partition(b"\n")
+            _, recipient, seq = head.decode().split(" ")
+            for box in self._mailboxes.get(recipient, ()):
+                box.put(int(seq), frame)
+        elif message.startswith(b"R "):
+            _, recipient, token_id = message.decode().split(" ")
+            for box in list(self._mailboxes.get(recipient, ())):
+                if box.token_id == token_id:
+                    box.close()
+
+
+def event_message(recipient: str, seq: int, frame: bytes) -> bytes:
+    return b"E %s %d\n%s" % (recipient.encode(), seq, frame)
+
+
+def revoke_message(recipient: str, token_id: str) -> bytes:
+    return f"R {recipient} {token_id}".encode()

@@ -1,0 +1,60 @@
+"""Queries on stream heads and stream events."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from livedesk.models import StreamEvent, StreamHead
+
+
+def create_head(conn: Connection, recipient: str) -> None:
+    conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=0))
+
+
+def next_seq(conn: Connection, recipient: str) -> int:
+    """Take the recipient's next sequence number; the row stays locked until commit, so one
+    recipient's events commit in sequence order and a reader never sees N+1 before N."""
+    seq = conn.execute(
+        update(StreamHead)
+        .where(StreamHead.recipient == recipient)
+        .values(last_seq=StreamHead.last_seq + 1)
+        .returning(StreamHead.last_seq)
+    ).scalar_one_or_none()
+    if seq is None:
+        conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=1))
+        seq = 1
+    return seq
+
+
+def insert_event(
+    conn: Connection, recipient: str, seq: int, event: str, data: str, now: int
+) -> None:
+    conn.execute(
+        insert(StreamEvent).values(
+            recipient=recipient, seq=seq, event=event, data=data, created_at=now
+        )
+    )
+
+
+def head(conn: Connection, recipient: str) -> int:
+    value = conn.execute(
+        select(StreamHead.last_seq).where(StreamHead.recipient == recipient)
+    ).scalar_one_or_none()
+    return value or 0
+
+
+def events_after(
+    conn: Connection, recipient: str, cursor: int, limit: int
+) -> list[tuple[int, str, str]]:
+    rows = conn.execute(
+        select(StreamEvent.seq, StreamEvent.event, StreamEvent.data)
+        .where(StreamEvent.recipient == recipient, StreamEvent.seq > cursor)
+        .order_by(StreamEvent.seq)
+        .limit(limit)
+    )
+    return [(r.seq, r.event, r.data) for r in rows]
+
+
+def prune_before(conn: Connection, before_ms: int) -> int:
+    result = conn.execute(delete(StreamEvent).where(StreamEvent.created_at < before_ms))
+    return result.rowcount

@@ -1,0 +1,66 @@
+"""Appending to streams inside a unit of work, and telling open streams after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from livedesk.bus import Bus
+from livedesk.kit import sse
+from livedesk.kit.db import Database
+from livedesk.streams import repository
+from livedesk.streams.hub import event_message, revoke_message
+
+
+def end_user_recipient(end_user_id: str) -> str:
+    return f"u:{end_user_id}"
+
+
+def agent_recipient(agent_id: str) -> str:
+    return f"a:{agent_id}"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A committed stream event, encoded once, waiting to be announced."""
+
+    recipient: str
+    seq: int
+    frame: bytes
+
+
+def append(conn: Connection, recipient: str, event: str, data: bytes, now: int) -> Outgoing:
+    """Add an event to a recipient's durable stream (call inside a unit of work)."""
+    seq = repository.next_seq(conn, recipient)
+    repository.insert_event(conn, recipient, seq, event, data.decode(), now)
+    return Outgoing(recipient, seq, sse.frame(seq, event, data))
+
+
+class StreamService:
+    def __init__(self, db: Database, bus: Bus) -> None:
+        self._db = db
+        self._bus = bus
+
+    async def announce(self, events: list[Outgoing]) -> None:
+        """After commit: wake the streams of every recipient."""
+        for e in events:
+            await self._bus.publish(event_message(e.recipient, e.seq, e.frame))
+
+    async def send_ephemeral(self, recipient: str, event: str, data: bytes) -> None:
+        """An event with no id (typing): delivered to open streams, never stored or replayed."""
+        await self._bus.publish(event_message(recipient, 0, sse.frame(None, event, data)))
+
+    async def close_streams(self, recipient: str, token_id: str) -> None:
+        await self._bus.publish(revoke_message(recipient, token_id))
+
+    async def head(self, recipient: str) -> int:
+        return await self._db.read(lambda conn: repository.head(conn, recipient))
+
+    async def frames_after(
+        self, recipient: str, cursor: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        rows = await self._db.read(
+            lambda conn: repository.events_after(conn, recipient, cursor, limit)
+        )
+        return [(seq, sse.frame(seq, event, data.encode())) for seq, event, data in rows]

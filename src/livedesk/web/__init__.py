@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every feature: error responses, body limit, CORS."""

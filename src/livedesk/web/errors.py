@@ -1,0 +1,81 @@
+"""Every error a client can cause becomes JSON `{code, message, ...}` with the right 4xx."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from livedesk.errors import AppError
+from livedesk.kit import jsonutil
+
+log = logging.getLogger("livedesk")
+
+_HTTP_CODES = {
+    400: ("bad_request", "The request is not valid."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("body_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "The request body has a type this call does not accept."),
+}
+
+
+class JsonResponse(Response):
+    """JSON rendered with orjson."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return jsonutil.dumps(content)
+
+
+def error_response(status: int, code: str, message: str, **data: Any) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, **data}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JsonResponse:
+        response = JsonResponse(exc.body(), status_code=exc.status)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JsonResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        details = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "problem": e["msg"],
+            }
+            for e in errors
+        ][:20]
+        first = details[0] if details else {"field": "", "problem": "invalid"}
+        where = f"`{first['field']}`: " if first["field"] else ""
+        return error_response(
+            400,
+            "invalid_request",
+            f"The request is not valid: {where}{first['problem']}.",
+            errors=details,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JsonResponse:
+        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+        if exc.status_code == 400 and isinstance(exc.detail, str):
+            message = exc.detail
+        response = error_response(exc.status_code, code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JsonResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "internal_error", "Something went wrong on our side.")
