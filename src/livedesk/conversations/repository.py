@@ -32,13 +32,24 @@ def latest_session(conn: Connection, conversation_id: str) -> Row[Any] | None:
     return conn.execute(
         select(MessagingSession)
         .where(MessagingSession.conversation_id == conversation_id)
-        .order_by(MessagingSession.started_at.desc(), MessagingSession.id.desc())
+        .order_by(MessagingSession.number.desc())
         .limit(1)
     ).first()
 
 
 def get_session(conn: Connection, session_id: str) -> Row[Any] | None:
     return conn.execute(select(MessagingSession).where(MessagingSession.id == session_id)).first()
+
+
+def next_session_number(conn: Connection, conversation_id: str) -> int:
+    """Number the conversation's next session (and lock the conversation row until commit)."""
+    value = conn.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(session_count=Conversation.session_count + 1)
+        .returning(Conversation.session_count)
+    ).scalar_one()
+    return int(value)
 
 
 def insert_session(conn: Connection, **values: Any) -> None:

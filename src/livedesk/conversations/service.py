@@ -81,6 +81,7 @@ class ConversationService:
                 prechat=attributes,
                 created_at=now,
                 last_entry_at=0,
+                session_count=0,
             )
             thread = Thread(
                 body.conversationId, p.org_id, p.deployment_id, p.end_user_id, None, None

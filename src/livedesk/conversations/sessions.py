@@ -32,6 +32,7 @@ def open_session(
         conn,
         id=session_id,
         conversation_id=thread.conversation_id,
+        number=repository.next_session_number(conn, thread.conversation_id),
         status="Waiting",
         agent_id=None,
         queue_name=queue,

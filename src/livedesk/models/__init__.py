@@ -80,17 +80,19 @@ class Conversation(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     closed_at: Mapped[int | None] = mapped_column(BigInteger)
     last_entry_at: Mapped[int] = mapped_column(BigInteger)
+    session_count: Mapped[int] = mapped_column(Integer)
 
 
 class MessagingSession(Base):
     __tablename__ = "messaging_sessions"
     __table_args__ = (
-        Index("ix_messaging_sessions_conversation", "conversation_id", "started_at"),
+        UniqueConstraint("conversation_id", "number"),
         Index("ix_messaging_sessions_status", "status"),
         Index("ix_messaging_sessions_agent", "agent_id", "status"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    number: Mapped[int] = mapped_column(Integer, doc="1 for the conversation's first session")
     status: Mapped[str] = mapped_column(String(16))
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
     queue_name: Mapped[str | None] = mapped_column(String(80))

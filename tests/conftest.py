@@ -1,0 +1,147 @@
+"""Fixtures: an app per test on a fresh database (SQLite, and PostgreSQL when
+LIVEDESK_TEST_DATABASE_URL is set), a fake clock, HTTP clients, and a real server for streams."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from livedesk.app import create_app
+from livedesk.config import Settings
+from livedesk.kit.clock import FakeClock
+from livedesk.kit.db import sqlite_url
+from livedesk.kit.migrate import upgrade_database
+from livedesk.models import Base
+from livedesk.orgs.loader import load_demo_org
+from livedesk.orgs.schemas import OrgFile
+from livedesk.orgs.service import apply_org
+from tests.helpers import Api
+
+PG_URL = os.environ.get("LIVEDESK_TEST_DATABASE_URL")
+TOKEN_KEY = "test-signing-key-with-enough-entropy-0123456789"
+
+
+@pytest.fixture(scope="session")
+def demo_org() -> OrgFile:
+    """The demo org with its passwords hashed once for the whole run (argon2 is slow on purpose)."""
+    from livedesk.auth.passwords import hash_password
+
+    org = load_demo_org()
+    agents = [
+        a.model_copy(update={"password": None, "password_hash": hash_password(a.password or "")})
+        for a in org.agents
+    ]
+    return org.model_copy(update={"agents": agents})
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    upgrade_database(sqlite_url(folder))
+    return folder / "livedesk.db"
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    assert PG_URL is not None
+    upgrade_database(PG_URL)
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    async def run() -> None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from livedesk.kit.db import async_url
+
+        engine = create_async_engine(async_url(url))
+        async with engine.begin() as conn:
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "livedesk.db")
+        return sqlite_url(tmp_path)
+    if PG_URL is None:
+        pytest.skip("PostgreSQL: set LIVEDESK_TEST_DATABASE_URL to run on PostgreSQL too")
+    url: str = request.getfixturevalue("pg_migrated")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        token_key=TOKEN_KEY,
+        migrate_on_start=False,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock, demo_org: OrgFile) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock)
+    async with application.router.lifespan_context(application):
+        c = application.state.container
+        await apply_org(c.db, c.clock, demo_org)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+async def live_url(app: FastAPI) -> AsyncIterator[str]:
+    """The same app served by a real uvicorn on loopback (streams need a real server)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # connections made before uvicorn starts wait in the backlog
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        server.force_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()
+
+
+@pytest.fixture
+async def live(live_url: str) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+        yield Api(http)
