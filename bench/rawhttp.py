@@ -62,6 +62,8 @@ def encode_request(
     if body is not None:
         lines.append("Content-Type: application/json")
         lines.append(f"Content-Length: {len(body)}")
+    elif method in ("POST", "PUT", "PATCH"):
+        lines.append("Content-Length: 0")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
 
 
@@ -212,9 +214,7 @@ class SseStream:
         self._early: list[SseEvent] = []
 
     @classmethod
-    async def open(
-        cls, host: str, port: int, path: str, headers: dict[str, str]
-    ) -> SseStream:
+    async def open(cls, host: str, port: int, path: str, headers: dict[str, str]) -> SseStream:
         connection = await Connection(host, port).connect()
         try:
             reader = connection.reader

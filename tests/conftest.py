@@ -15,11 +15,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from livedesk.app import create_app
 from livedesk.config import Settings
 from livedesk.kit.clock import FakeClock
-from livedesk.kit.db import sqlite_url
+from livedesk.kit.db import async_url, sqlite_url
 from livedesk.kit.migrate import upgrade_database
 from livedesk.models import Base
 from livedesk.orgs.loader import load_demo_org
@@ -53,24 +54,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_migrated() -> str:
+    """The PostgreSQL test database, emptied and migrated once per run."""
     assert PG_URL is not None
+    _pg_execute(PG_URL, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
     upgrade_database(PG_URL)
     return PG_URL
 
 
-def _truncate_pg(url: str) -> None:
+def _pg_execute(url: str, *statements: str) -> None:
     async def run() -> None:
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        from livedesk.kit.db import async_url
-
         engine = create_async_engine(async_url(url))
         async with engine.begin() as conn:
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for statement in statements:
+                await conn.execute(text(statement))
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def _truncate_pg(url: str) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    _pg_execute(url, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -61,7 +61,9 @@ class Customer:
 
     async def history(self, **params: Any) -> httpx.Response:
         return await self.api.http.get(
-            f"{MIAW}/conversation/{self.conversation_id}/entries", params=params, headers=self.headers
+            f"{MIAW}/conversation/{self.conversation_id}/entries",
+            params=params,
+            headers=self.headers,
         )
 
 
@@ -76,7 +78,9 @@ class Agent:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def accept(self, session_id: str) -> httpx.Response:
-        return await self.api.http.post(f"/api/v1/sessions/{session_id}/accept", headers=self.headers)
+        return await self.api.http.post(
+            f"/api/v1/sessions/{session_id}/accept", headers=self.headers
+        )
 
     async def act(self, session_id: str, **body: Any) -> httpx.Response:
         return await self.api.http.post(

@@ -15,8 +15,13 @@ TOKEN_URL = f"{MIAW}/authorization/unauthenticated/access-token"
 async def test_guest_token_has_the_miaw_shape(api: Api) -> None:
     r = await api.http.post(
         TOKEN_URL,
-        json={"orgId": ORG, "esDeveloperName": DEPLOYMENT, "capabilitiesVersion": "1",
-              "platform": "Web", "deviceId": "device-1"},
+        json={
+            "orgId": ORG,
+            "esDeveloperName": DEPLOYMENT,
+            "capabilitiesVersion": "1",
+            "platform": "Web",
+            "deviceId": "device-1",
+        },
     )
     assert r.status_code == 200
     body = r.json()
@@ -27,7 +32,12 @@ async def test_guest_token_has_the_miaw_shape(api: Api) -> None:
     config = context["configuration"]["embeddedServiceConfig"]
     assert config["name"] == DEPLOYMENT and config["deploymentType"] == "api"
     prechat = config["forms"][0]
-    assert [f["name"] for f in prechat["formFields"]] == ["_firstName", "_lastName", "_email", "Topic"]
+    assert [f["name"] for f in prechat["formFields"]] == [
+        "_firstName",
+        "_lastName",
+        "_email",
+        "Topic",
+    ]
     topics = config["choiceListConfig"]["choiceList"][0]["choiceListValues"]
     assert [v["choiceListValueName"] for v in topics] == ["General", "Billing", "Loans"]
 
@@ -49,14 +59,18 @@ async def test_guest_token_refusals(api: Api, body: object, code: str) -> None:
 
 
 async def test_malformed_json_is_a_400(api: Api) -> None:
-    r = await api.http.post(TOKEN_URL, content=b"{not json", headers={"content-type": "application/json"})
+    r = await api.http.post(
+        TOKEN_URL, content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400 and r.json()["code"] == "malformed_json"
 
 
 async def test_continuation_gives_a_working_token_for_the_same_subject(api: Api) -> None:
     customer = await api.customer()
     await customer.create_conversation()
-    r = await api.http.get(f"{MIAW}/authorization/continuation-access-token", headers=customer.headers)
+    r = await api.http.get(
+        f"{MIAW}/authorization/continuation-access-token", headers=customer.headers
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["lastEventId"] != "" and int(body["lastEventId"]) >= 1
@@ -72,7 +86,9 @@ async def test_revoked_token_stops_working(api: Api) -> None:
     assert r.status_code == 204
     r = await api.http.get(f"{MIAW}/conversation/list", headers=customer.headers)
     assert r.status_code == 401 and r.json()["code"] == "token_revoked"
-    r = await api.http.get(f"{MIAW}/authorization/continuation-access-token", headers=customer.headers)
+    r = await api.http.get(
+        f"{MIAW}/authorization/continuation-access-token", headers=customer.headers
+    )
     assert r.status_code == 401
 
 
@@ -96,10 +112,12 @@ async def test_forged_and_tampered_tokens_are_refused(api: Api) -> None:
     claims = jwt.decode(customer.token, options={"verify_signature": False})
     forged = jwt.encode(claims, "another-key-entirely-another-key-entirely", algorithm="HS256")
     unsigned = jwt.encode(claims, None, algorithm="none")
-    header, payload, sig = customer.token.split(".")
+    header, _payload, sig = customer.token.split(".")
     other = jwt.encode({**claims, "sub": "someone-else"}, "k" * 40, algorithm="HS256").split(".")[1]
     for token in (forged, unsigned, f"{header}.{other}.{sig}"):
-        r = await api.http.get(f"{MIAW}/conversation/list", headers={"Authorization": f"Bearer {token}"})
+        r = await api.http.get(
+            f"{MIAW}/conversation/list", headers={"Authorization": f"Bearer {token}"}
+        )
         assert r.status_code == 401, token
         assert r.json()["code"] == "invalid_token"
 
@@ -123,11 +141,23 @@ async def test_agent_token_is_not_a_customer_token(api: Api) -> None:
 async def test_token_with_right_key_but_wrong_audience(api: Api, clock: FakeClock) -> None:
     now = clock.now_ms() // 1000
     token = jwt.encode(
-        {"iss": "livedesk", "aud": "elsewhere", "typ": "enduser", "sub": "x", "org": ORG,
-         "jti": "j", "iat": now, "exp": now + 60, "dep": "d"},
-        TOKEN_KEY, algorithm="HS256",
+        {
+            "iss": "livedesk",
+            "aud": "elsewhere",
+            "typ": "enduser",
+            "sub": "x",
+            "org": ORG,
+            "jti": "j",
+            "iat": now,
+            "exp": now + 60,
+            "dep": "d",
+        },
+        TOKEN_KEY,
+        algorithm="HS256",
     )
-    r = await api.http.get(f"{MIAW}/conversation/list", headers={"Authorization": f"Bearer {token}"})
+    r = await api.http.get(
+        f"{MIAW}/conversation/list", headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 401 and r.json()["code"] == "invalid_token"
 
 
@@ -145,7 +175,9 @@ async def test_agent_login_me_and_presence(api: Api) -> None:
     assert r.status_code == 200 and r.json()["presence"] == "Offline"
     r = await api.http.put("/api/v1/me/presence", json={"status": "Online"}, headers=agent.headers)
     assert r.status_code == 200 and r.json()["presence"] == "Online"
-    r = await api.http.put("/api/v1/me/presence", json={"status": "Sleeping"}, headers=agent.headers)
+    r = await api.http.put(
+        "/api/v1/me/presence", json={"status": "Sleeping"}, headers=agent.headers
+    )
     assert r.status_code == 400 and r.json()["code"] == "invalid_request"
 
 

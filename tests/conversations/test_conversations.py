@@ -18,10 +18,14 @@ def texts(body: dict) -> list[str]:
 
 async def test_create_conversation(api: Api) -> None:
     customer = await api.customer()
-    r = await customer.create_conversation(routingAttributes={"_firstName": "Lin", "Topic": "Loans"})
+    r = await customer.create_conversation(
+        routingAttributes={"_firstName": "Lin", "Topic": "Loans"}
+    )
     assert r.status_code == 201
     assert r.json()["conversationId"] == customer.conversation_id and r.json()["sessionId"]
-    status = await api.http.get(f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers)
+    status = await api.http.get(
+        f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers
+    )
     assert status.status_code == 200
     assert status.json()["sessionStatus"] == "Waiting"
     assert status.json()["routingStatus"] == "NeedsRouting"
@@ -41,12 +45,35 @@ async def test_create_is_idempotent_for_the_owner_and_refused_for_others(api: Ap
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ({"conversationId": "not-a-uuid", "esDeveloperName": DEPLOYMENT}, "invalid_conversation_id"),
-        ({"conversationId": "3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B", "esDeveloperName": DEPLOYMENT}, "invalid_conversation_id"),
+        (
+            {"conversationId": "not-a-uuid", "esDeveloperName": DEPLOYMENT},
+            "invalid_conversation_id",
+        ),
+        (
+            {
+                "conversationId": "3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B",
+                "esDeveloperName": DEPLOYMENT,
+            },
+            "invalid_conversation_id",
+        ),
         ({"conversationId": uid(), "esDeveloperName": "Other"}, "deployment_mismatch"),
         ({"conversationId": uid()}, "invalid_request"),
-        ({"conversationId": uid(), "esDeveloperName": DEPLOYMENT, "routingAttributes": {"a": {"b": 1}}}, "invalid_request"),
-        ({"conversationId": uid(), "esDeveloperName": DEPLOYMENT, "routingAttributes": {"Topic": "x" * 2000}}, "invalid_routing_attributes"),
+        (
+            {
+                "conversationId": uid(),
+                "esDeveloperName": DEPLOYMENT,
+                "routingAttributes": {"a": {"b": 1}},
+            },
+            "invalid_request",
+        ),
+        (
+            {
+                "conversationId": uid(),
+                "esDeveloperName": DEPLOYMENT,
+                "routingAttributes": {"Topic": "x" * 2000},
+            },
+            "invalid_routing_attributes",
+        ),
     ],
 )
 async def test_create_refusals(api: Api, body: dict, code: str) -> None:
@@ -157,11 +184,46 @@ async def test_history_refusals(api: Api, params: dict, code: str) -> None:
 @pytest.mark.parametrize(
     ("message", "code"),
     [
-        ({"id": "nope", "messageType": "StaticContentMessage", "staticContent": {"formatType": "Text", "text": "x"}}, "invalid_message_id"),
-        ({"id": uid(), "messageType": "StaticContentMessage", "staticContent": {"formatType": "Text", "text": "   "}}, "empty_message"),
-        ({"id": uid(), "messageType": "StaticContentMessage", "staticContent": {"formatType": "Text", "text": "x" * 10_001}}, "message_too_long"),
-        ({"id": uid(), "messageType": "Carrier pigeon", "staticContent": {"formatType": "Text", "text": "x"}}, "invalid_request"),
-        ({"id": uid(), "messageType": "StaticContentMessage", "staticContent": {"formatType": "Text", "text": 42}}, "invalid_request"),
+        (
+            {
+                "id": "nope",
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": "x"},
+            },
+            "invalid_message_id",
+        ),
+        (
+            {
+                "id": uid(),
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": "   "},
+            },
+            "empty_message",
+        ),
+        (
+            {
+                "id": uid(),
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": "x" * 10_001},
+            },
+            "message_too_long",
+        ),
+        (
+            {
+                "id": uid(),
+                "messageType": "Carrier pigeon",
+                "staticContent": {"formatType": "Text", "text": "x"},
+            },
+            "invalid_request",
+        ),
+        (
+            {
+                "id": uid(),
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": 42},
+            },
+            "invalid_request",
+        ),
         ({"id": uid(), "messageType": "StaticContentMessage"}, "invalid_request"),
     ],
 )
@@ -188,15 +250,23 @@ async def test_unknown_and_foreign_conversations_look_the_same(api: Api) -> None
             await intruder.send("let me in"),
             await intruder.history(),
             await api.http.get(f"{MIAW}/conversation/{conversation_id}", headers=intruder.headers),
-            await api.http.delete(f"{MIAW}/conversation/{conversation_id}/session", headers=intruder.headers),
-            await api.http.delete(f"{MIAW}/conversation/{conversation_id}", headers=intruder.headers),
+            await api.http.delete(
+                f"{MIAW}/conversation/{conversation_id}/session", headers=intruder.headers
+            ),
+            await api.http.delete(
+                f"{MIAW}/conversation/{conversation_id}", headers=intruder.headers
+            ),
             await api.http.post(
                 f"{MIAW}/conversation/{conversation_id}/entry",
-                json={"entryType": "TypingStartedIndicator", "id": uid()}, headers=intruder.headers,
+                json={"entryType": "TypingStartedIndicator", "id": uid()},
+                headers=intruder.headers,
             ),
         ):
             assert r.status_code == 404, r.text
-            assert r.json() == {"code": "conversation_not_found", "message": "There is no such conversation."}
+            assert r.json() == {
+                "code": "conversation_not_found",
+                "message": "There is no such conversation.",
+            }
     listed = (await api.http.get(f"{MIAW}/conversation/list", headers=intruder.headers)).json()
     assert listed["conversations"] == []
     assert texts((await owner.history()).json()) == ["private"]
@@ -219,14 +289,23 @@ async def test_typing_and_receipts(api: Api) -> None:
     )
     assert r.status_code == 202
     await agent.act(customer.session_id, actionType="sendMessage", message="hi", id=(msg := uid()))
-    ack = {"acks": [{"id": uid(), "entryType": "Delivery", "conversationEntryId": msg},
-                    {"id": uid(), "entryType": "Read", "conversationEntryId": msg}]}
+    ack = {
+        "acks": [
+            {"id": uid(), "entryType": "Delivery", "conversationEntryId": msg},
+            {"id": uid(), "entryType": "Read", "conversationEntryId": msg},
+        ]
+    }
     url = f"{MIAW}/conversation/{customer.conversation_id}/acknowledge-entries"
     assert (await api.http.post(url, json=ack, headers=customer.headers)).status_code == 202
-    assert (await api.http.post(url, json=ack, headers=customer.headers)).status_code == 202  # retry
+    assert (
+        await api.http.post(url, json=ack, headers=customer.headers)
+    ).status_code == 202  # retry
     r = await customer.history(entryTypeFilter="DeliveryAcknowledgement,ReadAcknowledgement")
     acks = r.json()["conversationEntries"]
-    assert sorted(e["entryType"] for e in acks) == ["DeliveryAcknowledgement", "ReadAcknowledgement"]
+    assert sorted(e["entryType"] for e in acks) == [
+        "DeliveryAcknowledgement",
+        "ReadAcknowledgement",
+    ]
     assert all(e["entryPayload"]["acknowledgedConversationEntryIdentifier"] == msg for e in acks)
     bad = {"acks": [{"id": uid(), "entryType": "Read", "conversationEntryId": uid()}]}
     r = await api.http.post(url, json=bad, headers=customer.headers)
@@ -254,11 +333,15 @@ async def test_list_conversations(api: Api, clock: FakeClock) -> None:
     assert body["openConversationsFound"] == 2 and body["closedConversationsFound"] == 1
     assert [c["conversationId"] for c in body["conversations"]] == [ids[2], ids[1]]
     r = await api.http.get(
-        f"{MIAW}/conversation/list", params={"inclClosedConvs": "true", "limit": 5}, headers=customer.headers
+        f"{MIAW}/conversation/list",
+        params={"inclClosedConvs": "true", "limit": 5},
+        headers=customer.headers,
     )
     closed = [c for c in r.json()["conversations"] if c["conversationId"] == ids[0]]
     assert closed and closed[0]["endTimestamp"] is not None
-    r = await api.http.get(f"{MIAW}/conversation/list", params={"limit": 0}, headers=customer.headers)
+    r = await api.http.get(
+        f"{MIAW}/conversation/list", params={"limit": 0}, headers=customer.headers
+    )
     assert r.status_code == 400 and r.json()["code"] == "invalid_limit"
 
 
@@ -269,27 +352,44 @@ async def test_end_session_then_a_new_message_opens_a_new_session(api: Api) -> N
     r = await api.http.delete(url, params={"esDeveloperName": DEPLOYMENT}, headers=customer.headers)
     assert r.status_code == 204
     assert (await api.http.delete(url, headers=customer.headers)).status_code == 204  # idempotent
-    status = (await api.http.get(f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers)).json()
+    status = (
+        await api.http.get(
+            f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers
+        )
+    ).json()
     assert status["sessionStatus"] == "Ended" and status["routingStatus"] == "None"
-    changed = (await customer.history(entryTypeFilter="SessionStatusChanged")).json()["conversationEntries"]
+    changed = (await customer.history(entryTypeFilter="SessionStatusChanged")).json()[
+        "conversationEntries"
+    ]
     assert changed[0]["entryPayload"] == {
-        "entryType": "SessionStatusChanged", "sessionStatus": "Ended", "sessionEndedByRole": "EndUser",
+        "entryType": "SessionStatusChanged",
+        "sessionStatus": "Ended",
+        "sessionEndedByRole": "EndUser",
     }
     r = await agent.act(first_session, actionType="sendMessage", message="still there?")
     assert r.status_code == 409 and r.json()["code"] == "session_ended_by_end_user"
     assert (await customer.send("one more thing")).status_code == 202
-    status = (await api.http.get(f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers)).json()
+    status = (
+        await api.http.get(
+            f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers
+        )
+    ).json()
     assert status["sessionStatus"] == "Waiting" and status["sessionId"] != first_session
 
 
 async def test_close_conversation_is_final(api: Api) -> None:
     customer, agent = await api.chatting()
     url = f"{MIAW}/conversation/{customer.conversation_id}"
-    assert (await api.http.delete(url, params={"esDeveloperName": DEPLOYMENT}, headers=customer.headers)).status_code == 204
+    assert (
+        await api.http.delete(url, params={"esDeveloperName": DEPLOYMENT}, headers=customer.headers)
+    ).status_code == 204
     assert (await api.http.delete(url, headers=customer.headers)).status_code == 204
     r = await customer.send("hello?")
     assert r.status_code == 409 and r.json()["code"] == "conversation_closed"
-    types = [e["entryType"] for e in (await customer.history(direction="FromStart")).json()["conversationEntries"]]
+    types = [
+        e["entryType"]
+        for e in (await customer.history(direction="FromStart")).json()["conversationEntries"]
+    ]
     assert types[-1] == "CloseConversation"
     r = await agent.act(customer.session_id, actionType="sendMessage", message="hi")
     assert r.status_code == 409
@@ -302,6 +402,7 @@ async def test_file_upload_is_refused_clearly_until_attachments_exist(api: Api) 
     await customer.create_conversation()
     r = await api.http.post(
         f"{MIAW}/conversation/{customer.conversation_id}/file",
-        files={"fileData": ("a.txt", b"hello")}, headers=customer.headers,
+        files={"fileData": ("a.txt", b"hello")},
+        headers=customer.headers,
     )
     assert 400 <= r.status_code < 500 and r.json()["code"]

@@ -90,7 +90,7 @@ class AgentService:
     async def accept(self, p: AgentPrincipal, session_id: str) -> SessionOut:
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> tuple[Any, list[Outgoing]]:
+        def work(conn: Connection) -> tuple[SessionOut, list[Outgoing]]:
             session, conversation = access_session(conn, p, session_id, act=False)
             agent = org_repository.get_agent(conn, p.agent_id)
             if agent is None:
@@ -102,7 +102,7 @@ class AgentService:
 
         result, out = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
-        return result
+        return SessionOut.model_validate(result)
 
     async def act(self, p: AgentPrincipal, session_id: str, action: SessionAction) -> ActionResult:
         if action.actionType not in ACTION_TYPES:

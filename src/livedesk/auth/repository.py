@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
+from livedesk.kit.db import DbRow
 from livedesk.models import EndUser, RevokedToken
 
 
@@ -13,7 +14,7 @@ def insert_end_user(conn: Connection, **values: Any) -> None:
     conn.execute(insert(EndUser).values(**values))
 
 
-def get_end_user(conn: Connection, end_user_id: str) -> Row[Any] | None:
+def get_end_user(conn: Connection, end_user_id: str) -> DbRow | None:
     return conn.execute(select(EndUser).where(EndUser.id == end_user_id)).first()
 
 

@@ -37,7 +37,7 @@ class RedisBus:
                     if isinstance(data, bytes):
                         handler(data)
             except asyncio.CancelledError:
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
                 raise
             except Exception:  # a broken connection: resubscribe after a pause
                 log.warning("redis bus connection lost; resubscribing", exc_info=True)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, insert, select, update
+from sqlalchemy import Connection, case, func, insert, select, update
 
 from livedesk.conversations.entries import Entry, NewEntry
+from livedesk.kit.db import DbRow
 from livedesk.models import Conversation, ConversationEntry, MessagingSession
 
 OPEN_SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive")
 
 
-def get_conversation(conn: Connection, conversation_id: str) -> Row[Any] | None:
+def get_conversation(conn: Connection, conversation_id: str) -> DbRow | None:
     return conn.execute(select(Conversation).where(Conversation.id == conversation_id)).first()
 
 
@@ -28,7 +29,7 @@ def close_conversation(conn: Connection, conversation_id: str, now: int) -> None
     )
 
 
-def latest_session(conn: Connection, conversation_id: str) -> Row[Any] | None:
+def latest_session(conn: Connection, conversation_id: str) -> DbRow | None:
     return conn.execute(
         select(MessagingSession)
         .where(MessagingSession.conversation_id == conversation_id)
@@ -37,7 +38,7 @@ def latest_session(conn: Connection, conversation_id: str) -> Row[Any] | None:
     ).first()
 
 
-def get_session(conn: Connection, session_id: str) -> Row[Any] | None:
+def get_session(conn: Connection, session_id: str) -> DbRow | None:
     return conn.execute(select(MessagingSession).where(MessagingSession.id == session_id)).first()
 
 
@@ -70,7 +71,7 @@ def claim_waiting_session(conn: Connection, session_id: str, agent_id: str, now:
     return result.rowcount == 1
 
 
-def find_entry(conn: Connection, conversation_id: str, identifier: str) -> Row[Any] | None:
+def find_entry(conn: Connection, conversation_id: str, identifier: str) -> DbRow | None:
     return conn.execute(
         select(ConversationEntry).where(
             ConversationEntry.conversation_id == conversation_id,
@@ -140,7 +141,7 @@ def list_entries(
     newest_first: bool,
     entry_types: list[str] | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[DbRow]:
     query = select(ConversationEntry).where(ConversationEntry.conversation_id == conversation_id)
     if after is not None:
         query = query.where(ConversationEntry.transcripted_at > after)
@@ -155,7 +156,7 @@ def list_entries(
 
 def list_conversations(
     conn: Connection, end_user_id: str, include_closed: bool, limit: int
-) -> tuple[list[Row[Any]], int, int]:
+) -> tuple[list[DbRow], int, int]:
     counts = dict(
         conn.execute(
             select(Conversation.status, func.count())
@@ -172,7 +173,7 @@ def list_conversations(
 
 def list_sessions(
     conn: Connection, org_id: str, statuses: list[str] | None, agent_id: str | None, limit: int
-) -> list[Row[Any]]:
+) -> list[DbRow]:
     query = (
         select(MessagingSession, Conversation.end_user_id, Conversation.prechat)
         .join(Conversation, Conversation.id == MessagingSession.conversation_id)
@@ -186,7 +187,7 @@ def list_sessions(
     return list(conn.execute(query))
 
 
-def session_entries(conn: Connection, conversation_id: str, limit: int) -> list[Row[Any]]:
+def session_entries(conn: Connection, conversation_id: str, limit: int) -> list[DbRow]:
     return list(
         conn.execute(
             select(ConversationEntry)

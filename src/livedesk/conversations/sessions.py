@@ -57,19 +57,11 @@ def accept_session(
     conn: Connection, thread: Thread, agent: Sender, now: int
 ) -> tuple[Thread, list[Outgoing]]:
     """The agent takes a Waiting session; the customer sees them join."""
-    assert thread.session_id is not None
-    if not repository.claim_waiting_session(conn, thread.session_id, agent.subject, now):
+    session_id = thread.session_id
+    assert session_id is not None
+    if not repository.claim_waiting_session(conn, session_id, agent.subject, now):
         raise conflict("session_not_waiting", "This session is not waiting for an agent any more.")
     thread = thread.with_session(thread.session_id, agent.subject)
-    out = [
-        notify_agent(
-            conn,
-            agent.subject,
-            "WorkAccepted",
-            {"sessionId": thread.session_id, "conversationId": thread.conversation_id},
-            now,
-        )
-    ]
     _, recorded = record(
         conn,
         thread,
@@ -81,7 +73,7 @@ def accept_session(
                 new_id(),
                 "RoutingWorkResult",
                 SYSTEM,
-                entries.routing_work_result(thread.session_id, "Accepted"),
+                entries.routing_work_result(session_id, "Accepted"),
             ),
             NewEntry(
                 new_id(),
@@ -92,7 +84,15 @@ def accept_session(
         ],
         now,
     )
-    return thread, out + recorded
+    # Lock order everywhere: conversation, end user's stream, agent's stream.
+    accepted = notify_agent(
+        conn,
+        agent.subject,
+        "WorkAccepted",
+        {"sessionId": session_id, "conversationId": thread.conversation_id},
+        now,
+    )
+    return thread, [*recorded, accepted]
 
 
 def end_session(

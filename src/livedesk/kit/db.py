@@ -13,10 +13,11 @@ import asyncio
 import concurrent.futures
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Row, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -38,6 +39,15 @@ class Base(DeclarativeBase):
 
 
 UnitOfWork = Callable[[Connection], T]
+DbRow: TypeAlias = Row[*tuple[Any, ...]]
+RETRIES = 3
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code if isinstance(code, str) else None
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -119,12 +129,21 @@ class Database:
         return "sqlite" if self.is_sqlite else "postgresql"
 
     async def transaction(self, work: UnitOfWork[T]) -> T:
-        """Run `work` in one read-write transaction; commit if it returns, roll back if it raises."""
-        if self._async_engine is not None:
-            async with self._async_engine.begin() as conn:
-                return await conn.run_sync(work)
-        assert self._writer is not None
-        return await _in_thread(self._write_pool, self._writer, work)
+        """Run `work` in one read-write transaction: commit if it returns, roll back if it raises.
+        `work` may run more than once on PostgreSQL, so it must do nothing but database work."""
+        if self._async_engine is None:
+            assert self._writer is not None
+            return await _in_thread(self._write_pool, self._writer, work)
+        for attempt in range(1, RETRIES + 1):
+            try:
+                async with self._async_engine.begin() as conn:
+                    return await conn.run_sync(work)
+            except DBAPIError as exc:
+                # Two writers raced (deadlock, serialization, the same new key): the work runs
+                # again from scratch and now sees what the winner committed.
+                if attempt == RETRIES or _sqlstate(exc) not in RETRYABLE_SQLSTATES:
+                    raise
+        raise AssertionError("unreachable")
 
     async def read(self, work: UnitOfWork[T]) -> T:
         """Run `work` in a read-only transaction (it may run beside a writer)."""

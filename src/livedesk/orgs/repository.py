@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from livedesk.kit.db import DbRow
 from livedesk.models import Agent, Deployment, Org, Queue, StreamHead
 
 
@@ -16,7 +17,7 @@ def upsert_org(conn: Connection, org_id: str, name: str) -> None:
         conn.execute(update(Org).where(Org.id == org_id).values(name=name))
 
 
-def find_deployment(conn: Connection, org_id: str, developer_name: str) -> Row[Any] | None:
+def find_deployment(conn: Connection, org_id: str, developer_name: str) -> DbRow | None:
     return conn.execute(
         select(
             Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config
@@ -24,7 +25,7 @@ def find_deployment(conn: Connection, org_id: str, developer_name: str) -> Row[A
     ).first()
 
 
-def get_deployment(conn: Connection, deployment_id: str) -> Row[Any] | None:
+def get_deployment(conn: Connection, deployment_id: str) -> DbRow | None:
     return conn.execute(
         select(
             Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config
@@ -50,17 +51,17 @@ def upsert_queue(conn: Connection, new_id: str, org_id: str, name: str, config: 
         conn.execute(update(Queue).where(Queue.id == row.id).values(config=config))
 
 
-def find_agent(conn: Connection, org_id: str, username: str) -> Row[Any] | None:
+def find_agent(conn: Connection, org_id: str, username: str) -> DbRow | None:
     return conn.execute(
         select(Agent).where(Agent.org_id == org_id, Agent.username == username)
     ).first()
 
 
-def find_agent_by_username(conn: Connection, username: str) -> Row[Any] | None:
+def find_agent_by_username(conn: Connection, username: str) -> DbRow | None:
     return conn.execute(select(Agent).where(Agent.username == username)).first()
 
 
-def get_agent(conn: Connection, agent_id: str) -> Row[Any] | None:
+def get_agent(conn: Connection, agent_id: str) -> DbRow | None:
     return conn.execute(select(Agent).where(Agent.id == agent_id)).first()
 
 

@@ -1,0 +1,888 @@
+"""Chat load benchmark: LiveDesk against a bare Starlette + SQLite baseline, same client.
+
+C conversations each have a customer SSE stream and an agent SSE stream. Every customer sends
+messages back to back: the next POST goes out only once the previous message arrived on the
+conversation's agent stream. After a warm-up, a fixed window counts the messages that arrived on
+agent streams (throughput) and the time from writing each POST to reading the matching entry on
+the agent stream (latency). The same workload then runs against `baseline_server.py`.
+
+`--idle-streams N` instead opens N idle customer streams against LiveDesk and reports the growth
+of the server's resident memory per stream.
+
+This process is the load client (a raw asyncio-socket HTTP/1.1 client, on uvloop when present);
+each server runs as a subprocess and is always stopped before the script exits.
+
+    .venv/bin/python bench/chat_load.py -c 50
+    .venv/bin/python bench/chat_load.py --idle-streams 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from rawhttp import Connection, HttpError, SseStream
+
+T = TypeVar("T")
+
+HOST = "127.0.0.1"
+ORG_ID = "00DLD0000000001"
+DEPLOYMENT = "Web_Chat"
+PASSWORD = "bench"
+MIAW = "/iamessage/api/v2"
+TOKEN_PATH = f"{MIAW}/authorization/unauthenticated/access-token"
+TOKEN_BODY = {
+    "orgId": ORG_ID,
+    "esDeveloperName": DEPLOYMENT,
+    "capabilitiesVersion": "1",
+    "platform": "Web",
+}
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+SETUP_CONCURRENCY = 8  # conversations being set up at once (agent login runs argon2)
+MINT_CONNECTIONS = 8  # keep-alive connections minting guest tokens for --idle-streams
+OPEN_CONCURRENCY = 200  # idle streams being opened at once (under uvicorn's backlog of 2048)
+MESSAGE_TIMEOUT = 10.0  # a message not on the agent stream by then is reported as lost
+STARTUP_TIMEOUT = 60.0
+HEALTH_POLL = 0.05  # readiness probe interval while a server starts
+STOP_TIMEOUT = 10.0
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says what the server did."""
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class Options:
+    conversations: int
+    duration: float
+    warmup: float
+    skip_baseline: bool
+    idle_streams: int | None
+    streams_per_token: int
+    settle: float
+    port: int | None
+    json_path: Path | None
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    p = argparse.ArgumentParser(
+        description="Chat load benchmark: LiveDesk vs a bare Starlette + SQLite baseline."
+    )
+    p.add_argument("-c", "--conversations", type=int, default=50, help="default 50")
+    p.add_argument("--duration", type=float, default=10.0, help="measured seconds (default 10)")
+    p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds (default 2)")
+    p.add_argument("--skip-baseline", action="store_true", help="run LiveDesk only")
+    p.add_argument(
+        "--idle-streams",
+        type=int,
+        nargs="?",
+        const=5000,
+        metavar="N",
+        help="instead of the chat load: RSS growth per idle customer stream (N default 5000)",
+    )
+    p.add_argument(
+        "--streams-per-token",
+        type=int,
+        default=10,
+        help="idle streams opened with each guest token (default 10)",
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=1.0,
+        help="fixed pause before reading RSS after the idle streams are open (default 1)",
+    )
+    p.add_argument("--port", type=int, help="LiveDesk port; baseline uses port+1 (default: free)")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    a = p.parse_args(argv)
+    if a.conversations < 1 or a.duration <= 0 or a.warmup < 0 or a.streams_per_token < 1:
+        p.error("need --conversations >= 1, --duration > 0, --warmup >= 0, streams per token >= 1")
+    if a.idle_streams is not None and a.idle_streams < 1:
+        p.error("--idle-streams needs N >= 1")
+    return Options(
+        conversations=a.conversations,
+        duration=a.duration,
+        warmup=a.warmup,
+        skip_baseline=a.skip_baseline,
+        idle_streams=a.idle_streams,
+        streams_per_token=a.streams_per_token,
+        settle=a.settle,
+        port=a.port,
+        json_path=a.json,
+    )
+
+
+# --------------------------------------------------------------------------- server processes
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    stderr_path: Path
+
+    def stderr_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def raise_nofile_limit() -> int:
+    """Soft RLIMIT_NOFILE up to the hard limit; servers started later inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def livedesk_command() -> str:
+    beside = Path(sys.executable).parent / "livedesk"
+    found = str(beside) if beside.exists() else shutil.which("livedesk")
+    if found is None:
+        raise BenchError("the `livedesk` command is not installed (pip install -e .)")
+    return found
+
+
+def password_hash() -> str:
+    from argon2 import PasswordHasher
+
+    return str(PasswordHasher().hash(PASSWORD))
+
+
+def org_yaml(agents: int) -> str:
+    hashed = json.dumps(password_hash())  # a JSON string is a valid YAML scalar
+    lines = [
+        f"org: {{id: {ORG_ID}, name: Bench}}",
+        "deployments:",
+        f"  - {{developer_name: {DEPLOYMENT}, queue: General}}",
+        "queues:",
+        "  - {name: General}",
+        "agents:",
+    ]
+    lines.extend(
+        f"  - {{username: bench{i}, display_name: Bench {i}, password_hash: {hashed}, "
+        "capacity: 100, queues: [General]}"
+        for i in range(agents)
+    )
+    return "\n".join(lines) + "\n"
+
+
+def apply_org(workdir: Path, data_dir: Path, agents: int) -> None:
+    org_file = workdir / "org.yaml"
+    org_file.write_text(org_yaml(agents))
+    cmd = [livedesk_command(), "apply", str(org_file), "--data-dir", str(data_dir)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_DIR, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"livedesk apply failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def spawned(name: str, cmd: list[str], port: int, workdir: Path) -> Iterator[Server]:
+    """Run a server subprocess; always stop it, and show its stderr if something failed."""
+    stderr_path = workdir / f"{name}.stderr"
+    with (workdir / f"{name}.stdout").open("wb") as out, stderr_path.open("wb") as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=REPO_DIR)
+        server = Server(name, port, proc, stderr_path)
+        try:
+            yield server
+        except BaseException:
+            stop(proc)
+            if tail := server.stderr_tail():
+                log(f"--- {name} stderr (last lines) ---\n{tail}\n---")
+            raise
+        finally:
+            stop(proc)
+
+
+@contextlib.contextmanager
+def livedesk_server(port: int, agents: int) -> Iterator[Server]:
+    with tempfile.TemporaryDirectory(prefix="livedesk-bench-") as tmp:
+        workdir = Path(tmp)
+        data_dir = workdir / "data"
+        apply_org(workdir, data_dir, agents)
+        cmd = [livedesk_command(), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+        with spawned("livedesk", cmd, port, workdir) as server:
+            yield server
+
+
+@contextlib.contextmanager
+def baseline_server(port: int) -> Iterator[Server]:
+    with tempfile.TemporaryDirectory(prefix="baseline-bench-") as tmp:
+        workdir = Path(tmp)
+        script = str(BENCH_DIR / "baseline_server.py")
+        db = str(workdir / "baseline.db")
+        cmd = [sys.executable, script, "--port", str(port), "--db", db]
+        with spawned("baseline", cmd, port, workdir) as server:
+            yield server
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise BenchError(f"no VmRSS in /proc/{pid}/status")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads included."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    wall: float
+    client: float
+    server: float
+
+    @classmethod
+    def take(cls, server_pid: int) -> CpuSample:
+        return cls(time.perf_counter(), time.process_time(), process_cpu_seconds(server_pid))
+
+
+def cpu_percent(before: CpuSample, after: CpuSample) -> tuple[float, float]:
+    """(client %, server %) of one core over the interval."""
+    wall = max(after.wall - before.wall, 1e-9)
+    return (
+        100 * (after.client - before.client) / wall,
+        100 * (after.server - before.server) / wall,
+    )
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- API calls
+
+
+async def bounded(limit: int, jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run jobs at most `limit` at a time; the first failure cancels the rest."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job: Callable[[], Awaitable[T]]) -> T:
+        async with gate:
+            return await job()
+
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(run(job)) for job in jobs]
+    return [t.result() for t in tasks]
+
+
+async def call(
+    conn: Connection,
+    method: str,
+    path: str,
+    expect: int,
+    token: str | None = None,
+    body: Any = None,
+) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    response = await conn.request(method, path, headers, body)
+    if response.status != expect:
+        raise HttpError(f"{method} {path}", response.status, response.body)
+    return response.json()
+
+
+async def mint_guest_token(conn: Connection) -> str:
+    token: str = (await call(conn, "POST", TOKEN_PATH, 200, body=TOKEN_BODY))["accessToken"]
+    return token
+
+
+async def wait_healthy(server: Server) -> None:
+    """Poll GET /healthz until it answers 200 (a readiness probe, not a wait for an event)."""
+    deadline = time.perf_counter() + STARTUP_TIMEOUT
+    while True:
+        if (code := server.proc.poll()) is not None:
+            raise BenchError(f"{server.name} exited with {code} while starting")
+        with contextlib.suppress(OSError, EOFError):
+            conn = Connection(HOST, server.port)
+            try:
+                if (await conn.request("GET", "/healthz")).status == 200:
+                    return
+            finally:
+                await conn.close()
+        if time.perf_counter() > deadline:
+            raise BenchError(f"{server.name} did not answer /healthz in {STARTUP_TIMEOUT:.0f} s")
+        await asyncio.sleep(HEALTH_POLL)
+
+
+def agent_stream_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+
+
+def customer_stream_headers(token: str) -> dict[str, str]:
+    return {**agent_stream_headers(token), "X-Org-Id": ORG_ID}
+
+
+async def open_stream(
+    stack: AsyncExitStack, port: int, path: str, headers: dict[str, str]
+) -> SseStream:
+    stream = await SseStream.open(HOST, port, path, headers)
+    stack.push_async_callback(stream.close)
+    return stream
+
+
+# --------------------------------------------------------------------------- chat load
+
+
+@dataclass
+class Conversation:
+    index: int
+    customer_token: str
+    conversation_id: str
+    agent_token: str
+    conn: Connection  # the customer's keep-alive connection for POSTs
+
+
+@dataclass(frozen=True)
+class Window:
+    warm_end: float
+    end: float
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    sent: int = 0
+    accepted: int = 0
+    lost: int = 0
+    echoes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChatResult:
+    server: str
+    conversations: int
+    messages: int
+    duration_s: float
+    msg_per_s: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+    sent: int
+    accepted: int
+    lost: int
+    customer_echoes: int
+    errors: list[str]
+    client_cpu_pct: float
+    server_cpu_pct: float
+    setup_s: float
+    run_s: float = 0.0
+    server_stderr: str = ""
+
+
+async def setup_conversation(stack: AsyncExitStack, port: int, index: int) -> Conversation:
+    conn = await Connection(HOST, port).connect()
+    stack.push_async_callback(conn.close)
+    token = await mint_guest_token(conn)
+    conversation_id = str(uuid.uuid4())
+    created = await call(
+        conn,
+        "POST",
+        f"{MIAW}/conversation",
+        201,
+        token,
+        {"conversationId": conversation_id, "esDeveloperName": DEPLOYMENT},
+    )
+    login = {"username": f"bench{index}", "password": PASSWORD}
+    agent_token = (await call(conn, "POST", "/api/v1/auth/login", 200, body=login))["accessToken"]
+    accept = f"/api/v1/sessions/{created['sessionId']}/accept"
+    await call(conn, "POST", accept, 200, agent_token)
+    return Conversation(index, token, conversation_id, agent_token, conn)
+
+
+def message_body(message_id: str, n: int) -> bytes:
+    return orjson.dumps(
+        {
+            "message": {
+                "id": message_id,
+                "messageType": "StaticContentMessage",
+                "staticContent": {"formatType": "Text", "text": f"hello {n}"},
+            },
+            "esDeveloperName": DEPLOYMENT,
+        }
+    )
+
+
+async def converse(
+    conv: Conversation, pending: dict[str, asyncio.Future[float]], window: Window, tally: Tally
+) -> None:
+    """Send messages back to back until the window ends; each waits for its agent-stream copy."""
+    path = f"{MIAW}/conversation/{conv.conversation_id}/message"
+    headers = {"Authorization": f"Bearer {conv.customer_token}"}
+    loop = asyncio.get_running_loop()
+    n = 0
+    while time.perf_counter() < window.end:
+        message_id = str(uuid.uuid4())
+        request = conv.conn.encode("POST", path, headers, message_body(message_id, n))
+        arrived: asyncio.Future[float] = loop.create_future()
+        pending[message_id] = arrived
+        sent_at = time.perf_counter()
+        conv.conn.write(request)
+        tally.sent += 1
+        try:
+            response = await conv.conn.read_response()
+        except (OSError, EOFError) as exc:
+            tally.errors.append(f"conversation {conv.index}: POST message failed: {exc!r}")
+            return
+        if response.status != 202:
+            pending.pop(message_id, None)
+            tally.errors.append(
+                f"conversation {conv.index}: POST message -> {response.status} "
+                f"{response.body[:300]!r}"
+            )
+            return
+        tally.accepted += 1
+        try:
+            arrived_at = await asyncio.wait_for(arrived, MESSAGE_TIMEOUT)
+        except TimeoutError:
+            pending.pop(message_id, None)
+            tally.lost += 1
+            tally.errors.append(
+                f"conversation {conv.index}: message {message_id} (202) not on the agent stream "
+                f"after {MESSAGE_TIMEOUT:.0f} s"
+            )
+            continue
+        if window.warm_end <= arrived_at < window.end:
+            tally.latencies.append(arrived_at - sent_at)
+        n += 1
+
+
+def resolve_entry(pending: dict[str, asyncio.Future[float]], data: bytes, now: float) -> None:
+    entry = orjson.loads(data)
+    if entry.get("entryType") != "Message":
+        return
+    arrived = pending.pop(entry.get("identifier"), None)
+    if arrived is not None and not arrived.done():
+        arrived.set_result(now)
+
+
+async def read_agent_stream(
+    stream: SseStream, index: int, pending: dict[str, asyncio.Future[float]], tally: Tally
+) -> None:
+    try:
+        while True:
+            events = await stream.next_events()
+            now = time.perf_counter()
+            for event in events:
+                if event.event == "ConversationEntry":
+                    resolve_entry(pending, event.data, now)
+    except (OSError, EOFError) as exc:
+        tally.errors.append(f"agent stream {index} ended during the run: {exc!r}")
+
+
+async def drain_customer_stream(stream: SseStream, index: int, tally: Tally) -> None:
+    try:
+        while True:
+            for event in await stream.next_events():
+                if event.event == "CONVERSATION_MESSAGE":
+                    tally.echoes += 1
+    except (OSError, EOFError) as exc:
+        tally.errors.append(f"customer stream {index} ended during the run: {exc!r}")
+
+
+async def measure(
+    conversations: list[Conversation],
+    agent_streams: list[SseStream],
+    customer_streams: list[SseStream],
+    pid: int,
+    opts: Options,
+) -> tuple[Tally, CpuSample, CpuSample]:
+    pending: dict[str, asyncio.Future[float]] = {}
+    tally = Tally()
+    readers = [
+        asyncio.create_task(read_agent_stream(s, i, pending, tally))
+        for i, s in enumerate(agent_streams)
+    ] + [
+        asyncio.create_task(drain_customer_stream(s, i, tally))
+        for i, s in enumerate(customer_streams)
+    ]
+    start = time.perf_counter()
+    window = Window(start + opts.warmup, start + opts.warmup + opts.duration)
+    workers = [asyncio.create_task(converse(c, pending, window, tally)) for c in conversations]
+    try:
+        await asyncio.sleep(window.warm_end - time.perf_counter())  # the fixed warm-up
+        first = CpuSample.take(pid)
+        await asyncio.sleep(window.end - time.perf_counter())  # the fixed measurement window
+        last = CpuSample.take(pid)
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers + readers:
+            task.cancel()
+        await asyncio.gather(*workers, *readers, return_exceptions=True)
+    return tally, first, last
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def summarize(
+    name: str, opts: Options, tally: Tally, cpu: tuple[CpuSample, CpuSample], setup_s: float
+) -> ChatResult:
+    latencies = sorted(tally.latencies)
+    client_cpu, server_cpu = cpu_percent(*cpu)
+    return ChatResult(
+        server=name,
+        conversations=opts.conversations,
+        messages=len(latencies),
+        duration_s=opts.duration,
+        msg_per_s=len(latencies) / opts.duration,
+        p50_ms=1000 * percentile(latencies, 50),
+        p99_ms=1000 * percentile(latencies, 99),
+        mean_ms=1000 * sum(latencies) / len(latencies) if latencies else 0.0,
+        max_ms=1000 * latencies[-1] if latencies else 0.0,
+        sent=tally.sent,
+        accepted=tally.accepted,
+        lost=tally.lost,
+        customer_echoes=tally.echoes,
+        errors=tally.errors[:20],
+        client_cpu_pct=client_cpu,
+        server_cpu_pct=server_cpu,
+        setup_s=setup_s,
+    )
+
+
+async def chat_load(server: Server, opts: Options) -> ChatResult:
+    await wait_healthy(server)
+    started = time.perf_counter()
+    async with AsyncExitStack() as stack:
+        conversations = await bounded(
+            SETUP_CONCURRENCY,
+            [partial(setup_conversation, stack, server.port, i) for i in range(opts.conversations)],
+        )
+        agent_streams = [
+            await open_stream(
+                stack, server.port, "/api/v1/agent/stream", agent_stream_headers(c.agent_token)
+            )
+            for c in conversations
+        ]
+        customer_streams = [
+            await open_stream(
+                stack, server.port, "/eventrouter/v1/sse", customer_stream_headers(c.customer_token)
+            )
+            for c in conversations
+        ]
+        setup_s = time.perf_counter() - started
+        tally, first, last = await measure(
+            conversations, agent_streams, customer_streams, server.proc.pid, opts
+        )
+    return summarize(server.name, opts, tally, (first, last), setup_s)
+
+
+# --------------------------------------------------------------------------- idle streams
+
+
+@dataclass
+class IdleResult:
+    server: str
+    streams_requested: int
+    streams_opened: int
+    tokens: int
+    rss_before_kb: int
+    rss_after_kb: int
+    kb_per_stream: float
+    mint_s: float
+    open_s: float
+    errors: list[str]
+    run_s: float = 0.0
+    server_stderr: str = ""
+
+
+async def mint_tokens(port: int, count: int) -> list[str]:
+    async def mint_some(share: int) -> list[str]:
+        conn = await Connection(HOST, port).connect()
+        try:
+            return [await mint_guest_token(conn) for _ in range(share)]
+        finally:
+            await conn.close()
+
+    shares = [
+        count // MINT_CONNECTIONS + (i < count % MINT_CONNECTIONS) for i in range(MINT_CONNECTIONS)
+    ]
+    batches = await asyncio.gather(*(mint_some(s) for s in shares if s))
+    return [token for batch in batches for token in batch]
+
+
+async def try_open_idle(
+    stack: AsyncExitStack, port: int, token: str, errors: list[str]
+) -> SseStream | None:
+    try:
+        return await open_stream(stack, port, "/eventrouter/v1/sse", customer_stream_headers(token))
+    except (OSError, EOFError, HttpError) as exc:
+        errors.append(repr(exc))
+        return None
+
+
+async def idle_streams(server: Server, opts: Options, n: int) -> IdleResult:
+    await wait_healthy(server)
+    errors: list[str] = []
+    started = time.perf_counter()
+    tokens = await mint_tokens(server.port, math.ceil(n / opts.streams_per_token))
+    minted = time.perf_counter()
+    async with AsyncExitStack() as stack:
+        rss_before = rss_kb(server.proc.pid)
+        jobs = [
+            partial(try_open_idle, stack, server.port, tokens[i // opts.streams_per_token], errors)
+            for i in range(n)
+        ]
+        streams = await bounded(OPEN_CONCURRENCY, jobs)
+        opened_at = time.perf_counter()
+        await asyncio.sleep(opts.settle)  # fixed settle window before reading RSS
+        rss_after = rss_kb(server.proc.pid)
+    opened = sum(s is not None for s in streams)
+    return IdleResult(
+        server=server.name,
+        streams_requested=n,
+        streams_opened=opened,
+        tokens=len(tokens),
+        rss_before_kb=rss_before,
+        rss_after_kb=rss_after,
+        kb_per_stream=(rss_after - rss_before) / opened if opened else 0.0,
+        mint_s=minted - started,
+        open_s=opened_at - minted,
+        errors=errors[:20],
+    )
+
+
+# --------------------------------------------------------------------------- running and reporting
+
+
+R = TypeVar("R", "ChatResult", "IdleResult")
+
+
+def run_server(
+    runner: asyncio.Runner,
+    context: contextlib.AbstractContextManager[Server],
+    work: Callable[[Server], Coroutine[Any, Any, R]],
+) -> R:
+    """Start a server, run the async work against it, stop it; note the time and its stderr."""
+    started = time.perf_counter()
+    with context as server:
+        result = runner.run(work(server))
+        stderr = server.stderr_tail()
+    return replace(result, run_s=time.perf_counter() - started, server_stderr=stderr)
+
+
+def ports(opts: Options) -> tuple[int, int]:
+    if opts.port is not None:
+        return opts.port, opts.port + 1
+    return free_port(), free_port()
+
+
+def run_chat(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
+    livedesk_port, baseline_port = ports(opts)
+    log(f"livedesk: {opts.conversations} conversations, {opts.warmup:g}+{opts.duration:g} s ...")
+    results = [
+        run_server(
+            runner,
+            livedesk_server(livedesk_port, opts.conversations),
+            partial(chat_load, opts=opts),
+        )
+    ]
+    if not opts.skip_baseline:
+        log("baseline: same workload ...")
+        results.append(
+            run_server(runner, baseline_server(baseline_port), partial(chat_load, opts=opts))
+        )
+    report: dict[str, Any] = {"results": [asdict(r) for r in results]}
+    print_chat_table(results)
+    if len(results) == 2:
+        report["ratios"] = ratios(results[0], results[1])
+        print_ratios(report["ratios"])
+    print_problems(results)
+    report["ok"] = all(not r.errors and r.messages > 0 for r in results)
+    return report
+
+
+def ratios(livedesk: ChatResult, baseline: ChatResult) -> dict[str, float | None]:
+    def ratio(a: float, b: float) -> float | None:
+        return a / b if b else None
+
+    return {
+        "throughput": ratio(livedesk.msg_per_s, baseline.msg_per_s),
+        "p50_latency": ratio(livedesk.p50_ms, baseline.p50_ms),
+        "p99_latency": ratio(livedesk.p99_ms, baseline.p99_ms),
+    }
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print(
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w)
+            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    )
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+
+
+def print_chat_table(results: list[ChatResult]) -> None:
+    header = [
+        "server", "conversations", "messages", "msg/s", "p50 ms", "p99 ms",
+        "lost", "errors", "server CPU", "client CPU", "run s",
+    ]  # fmt: skip
+    rows = [
+        [
+            r.server,
+            str(r.conversations),
+            str(r.messages),
+            f"{r.msg_per_s:.1f}",
+            f"{r.p50_ms:.2f}",
+            f"{r.p99_ms:.2f}",
+            str(r.lost),
+            str(len(r.errors)),
+            f"{r.server_cpu_pct:.0f}%",
+            f"{r.client_cpu_pct:.0f}%",
+            f"{r.run_s:.1f}",
+        ]
+        for r in results
+    ]
+    print()
+    print_table(header, rows)
+
+
+def print_ratios(r: dict[str, float | None]) -> None:
+    def show(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}x"
+
+    print()
+    print("LiveDesk / baseline:")
+    print(f"  throughput   {show(r['throughput'])}   (below 1: LiveDesk moves fewer msg/s)")
+    print(f"  p50 latency  {show(r['p50_latency'])}   (above 1: LiveDesk is slower)")
+    print(f"  p99 latency  {show(r['p99_latency'])}")
+
+
+def print_problems(results: list[ChatResult] | list[IdleResult]) -> None:
+    for r in results:
+        for error in r.errors:
+            print(f"! {r.server}: {error}")
+        if r.server_stderr:
+            print(f"! {r.server} wrote to stderr:\n{r.server_stderr}")
+        if isinstance(r, ChatResult) and r.customer_echoes < r.accepted - r.conversations:
+            print(
+                f"! {r.server}: only {r.customer_echoes} CONVERSATION_MESSAGE echoes on customer "
+                f"streams for {r.accepted} accepted messages"
+            )
+
+
+def run_idle(runner: asyncio.Runner, opts: Options, n: int) -> dict[str, Any]:
+    livedesk_port, _ = ports(opts)
+    log(f"livedesk: opening {n} idle customer streams ...")
+    result = run_server(
+        runner, livedesk_server(livedesk_port, 1), partial(idle_streams, opts=opts, n=n)
+    )
+    header = ["server", "streams", "tokens", "RSS before KB", "RSS after KB", "KB/stream", "run s"]
+    row = [
+        result.server,
+        f"{result.streams_opened}/{result.streams_requested}",
+        str(result.tokens),
+        str(result.rss_before_kb),
+        str(result.rss_after_kb),
+        f"{result.kb_per_stream:.2f}",
+        f"{result.run_s:.1f}",
+    ]
+    print()
+    print_table(header, [row])
+    print(f"(minting tokens {result.mint_s:.1f} s, opening streams {result.open_s:.1f} s)")
+    print_problems([result])
+    ok = not result.errors and result.streams_opened == n
+    return {"idle_streams": asdict(result), "ok": ok}
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse_args(argv)
+    nofile = raise_nofile_limit()
+    loop_factory = event_loop_factory()
+    started = time.perf_counter()
+    try:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            if opts.idle_streams is not None:
+                report = run_idle(runner, opts, opts.idle_streams)
+            else:
+                report = run_chat(runner, opts)
+    except (BenchError, HttpError) as exc:
+        log(f"benchmark failed: {exc}")
+        return 1
+    report["options"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()}
+    report["client"] = {"event_loop": "uvloop" if loop_factory else "asyncio", "nofile": nofile}
+    report["total_s"] = time.perf_counter() - started
+    print(f"\ntotal {report['total_s']:.1f} s, client loop {report['client']['event_loop']}")
+    if opts.json_path is not None:
+        opts.json_path.write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Running `livedesk serve` as a real process for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import TOKEN_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, database_url: str, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, *extra: str) -> None:
+        env = {
+            **os.environ,
+            "LIVEDESK_DATABASE_URL": self.database_url,
+            "LIVEDESK_TOKEN_KEY": TOKEN_KEY,
+        }
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
+            [
+                sys.executable,
+                "-m",
+                "livedesk",
+                "serve",
+                "--demo",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                *extra,
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        await self._wait_ready()
+
+    async def _wait_ready(self, timeout: float = 30.0) -> None:
+        """Poll /healthz until the process answers (a separate process has no event to await)."""
+        assert self.proc is not None
+        async with httpx.AsyncClient(base_url=self.url) as http, asyncio.timeout(timeout):
+            while True:
+                if self.proc.poll() is not None:
+                    out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                    raise RuntimeError(f"server exited with {self.proc.returncode}:\n{out}")
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
