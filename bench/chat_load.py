@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from rawhttp import Connection, HttpError, SseStream
+from rawhttp import Connection, HttpError, Response, SseStream
 
 T = TypeVar("T")
 
@@ -399,6 +399,12 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Sent:
+    sent_at: float
+    response: Response
+
+
 @dataclass
 class ChatResult:
     server: str
@@ -455,6 +461,15 @@ def message_body(message_id: str, n: int) -> bytes:
     )
 
 
+async def post_message(conv: Conversation, path: str, body: bytes, headers: dict[str, str]) -> Sent:
+    """POST one message; returns when its bytes were written, and the response."""
+    request = conv.conn.encode("POST", path, headers, body)
+    await conv.conn.ensure_open()
+    sent_at = time.perf_counter()
+    conv.conn.write(request)
+    return Sent(sent_at, await conv.conn.read_response())
+
+
 async def converse(
     conv: Conversation, pending: dict[str, asyncio.Future[float]], window: Window, tally: Tally
 ) -> None:
@@ -462,40 +477,35 @@ async def converse(
     path = f"{MIAW}/conversation/{conv.conversation_id}/message"
     headers = {"Authorization": f"Bearer {conv.customer_token}"}
     loop = asyncio.get_running_loop()
+    where = f"conversation {conv.index}"
     n = 0
     while time.perf_counter() < window.end:
         message_id = str(uuid.uuid4())
-        request = conv.conn.encode("POST", path, headers, message_body(message_id, n))
         arrived: asyncio.Future[float] = loop.create_future()
-        pending[message_id] = arrived
-        sent_at = time.perf_counter()
-        conv.conn.write(request)
+        pending[message_id] = arrived  # before the POST: the copy may come before the response
         tally.sent += 1
         try:
-            response = await conv.conn.read_response()
-        except (OSError, EOFError) as exc:
-            tally.errors.append(f"conversation {conv.index}: POST message failed: {exc!r}")
-            return
-        if response.status != 202:
-            pending.pop(message_id, None)
-            tally.errors.append(
-                f"conversation {conv.index}: POST message -> {response.status} "
-                f"{response.body[:300]!r}"
-            )
-            return
-        tally.accepted += 1
-        try:
+            sent = await post_message(conv, path, message_body(message_id, n), headers)
+            if sent.response.status != 202:
+                body = sent.response.body[:300]
+                tally.errors.append(f"{where}: POST message -> {sent.response.status} {body!r}")
+                return
+            tally.accepted += 1
             arrived_at = await asyncio.wait_for(arrived, MESSAGE_TIMEOUT)
+        except (OSError, EOFError) as exc:
+            tally.errors.append(f"{where}: POST message failed: {exc!r}")
+            return
         except TimeoutError:
-            pending.pop(message_id, None)
             tally.lost += 1
             tally.errors.append(
-                f"conversation {conv.index}: message {message_id} (202) not on the agent stream "
+                f"{where}: message {message_id} (202) not on the agent stream "
                 f"after {MESSAGE_TIMEOUT:.0f} s"
             )
             continue
+        finally:
+            pending.pop(message_id, None)
         if window.warm_end <= arrived_at < window.end:
-            tally.latencies.append(arrived_at - sent_at)
+            tally.latencies.append(arrived_at - sent.sent_at)
         n += 1
 
 

@@ -132,6 +132,14 @@ class Connection:
         )
         return self
 
+    async def ensure_open(self) -> None:
+        """Reconnect if the server closed this keep-alive connection while it was idle
+        (uvicorn drops idle keep-alive connections after 5 s)."""
+        reader, writer = self._reader, self._writer
+        if reader is None or writer is None or reader.at_eof() or writer.is_closing():
+            await self.close()
+            await self.connect()
+
     def encode(
         self, method: str, path: str, headers: dict[str, str] | None, body: bytes | None
     ) -> bytes:
@@ -156,8 +164,7 @@ class Connection:
         headers: dict[str, str] | None = None,
         json: Any = None,
     ) -> Response:
-        if self._writer is None:
-            await self.connect()
+        await self.ensure_open()
         body = None if json is None else orjson.dumps(json)
         self.write(self.encode(method, path, headers, body))
         return await self.read_response()

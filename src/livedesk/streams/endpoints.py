@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
@@ -40,13 +42,18 @@ def _stream(request: Request, c: Container, p: EndUserPrincipal | AgentPrincipal
     )
 
 
-@router.get("/eventrouter/v1/sse", response_class=SseResponse, include_in_schema=True)
+SSE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"description": "An endless text/event-stream", "content": {"text/event-stream": {}}}
+}
+
+
+@router.get("/eventrouter/v1/sse", response_model=None, responses=SSE_DOC)
 async def customer_stream(request: Request, p: CurrentEndUser, c: ContainerDep) -> SseResponse:
     """Events of the end user's conversations (MIAW SSE); resumes after `Last-Event-Id`."""
     return _stream(request, c, p)
 
 
-@router.get("/api/v1/agent/stream", response_class=SseResponse)
+@router.get("/api/v1/agent/stream", response_model=None, responses=SSE_DOC)
 async def agent_stream(request: Request, p: CurrentAgent, c: ContainerDep) -> SseResponse:
     """Events of the agent's sessions and work; resumes after `Last-Event-Id`."""
     return _stream(request, c, p)
