@@ -29,6 +29,7 @@ from livedesk.orgs.service import apply_org
 from tests.helpers import Api
 
 PG_URL = os.environ.get("LIVEDESK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("LIVEDESK_TEST_REDIS_URL")
 TOKEN_KEY = "test-signing-key-with-enough-entropy-0123456789"
 
 
@@ -95,11 +96,17 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def bus_url(database_url: str) -> str | None:
+    """The PostgreSQL half of the suite runs as production does: with the Redis bus."""
+    return None if database_url.startswith("sqlite") else REDIS_URL
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,
+        redis_url=bus_url(database_url),
         token_key=TOKEN_KEY,
         migrate_on_start=False,
     )

@@ -29,12 +29,48 @@ ROUTES = [
     ("POST", "/api/v1/sessions/{sid}/accept"),
     ("POST", "/api/v1/sessions/{sid}/actions"),
 ]
-KEYS = ["message", "id", "text", "conversationId", "esDeveloperName", "orgId", "acks", "entryType",
-        "staticContent", "formatType", "messageType", "routingAttributes", "actionType", "status",
-        "username", "password", "limit", "conversationEntryId"]
-STRINGS = ["", "x", "Text", "StaticContentMessage", "Web_Chat", "00DLD0000000001", "sendMessage",
-           "endChat", "Online", "Read", "\u0000", "💥" * 3, "a" * 5000, "../../etc/passwd", "null",
-           "TypingStartedIndicator", "-1", "1e309", "ada", "demo"]
+KEYS = [
+    "message",
+    "id",
+    "text",
+    "conversationId",
+    "esDeveloperName",
+    "orgId",
+    "acks",
+    "entryType",
+    "staticContent",
+    "formatType",
+    "messageType",
+    "routingAttributes",
+    "actionType",
+    "status",
+    "username",
+    "password",
+    "limit",
+    "conversationEntryId",
+]
+STRINGS = [
+    "",
+    "x",
+    "Text",
+    "StaticContentMessage",
+    "Web_Chat",
+    "00DLD0000000001",
+    "sendMessage",
+    "endChat",
+    "Online",
+    "Read",
+    "\u0000",
+    "💥" * 3,
+    "a" * 5000,
+    "../../etc/passwd",
+    "null",
+    "TypingStartedIndicator",
+    "-1",
+    "1e309",
+    "ada",
+    "demo",
+]
 
 
 def value(rng: random.Random, depth: int = 0) -> Any:
@@ -61,15 +97,21 @@ async def test_random_requests_never_get_a_5xx(api: Api) -> None:
         headers = {"Authorization": f"Bearer {rng.choice(tokens)}"}
         if rng.random() < 0.3:
             headers["X-Org-Id"] = rng.choice(STRINGS[:8])
-        params = {rng.choice(KEYS + ["direction", "startTimestamp", "inclClosedConvs"]): str(value(rng))}
+        params = {
+            rng.choice(KEYS + ["direction", "startTimestamp", "inclClosedConvs"]): str(value(rng))
+        }
         body: bytes | None = None
         if method in ("POST", "PUT"):
             shape = rng.random()
             if shape < 0.15:
                 body = bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
             else:
-                body = json.dumps(value(rng) if shape < 0.5 else {k: value(rng) for k in rng.sample(KEYS, 4)}).encode()
-            headers["Content-Type"] = rng.choice(["application/json", "text/plain", "application/json"])
+                body = json.dumps(
+                    value(rng) if shape < 0.5 else {k: value(rng) for k in rng.sample(KEYS, 4)}
+                ).encode()
+            headers["Content-Type"] = rng.choice(
+                ["application/json", "text/plain", "application/json"]
+            )
         r = await api.http.request(method, path, headers=headers, params=params, content=body)
         assert r.status_code < 500, (method, path, params, body, r.text)
         if r.status_code >= 400:
@@ -80,7 +122,8 @@ async def test_random_requests_never_get_a_5xx(api: Api) -> None:
 async def test_oversized_bodies_and_unknown_routes(api: Api) -> None:
     customer = await api.customer()
     r = await api.http.post(
-        f"{MIAW}/conversation", content=b"{" + b" " * 70_000 + b"}",
+        f"{MIAW}/conversation",
+        content=b"{" + b" " * 70_000 + b"}",
         headers={**customer.headers, "Content-Type": "application/json"},
     )
     assert r.status_code == 413 and r.json()["code"] == "body_too_large"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import TOKEN_KEY
+from tests.conftest import TOKEN_KEY, bus_url
 
 
 def free_port() -> int:
@@ -38,6 +38,9 @@ class ServerProcess:
             "LIVEDESK_DATABASE_URL": self.database_url,
             "LIVEDESK_TOKEN_KEY": TOKEN_KEY,
         }
+        redis = bus_url(self.database_url)
+        if redis is not None:
+            env["LIVEDESK_REDIS_URL"] = redis
         self.proc = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
             [
                 sys.executable,
