@@ -312,9 +312,17 @@ async def bounded(limit: int, jobs: Sequence[Callable[[], Awaitable[T]]]) -> lis
         async with gate:
             return await job()
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(run(job)) for job in jobs]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(run(job)) for job in jobs]
+    except ExceptionGroup as failed:
+        raise first_leaf(failed) from failed
     return [t.result() for t in tasks]
+
+
+def first_leaf(group: BaseExceptionGroup[Exception]) -> Exception:
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def call(
@@ -725,8 +733,12 @@ def run_server(
     started = time.perf_counter()
     with context as server:
         result = runner.run(work(server))
+        errors = list(result.errors)
+        if (code := server.proc.poll()) is not None:
+            errors.append(f"the server process exited with code {code} during the run")
         stderr = server.stderr_tail()
-    return replace(result, run_s=time.perf_counter() - started, server_stderr=stderr)
+    run_s = time.perf_counter() - started
+    return replace(result, run_s=run_s, server_stderr=stderr, errors=errors)
 
 
 def ports(opts: Options) -> tuple[int, int]:
@@ -771,22 +783,20 @@ def ratios(livedesk: ChatResult, baseline: ChatResult) -> dict[str, float | None
     }
 
 
+def format_row(cells: list[str], widths: list[int]) -> str:
+    """First column left-aligned, the others right-aligned."""
+    return "  ".join(
+        cell.rjust(width) if i else cell.ljust(width)
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    )
+
+
 def print_table(header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    print(
-        "  ".join(
-            h.rjust(w) if i else h.ljust(w)
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    )
+    print(format_row(header, widths))
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print(
-            "  ".join(
-                c.rjust(w) if i else c.ljust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+        print(format_row(row, widths))
 
 
 def print_chat_table(results: list[ChatResult]) -> None:
@@ -882,8 +892,10 @@ def main(argv: list[str] | None = None) -> int:
                 report = run_idle(runner, opts, opts.idle_streams)
             else:
                 report = run_chat(runner, opts)
-    except (BenchError, HttpError) as exc:
-        log(f"benchmark failed: {exc}")
+    except (BenchError, HttpError, OSError, EOFError) as exc:
+        log(f"benchmark failed: {exc!r}")
+        if opts.json_path is not None:
+            opts.json_path.write_text(json.dumps({"ok": False, "error": repr(exc)}) + "\n")
         return 1
     report["options"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()}
     report["client"] = {"event_loop": "uvloop" if loop_factory else "asyncio", "nofile": nofile}
