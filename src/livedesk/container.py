@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from livedesk.auth.tokens import RevocationCache, TokenSigner, load_or_create_key
 from livedesk.bus import Bus
@@ -12,29 +11,9 @@ from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
-from livedesk.orgs import repository as org_repository
+from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
 from livedesk.streams.hub import StreamHub
 from livedesk.streams.service import StreamService
-
-
-@dataclass
-class AllowedOrigins:
-    """The union of the deployments' allowed origins, reread every few seconds (an org file may
-    be applied by another process)."""
-
-    db: Database
-    ttl_seconds: float = 10.0
-    _origins: set[str] = field(default_factory=set)
-    _loaded_at: float = -1e9
-
-    async def get(self) -> set[str]:
-        if time.monotonic() - self._loaded_at > self.ttl_seconds:
-            await self.reload()
-        return self._origins
-
-    async def reload(self) -> None:
-        self._origins = await self.db.read(org_repository.all_allowed_origins)
-        self._loaded_at = time.monotonic()
 
 
 @dataclass
@@ -48,6 +27,7 @@ class Container:
     signer: TokenSigner
     revocations: RevocationCache
     origins: AllowedOrigins
+    deployment_names: DeploymentNames
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -76,4 +56,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         signer=TokenSigner(key, clock),
         revocations=RevocationCache(settings.limits.revocation_cache_seconds),
         origins=AllowedOrigins(db),
+        deployment_names=DeploymentNames(db),
     )

@@ -12,7 +12,7 @@ from livedesk.container import Container
 from livedesk.errors import forbidden, unauthorized
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from livedesk.kit.db import DbRow
 from livedesk.models import EndUser, RevokedToken
+
+_GET_END_USER = select(EndUser).where(EndUser.id == bindparam("id"))
+_IS_REVOKED = select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti"))
 
 
 def insert_end_user(conn: Connection, **values: Any) -> None:
@@ -15,14 +18,11 @@ def insert_end_user(conn: Connection, **values: Any) -> None:
 
 
 def get_end_user(conn: Connection, end_user_id: str) -> DbRow | None:
-    return conn.execute(select(EndUser).where(EndUser.id == end_user_id)).first()
+    return conn.execute(_GET_END_USER, {"id": end_user_id}).first()
 
 
 def is_revoked(conn: Connection, token_id: str) -> bool:
-    return (
-        conn.execute(select(RevokedToken.jti).where(RevokedToken.jti == token_id)).first()
-        is not None
-    )
+    return conn.execute(_IS_REVOKED, {"jti": token_id}).first() is not None
 
 
 def revoke(conn: Connection, token_id: str, expires_at: int) -> None:

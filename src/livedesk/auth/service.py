@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import Connection
@@ -89,7 +90,11 @@ class AuthService:
         row = await self.c.db.read(
             lambda conn: org_repository.find_agent_by_username(conn, username)
         )
-        if not verify_password(row.password_hash if row else None, password) or row is None:
+        # argon2 takes tens of milliseconds on purpose: never on the event loop.
+        valid = await asyncio.to_thread(
+            verify_password, row.password_hash if row else None, password
+        )
+        if not valid or row is None:
             raise unauthorized("invalid_credentials", "The username or password is wrong.")
         token, _ = self.c.signer.issue(
             "agent",

@@ -4,17 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, bindparam, case, func, insert, select, update
 
 from livedesk.conversations.entries import Entry, NewEntry
 from livedesk.kit.db import DbRow
-from livedesk.models import Conversation, ConversationEntry, MessagingSession
+from livedesk.models import Conversation, ConversationEntry, EndUser, MessagingSession
 
 OPEN_SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive")
 
 
+# The statements of the message path are built once: building and hashing a statement costs
+# more than SQLite running it.
+_GET_CONVERSATION = (
+    select(Conversation, EndUser.display_name.label("end_user_name"))
+    .join(EndUser, EndUser.id == Conversation.end_user_id)
+    .where(Conversation.id == bindparam("id"))
+)
+_LATEST_SESSION = (
+    select(MessagingSession)
+    .where(MessagingSession.conversation_id == bindparam("conversation_id"))
+    .order_by(MessagingSession.number.desc())
+    .limit(1)
+)
+_FIND_ENTRY = select(ConversationEntry).where(
+    ConversationEntry.conversation_id == bindparam("conversation_id"),
+    ConversationEntry.identifier == bindparam("identifier"),
+)
+_LAST = Conversation.last_entry_at
+_COUNT = bindparam("count", type_=BigInteger)
+_NOW = bindparam("now", type_=BigInteger)
+_ALLOCATE_TIMES = (
+    update(Conversation)
+    .where(Conversation.id == bindparam("conversation_id"))
+    .values(
+        last_entry_at=case(
+            (_LAST + _COUNT > _NOW + _COUNT - 1, _LAST + _COUNT), else_=_NOW + _COUNT - 1
+        )
+    )
+    .returning(Conversation.last_entry_at)
+)
+_INSERT_ENTRY = insert(ConversationEntry)
+
+
 def get_conversation(conn: Connection, conversation_id: str) -> DbRow | None:
-    return conn.execute(select(Conversation).where(Conversation.id == conversation_id)).first()
+    """The conversation, with its end user's display name as `end_user_name`."""
+    return conn.execute(_GET_CONVERSATION, {"id": conversation_id}).first()
 
 
 def insert_conversation(conn: Connection, **values: Any) -> None:
@@ -30,12 +64,7 @@ def close_conversation(conn: Connection, conversation_id: str, now: int) -> None
 
 
 def latest_session(conn: Connection, conversation_id: str) -> DbRow | None:
-    return conn.execute(
-        select(MessagingSession)
-        .where(MessagingSession.conversation_id == conversation_id)
-        .order_by(MessagingSession.number.desc())
-        .limit(1)
-    ).first()
+    return conn.execute(_LATEST_SESSION, {"conversation_id": conversation_id}).first()
 
 
 def get_session(conn: Connection, session_id: str) -> DbRow | None:
@@ -73,23 +102,15 @@ def claim_waiting_session(conn: Connection, session_id: str, agent_id: str, now:
 
 def find_entry(conn: Connection, conversation_id: str, identifier: str) -> DbRow | None:
     return conn.execute(
-        select(ConversationEntry).where(
-            ConversationEntry.conversation_id == conversation_id,
-            ConversationEntry.identifier == identifier,
-        )
+        _FIND_ENTRY, {"conversation_id": conversation_id, "identifier": identifier}
     ).first()
 
 
 def allocate_times(conn: Connection, conversation_id: str, now: int, count: int) -> int:
     """Reserve `count` transcript timestamps, strictly increasing within the conversation, and
     return the first. The update also serialises writers of one conversation."""
-    last = Conversation.last_entry_at
-    new_last = case((last + count > now + count - 1, last + count), else_=now + count - 1)
     value = conn.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_entry_at=new_last)
-        .returning(Conversation.last_entry_at)
+        _ALLOCATE_TIMES, {"conversation_id": conversation_id, "now": now, "count": count}
     ).scalar_one()
     return int(value) - count + 1
 
@@ -112,7 +133,7 @@ def insert_entries(
         for i, n in enumerate(new)
     ]
     conn.execute(
-        insert(ConversationEntry),
+        _INSERT_ENTRY,
         [
             {
                 "identifier": e.identifier,

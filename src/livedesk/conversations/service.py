@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import EndUserPrincipal
-from livedesk.auth.repository import get_end_user
 from livedesk.container import Container
 from livedesk.conversations import entries, repository, sessions
 from livedesk.conversations.access import access_conversation, check_uuid
@@ -26,7 +25,7 @@ from livedesk.conversations.schemas import (
     RoutingAttributes,
     RoutingStatus,
 )
-from livedesk.errors import bad_request, conflict
+from livedesk.errors import AppError, bad_request, conflict
 from livedesk.kit import jsonutil
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository as org_repository
@@ -48,10 +47,6 @@ class HistoryQuery:
 class ConversationService:
     def __init__(self, c: Container) -> None:
         self.c = c
-
-    def _sender(self, p: EndUserPrincipal, conn: Connection) -> Sender:
-        user = get_end_user(conn, p.end_user_id)
-        return Sender("EndUser", p.end_user_id, user.display_name if user else "Guest")
 
     async def create(self, p: EndUserPrincipal, body: ConversationCreate) -> ConversationCreated:
         check_uuid(body.conversationId, "conversation")
@@ -112,12 +107,11 @@ class ConversationService:
                 f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
             )
         attributes = _checked_attributes(body.routingAttributes)
+        await self._check_deployment_name(p, body.esDeveloperName)
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> tuple[Entry, list[Outgoing]]:
             conversation = access_conversation(conn, p, conversation_id)
-            if body.esDeveloperName is not None:
-                self._deployment(conn, p, body.esDeveloperName)
             existing = repository.find_entry(conn, conversation.id, message.id)
             if existing is not None:
                 return entry_from_row(existing), []
@@ -134,7 +128,7 @@ class ConversationService:
             new = NewEntry(
                 message.id,
                 "Message",
-                self._sender(p, conn),
+                _sender(conversation),
                 entries.text_message(message.id, text, message.inReplyToMessageId),
             )
             stored, recorded = record(conn, thread, [new], now)
@@ -171,7 +165,7 @@ class ConversationService:
         def work(conn: Connection) -> list[Outgoing]:
             conversation = access_conversation(conn, p, conversation_id)
             thread = thread_of(conversation, repository.latest_session(conn, conversation.id))
-            sender = self._sender(p, conn)
+            sender = _sender(conversation)
             new: list[NewEntry] = []
             for ack in body.acks:
                 if repository.find_entry(conn, conversation.id, ack.conversationEntryId) is None:
@@ -269,12 +263,11 @@ class ConversationService:
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
     ) -> None:
         """End the open session, if any (ending an ended session is not an error)."""
+        await self._check_deployment_name(p, es_developer_name)
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> list[Outgoing]:
             conversation = access_conversation(conn, p, conversation_id)
-            if es_developer_name is not None:
-                self._deployment(conn, p, es_developer_name)
             session = repository.latest_session(conn, conversation.id)
             if not sessions.is_open(session):
                 return []
@@ -288,12 +281,11 @@ class ConversationService:
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
     ) -> None:
         """Close for good: end the open session, then the conversation."""
+        await self._check_deployment_name(p, es_developer_name)
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> list[Outgoing]:
             conversation = access_conversation(conn, p, conversation_id)
-            if es_developer_name is not None:
-                self._deployment(conn, p, es_developer_name)
             if conversation.status == "closed":
                 return []
             session = repository.latest_session(conn, conversation.id)
@@ -313,11 +305,25 @@ class ConversationService:
     def _deployment(self, conn: Connection, p: EndUserPrincipal, developer_name: str) -> Any:
         deployment = org_repository.get_deployment(conn, p.deployment_id)
         if deployment is None or deployment.developer_name != developer_name:
-            raise bad_request(
-                "deployment_mismatch",
-                f"The token was issued for another deployment than {developer_name[:80]!r}.",
-            )
+            raise _deployment_mismatch(developer_name)
         return deployment
+
+    async def _check_deployment_name(self, p: EndUserPrincipal, developer_name: str | None) -> None:
+        if developer_name is None:
+            return
+        if await self.c.deployment_names.get(p.deployment_id) != developer_name:
+            raise _deployment_mismatch(developer_name)
+
+
+def _deployment_mismatch(developer_name: str) -> AppError:
+    return bad_request(
+        "deployment_mismatch",
+        f"The token was issued for another deployment than {developer_name[:80]!r}.",
+    )
+
+
+def _sender(conversation: Any) -> Sender:
+    return Sender("EndUser", conversation.end_user_id, conversation.end_user_name)
 
 
 def _checked_attributes(attributes: RoutingAttributes | None) -> dict[str, Any]:

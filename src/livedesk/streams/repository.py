@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from livedesk.models import StreamEvent, StreamHead
+
+# Built once: these run for every event (see conversations.repository).
+_NEXT_SEQ = (
+    update(StreamHead)
+    .where(StreamHead.recipient == bindparam("b_recipient"))
+    .values(last_seq=StreamHead.last_seq + 1)
+    .returning(StreamHead.last_seq)
+)
+_INSERT_EVENT = insert(StreamEvent)
+_HEAD = select(StreamHead.last_seq).where(StreamHead.recipient == bindparam("b_recipient"))
 
 
 def create_head(conn: Connection, recipient: str) -> None:
@@ -14,12 +24,7 @@ def create_head(conn: Connection, recipient: str) -> None:
 def next_seq(conn: Connection, recipient: str) -> int:
     """Take the recipient's next sequence number; the row stays locked until commit, so one
     recipient's events commit in sequence order and a reader never sees N+1 before N."""
-    seq = conn.execute(
-        update(StreamHead)
-        .where(StreamHead.recipient == recipient)
-        .values(last_seq=StreamHead.last_seq + 1)
-        .returning(StreamHead.last_seq)
-    ).scalar_one_or_none()
+    seq = conn.execute(_NEXT_SEQ, {"b_recipient": recipient}).scalar_one_or_none()
     if seq is None:
         conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=1))
         seq = 1
@@ -30,16 +35,13 @@ def insert_event(
     conn: Connection, recipient: str, seq: int, event: str, data: str, now: int
 ) -> None:
     conn.execute(
-        insert(StreamEvent).values(
-            recipient=recipient, seq=seq, event=event, data=data, created_at=now
-        )
+        _INSERT_EVENT,
+        {"recipient": recipient, "seq": seq, "event": event, "data": data, "created_at": now},
     )
 
 
 def head(conn: Connection, recipient: str) -> int:
-    value = conn.execute(
-        select(StreamHead.last_seq).where(StreamHead.recipient == recipient)
-    ).scalar_one_or_none()
+    value = conn.execute(_HEAD, {"b_recipient": recipient}).scalar_one_or_none()
     return value or 0
 
 
