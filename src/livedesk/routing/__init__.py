@@ -1,0 +1,1 @@
+"""Omni-Channel routing: queues, presence and capacity, push offers (DESIGN section 6)."""
