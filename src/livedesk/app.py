@@ -20,6 +20,7 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
 from livedesk.orgs.loader import load_demo_org
 from livedesk.orgs.service import apply_org
+from livedesk.routing.endpoints import router as routing_router
 from livedesk.streams.endpoints import router as stream_router
 from livedesk.web.errors import JsonResponse, error_response, install_error_handlers
 from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         stream_router,
         agent_auth_router,
         agent_router,
+        routing_router,
     ):
         app.include_router(router)
     _health_routes(app, container)

@@ -25,6 +25,10 @@ class LimitSettings(BaseModel):
     revocation_cache_seconds: float = Field(2.0, ge=0)
 
 
+class TimerSettings(BaseModel):
+    poll_seconds: float = Field(0.5, gt=0, le=60, description="how often due timers are fired")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIVEDESK_", env_nested_delimiter="__")
 
@@ -36,6 +40,7 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     streams: StreamSettings = StreamSettings()
     limits: LimitSettings = LimitSettings()
+    timers: TimerSettings = TimerSettings()
 
     def resolved_database_url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir)

@@ -11,9 +11,13 @@ from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
+from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
+from livedesk.routing import work as routing_work
+from livedesk.routing.router import Router
 from livedesk.streams.hub import StreamHub
 from livedesk.streams.service import StreamService
+from livedesk.timers.scheduler import Scheduler
 
 
 @dataclass
@@ -28,11 +32,17 @@ class Container:
     revocations: RevocationCache
     origins: AllowedOrigins
     deployment_names: DeploymentNames
+    router: Router
+    scheduler: Scheduler
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
+        # Sessions left waiting by a previous run are offered again.
+        await self.router.reroute(await self.db.read(org_repository.org_ids))
+        self.scheduler.start(self.settings.timers.poll_seconds)
 
     async def close(self) -> None:
+        await self.scheduler.stop()
         await self.bus.close()
         await self.db.dispose()
 
@@ -43,6 +53,11 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     db = Database(settings.resolved_database_url())
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else MemoryBus()
     hub = StreamHub(settings.streams.mailbox_limit)
+    streams = StreamService(db, bus)
+    router = Router(db, streams, clock)
+    scheduler = Scheduler(db, clock, streams)
+    scheduler.register(routing_work.PUSH_TIMEOUT, routing_work.on_push_timeout)
+    scheduler.after_firing(router.reroute)
     key = (
         settings.token_key.encode() if settings.token_key else load_or_create_key(settings.data_dir)
     )
@@ -52,9 +67,11 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         db=db,
         bus=bus,
         hub=hub,
-        streams=StreamService(db, bus),
+        streams=streams,
         signer=TokenSigner(key, clock),
         revocations=RevocationCache(settings.limits.revocation_cache_seconds),
         origins=AllowedOrigins(db),
         deployment_names=DeploymentNames(db),
+        router=router,
+        scheduler=scheduler,
     )

@@ -26,6 +26,9 @@ from livedesk.conversations.recorder import record, thread_of
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
+from livedesk.routing import repository as routing_repository
+from livedesk.routing import work as routing_work
+from livedesk.routing.service import accept_offer, pull_session
 from livedesk.streams.service import Outgoing
 
 SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive", "Ended", "Error")
@@ -42,15 +45,30 @@ class AgentService:
         return agent_out(row)
 
     async def set_presence(self, p: AgentPrincipal, status: str) -> AgentOut:
+        """Online agents get offers; any other status takes back the offers not yet answered
+        (they go to someone else). Sessions already accepted stay with the agent."""
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> Any:
-            org_repository.update_agent(conn, p.agent_id, presence=status, presence_changed_at=now)
-            return org_repository.get_agent(conn, p.agent_id)
+        def work(conn: Connection) -> tuple[Any, list[Outgoing]]:
+            routing_repository.lock_org_routing(conn, p.org_id)
+            before = org_repository.get_agent(conn, p.agent_id)
+            if before is None:
+                raise not_found("agent_not_found", "This agent no longer exists.")
+            values: dict[str, Any] = {"presence": status, "presence_changed_at": now}
+            if status == "Online" and before.presence != "Online":
+                values["idle_since"] = now
+            org_repository.update_agent(conn, p.agent_id, **values)
+            out: list[Outgoing] = []
+            if status != "Online":
+                for item in routing_repository.assigned_work_of_agent(conn, p.agent_id):
+                    cancelled = routing_work.cancel_offer(conn, item, "Cancelled", "presence", now)
+                    if cancelled is not None:
+                        out.append(cancelled)
+            return org_repository.get_agent(conn, p.agent_id), out
 
-        row = await self.c.db.transaction(work)
-        if row is None:
-            raise not_found("agent_not_found", "This agent no longer exists.")
+        row, out = await self.c.db.transaction(work)
+        await self.c.streams.announce(out)
+        await self.c.router.reroute([p.org_id])
         return agent_out(row)
 
     async def list_sessions(
@@ -88,20 +106,32 @@ class AgentService:
         return SessionDetail(**base.model_dump(), transcript=transcript)
 
     async def accept(self, p: AgentPrincipal, session_id: str) -> SessionOut:
+        """Take a waiting session: the one offered to this agent, or one nobody was offered
+        (within the agent's capacity)."""
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> tuple[SessionOut, list[Outgoing]]:
+            routing_repository.lock_org_routing(conn, p.org_id)
             session, conversation = access_session(conn, p, session_id, act=False)
-            agent = org_repository.get_agent(conn, p.agent_id)
-            if agent is None:
-                raise not_found("agent_not_found", "This agent no longer exists.")
-            sender = Sender("Agent", agent.id, agent.display_name)
-            _, out = sessions.accept_session(conn, thread_of(conversation, session), sender, now)
+            if session.status != "Waiting":
+                raise conflict(
+                    "session_not_waiting", "This session is not waiting for an agent any more."
+                )
+            offer = routing_repository.live_work_of_session(conn, session.id)
+            if offer is None:
+                out = pull_session(conn, p, session, now)
+            elif offer.agent_id == p.agent_id:
+                out = accept_offer(conn, p, offer, now)
+            else:
+                raise conflict(
+                    "session_offered_to_another", "This session is being offered to another agent."
+                )
             updated = repository.get_session(conn, session.id)
             return _session_out(updated, conversation.prechat), out
 
         result, out = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
+        await self.c.router.reroute([p.org_id])
         return SessionOut.model_validate(result)
 
     async def act(self, p: AgentPrincipal, session_id: str, action: SessionAction) -> ActionResult:
@@ -167,6 +197,7 @@ class AgentService:
             return sessions.end_session(conn, thread, session, "Agent", now)
 
         await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.router.reroute([p.org_id])
         return ActionResult(actionType="endChat", sessionId=session_id, status="Ended")
 
 

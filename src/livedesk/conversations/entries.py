@@ -101,18 +101,29 @@ def participant_changed(sender: Sender, operation: str) -> dict[str, Any]:
     }
 
 
-def routing_result(session_id: str, queue: str | None, ewt_seconds: int | None) -> dict[str, Any]:
-    return {
+def routing_result(
+    session_id: str,
+    queue: str | None,
+    ewt_seconds: int | None,
+    *,
+    routing_type: str = "Initial",
+    reason_for_not_routing: str | None = None,
+) -> dict[str, Any]:
+    """MIAW's routing result; `failureType` is None when the session waits in `queue`."""
+    payload: dict[str, Any] = {
         "entryType": "RoutingResult",
-        "routingType": "Initial",
-        "failureType": "None",
+        "routingType": routing_type,
+        "failureType": "None" if reason_for_not_routing is None else "NotRouted",
         "recordId": session_id,
         "queue": queue,
         "estimatedWaitTime": {
-            "isEWTRequested": ewt_seconds is not None,
+            "isEWTRequested": True,
             "estimatedWaitTimeInSeconds": -1 if ewt_seconds is None else ewt_seconds,
         },
     }
+    if reason_for_not_routing is not None:
+        payload["reasonForNotRouting"] = reason_for_not_routing
+    return payload
 
 
 def routing_work_result(session_id: str, work_type: str) -> dict[str, Any]:

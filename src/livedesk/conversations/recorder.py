@@ -69,3 +69,10 @@ def notify_agent(
 ) -> Outgoing:
     """An agent-only event (session status, work) on the agent's stream."""
     return append(conn, agent_recipient(agent_id), event, jsonutil.dumps(data), now)
+
+
+def customer_notice(
+    conn: Connection, end_user_id: str, event: str, data: dict[str, Any], now: int
+) -> Outgoing:
+    """A customer-only stream event that is not a conversation entry (queue position)."""
+    return append(conn, end_user_recipient(end_user_id), event, jsonutil.dumps(data), now)

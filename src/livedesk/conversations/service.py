@@ -81,15 +81,14 @@ class ConversationService:
             thread = Thread(
                 body.conversationId, p.org_id, p.deployment_id, p.end_user_id, None, None
             )
-            thread, out = sessions.open_session(
-                conn, thread, deployment.config.get("queue"), attributes, now
-            )
+            thread, out = sessions.open_session(conn, thread, deployment.config, attributes, now)
             return ConversationCreated(
                 conversationId=body.conversationId, sessionId=thread.session_id
             ), out
 
         created, out = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
+        await self.c.router.reroute([p.org_id])
         return created
 
     async def send_message(
@@ -110,20 +109,24 @@ class ConversationService:
         await self._check_deployment_name(p, body.esDeveloperName)
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> tuple[Entry, list[Outgoing]]:
+        def work(conn: Connection) -> tuple[Entry, list[Outgoing], bool]:
             conversation = access_conversation(conn, p, conversation_id)
             existing = repository.find_entry(conn, conversation.id, message.id)
             if existing is not None:
-                return entry_from_row(existing), []
+                return entry_from_row(existing), [], False
             if conversation.status != "open":
                 raise conflict("conversation_closed", "This conversation is closed.")
             session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
             out: list[Outgoing] = []
             if not sessions.is_open(session):
-                queue = session.queue_name if session is not None else None
+                deployment = org_repository.get_deployment(conn, conversation.deployment_id)
                 thread, out = sessions.open_session(
-                    conn, thread, queue, attributes or conversation.prechat, now
+                    conn,
+                    thread,
+                    deployment.config if deployment is not None else {},
+                    attributes or conversation.prechat,
+                    now,
                 )
             new = NewEntry(
                 message.id,
@@ -132,10 +135,12 @@ class ConversationService:
                 entries.text_message(message.id, text, message.inReplyToMessageId),
             )
             stored, recorded = record(conn, thread, [new], now)
-            return stored[0], out + recorded
+            return stored[0], out + recorded, bool(out)
 
-        entry, out = await self.c.db.transaction(work)
+        entry, out, opened = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
+        if opened:
+            await self.c.router.reroute([p.org_id])
         return entry
 
     async def typing(self, p: EndUserPrincipal, conversation_id: str, body: EntrySend) -> None:
@@ -276,6 +281,7 @@ class ConversationService:
             )
 
         await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.router.reroute([p.org_id])
 
     async def close(
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
@@ -301,6 +307,7 @@ class ConversationService:
             return out + record(conn, thread, [closing], now)[1]
 
         await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.router.reroute([p.org_id])
 
     def _deployment(self, conn: Connection, p: EndUserPrincipal, developer_name: str) -> Any:
         deployment = org_repository.get_deployment(conn, p.deployment_id)

@@ -12,6 +12,11 @@ from livedesk.conversations.recorder import Thread, notify_agent, record
 from livedesk.errors import conflict
 from livedesk.kit.ids import new_id
 from livedesk.orgs.repository import get_agent
+from livedesk.orgs.schemas import NotRouted
+from livedesk.records import repository as records
+from livedesk.routing import hours, placement
+from livedesk.routing import work as routing_work
+from livedesk.routing.rules import OUTSIDE_BUSINESS_HOURS, Decision
 from livedesk.streams.service import Outgoing
 
 
@@ -22,35 +27,119 @@ def is_open(session: Any | None) -> bool:
 def open_session(
     conn: Connection,
     thread: Thread,
-    queue: str | None,
+    deployment: dict[str, Any],
     routing_attributes: dict[str, Any],
     now: int,
 ) -> tuple[Thread, list[Outgoing]]:
-    """A new Waiting session in the conversation, announced with a routing result."""
+    """A new session in the conversation, placed by the deployment's routing: it waits in a
+    queue (announced with a routing result and the EWT), or it is not routed (closed hours, full
+    queues) and ends at once with the reason, a Case from the pre-chat and a message saying
+    an expert will answer by email."""
+    decision, queues = placement.place(conn, thread.org_id, deployment, routing_attributes, now)
     session_id = new_id()
+    number = repository.next_session_number(conn, thread.conversation_id)
+    thread = thread.with_session(session_id, None)
+    if decision.queue is not None:
+        state = queues[decision.queue]
+        repository.insert_session(
+            conn,
+            id=session_id,
+            conversation_id=thread.conversation_id,
+            number=number,
+            status="Waiting",
+            agent_id=None,
+            queue_name=decision.queue,
+            routing_attributes=routing_attributes,
+            started_at=now,
+            queued_at=now,
+            priority=int(state.config.get("priority", 1)),
+            work_weight=int(state.config.get("work_weight", 1)),
+        )
+        result = entries.routing_result(session_id, decision.queue, state.ewt_seconds)
+        _, out = record(conn, thread, [NewEntry(new_id(), "RoutingResult", SYSTEM, result)], now)
+        return thread, out
+    return thread, _not_routed(conn, thread, deployment, routing_attributes, decision, number, now)
+
+
+def _not_routed(
+    conn: Connection,
+    thread: Thread,
+    deployment: dict[str, Any],
+    attributes: dict[str, Any],
+    decision: Decision,
+    number: int,
+    now: int,
+) -> list[Outgoing]:
+    session_id = thread.session_id
+    assert session_id is not None and decision.reason is not None
+    policy = (deployment.get("routing") or {}).get("not_routed") or {}
+    case_id = None
+    if policy.get("create_case", True):
+        case_id = records.create(
+            conn, thread.org_id, "Case", case_from_prechat(attributes, decision.reason), now
+        )
     repository.insert_session(
         conn,
         id=session_id,
         conversation_id=thread.conversation_id,
-        number=repository.next_session_number(conn, thread.conversation_id),
-        status="Waiting",
+        number=number,
+        status="Ended",
         agent_id=None,
-        queue_name=queue,
-        routing_attributes=routing_attributes,
+        queue_name=decision.overflowed_from[-1] if decision.overflowed_from else None,
+        routing_attributes=attributes,
         started_at=now,
+        ended_at=now,
+        ended_by_role="System",
+        reason_for_not_routing=decision.reason,
+        case_id=case_id,
     )
-    thread = thread.with_session(session_id, None)
-    _, out = record(
-        conn,
-        thread,
-        [
-            NewEntry(
-                new_id(), "RoutingResult", SYSTEM, entries.routing_result(session_id, queue, None)
-            )
-        ],
-        now,
-    )
-    return thread, out
+    text = not_routed_text(policy, decision, deployment)
+    message_id = new_id()
+    new = [
+        NewEntry(
+            new_id(),
+            "RoutingResult",
+            SYSTEM,
+            entries.routing_result(session_id, None, None, reason_for_not_routing=decision.reason),
+        ),
+        NewEntry(message_id, "Message", SYSTEM, entries.text_message(message_id, text)),
+        NewEntry(
+            new_id(),
+            "SessionStatusChanged",
+            SYSTEM,
+            entries.session_status_changed("Ended", "System"),
+        ),
+    ]
+    return record(conn, thread, new, now)[1]
+
+
+def case_from_prechat(attributes: dict[str, Any], reason: str) -> dict[str, Any]:
+    first = str(attributes.get("_firstName") or attributes.get("firstName") or "").strip()
+    last = str(attributes.get("_lastName") or attributes.get("lastName") or "").strip()
+    topic = attributes.get("Topic") or attributes.get("topic")
+    return {
+        "Subject": f"Chat request: {topic}" if topic else "Chat request",
+        "Status": "New",
+        "Origin": "Chat",
+        "SuppliedName": " ".join(p for p in (first, last) if p) or None,
+        "SuppliedEmail": attributes.get("_email") or attributes.get("email"),
+        "Topic": topic,
+        "ReasonForNotRouting": reason,
+    }
+
+
+def not_routed_text(policy: dict[str, Any], decision: Decision, deployment: dict[str, Any]) -> str:
+    defaults = NotRouted()
+    if decision.reason == OUTSIDE_BUSINESS_HOURS:
+        template = str(policy.get("closed_message") or defaults.closed_message)
+        spec = deployment.get("business_hours_spec")
+        opens = "soon"
+        if decision.reopens_at is not None and spec is not None:
+            opens = hours.describe_opening(hours.from_config(spec), decision.reopens_at)
+        elif decision.reopens_at is not None:
+            opens = f"at {decision.reopens_at}"
+        return template.replace("{!opensAt}", opens)
+    return str(policy.get("message") or defaults.message)
 
 
 def accept_session(
@@ -98,10 +187,12 @@ def accept_session(
 def end_session(
     conn: Connection, thread: Thread, session: Any, ended_by_role: str, now: int
 ) -> list[Outgoing]:
-    """End an open session: status, who ended it, the agent leaves, the agent's stream is told."""
+    """End an open session: status, who ended it, the agent leaves (its capacity is free again),
+    the agent's stream is told."""
     repository.update_session(
         conn, session.id, status="Ended", ended_at=now, ended_by_role=ended_by_role
     )
+    released = routing_work.release_session(conn, session.id, now)
     new = [
         NewEntry(
             new_id(),
@@ -122,6 +213,7 @@ def end_session(
             )
         )
     _, out = record(conn, thread, new, now)
+    out.extend(released)
     if agent_id is not None:
         out.append(
             notify_agent(

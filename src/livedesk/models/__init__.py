@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livedesk.kit.db import Base
@@ -54,6 +64,10 @@ class Agent(Base):
     queues: Mapped[list[str]] = mapped_column(JSON)
     presence: Mapped[str] = mapped_column(String(16))
     presence_changed_at: Mapped[int] = mapped_column(BigInteger)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    idle_since: Mapped[int] = mapped_column(
+        BigInteger, default=0, doc="when its last work ended or it came online: longest idle first"
+    )
 
 
 class EndUser(Base):
@@ -101,6 +115,72 @@ class MessagingSession(Base):
     accepted_at: Mapped[int | None] = mapped_column(BigInteger)
     ended_at: Mapped[int | None] = mapped_column(BigInteger)
     ended_by_role: Mapped[str | None] = mapped_column(String(16))
+    queued_at: Mapped[int | None] = mapped_column(BigInteger, doc="entered its queue (FIFO)")
+    priority: Mapped[int | None] = mapped_column(Integer, doc="its queue's; 1 is most urgent")
+    work_weight: Mapped[int | None] = mapped_column(Integer, doc="capacity units it takes")
+    queue_position: Mapped[int | None] = mapped_column(Integer, doc="last position announced")
+    reason_for_not_routing: Mapped[str | None] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class AgentWork(Base):
+    """One offer of one session to one agent: Assigned → Opened (accepted) → Closed, or
+    Declined / TimedOut / Cancelled. Assigned and Opened work holds the agent's capacity."""
+
+    __tablename__ = "agent_work"
+    __table_args__ = (
+        Index("ix_agent_work_agent", "agent_id", "status"),
+        Index("ix_agent_work_session", "session_id", "status"),
+        Index("ix_agent_work_queue_answered", "queue_name", "answered_at"),
+        # The database itself refuses a second live offer of one session.
+        Index(
+            "uq_agent_work_live_session",
+            "session_id",
+            unique=True,
+            sqlite_where=text("status IN ('Assigned', 'Opened')"),
+            postgresql_where=text("status IN ('Assigned', 'Opened')"),
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("messaging_sessions.id"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
+    queue_name: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    weight: Mapped[int] = mapped_column(Integer)
+    offered_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[int | None] = mapped_column(BigInteger)
+    waited_ms: Mapped[int | None] = mapped_column(BigInteger, doc="queue wait, for EWT")
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Timer(Base):
+    """Something to do at a due time, claimed by the scheduler; survives restarts."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id"),
+        Index("ix_timers_due", "due_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    due_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Record(Base):
+    """A row of a business object: Case, Contact, or a custom object of the org file."""
+
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_object", "org_id", "object", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    object: Mapped[str] = mapped_column(String(80))
+    fields: Mapped[JsonDict] = mapped_column(JSON)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class ConversationEntry(Base):

@@ -79,3 +79,7 @@ def all_allowed_origins(conn: Connection) -> set[str]:
     for (config,) in conn.execute(select(Deployment.config)):
         origins.update(config.get("allowed_origins", []))
     return origins
+
+
+def org_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(Org.id)).scalars())

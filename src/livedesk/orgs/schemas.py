@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from livedesk.routing.engine import RoutingModel
+from livedesk.routing.hours import DAYS, parse_interval
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 
@@ -45,11 +50,85 @@ class AutoResponses(Strict):
     inactive: str | None = None
 
 
+class Holiday(Strict):
+    date: date
+    name: str | None = None
+
+
+class BusinessHoursConfig(Strict):
+    """A weekly schedule in a time zone: `weekly: {monday: ["09:00-17:00"], …}`; days not named
+    are closed; holidays are closed all day."""
+
+    name: str = Field(pattern=_NAME, max_length=80)
+    time_zone: str
+    weekly: dict[str, list[str]] = {}
+    holidays: list[Holiday] = []
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/Paris)"
+            ) from None
+        return value
+
+    @field_validator("weekly")
+    @classmethod
+    def _days_and_intervals(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, intervals in value.items():
+            if day not in DAYS:
+                raise ValueError(f"{day!r} is not a day; use {', '.join(DAYS)}")
+            for interval in intervals:
+                parse_interval(interval)
+        return value
+
+
+class RoutingRule(Strict):
+    """Send the session to `queue` when the routing attribute matches (first rule wins)."""
+
+    attribute: str = Field(min_length=1, max_length=80)
+    equals: str | None = None
+    one_of: list[str] | None = None
+    present: bool | None = None
+    queue: str
+
+    @model_validator(mode="after")
+    def _one_test(self) -> RoutingRule:
+        tests = [self.equals is not None, self.one_of is not None, self.present is True]
+        if sum(tests) != 1:
+            raise ValueError("give exactly one of `equals`, `one_of` or `present: true`")
+        return self
+
+
+class NotRouted(Strict):
+    """What happens when a session cannot be routed (closed, queue full, wait too long)."""
+
+    message: str = (
+        "All our experts are busy right now. We have noted your request and an expert will "
+        "answer you by email."
+    )
+    closed_message: str = (
+        "We are closed right now; we open again {!opensAt}. We have noted your request and an "
+        "expert will answer you by email."
+    )
+    create_case: bool = True
+
+
+class RoutingConfig(Strict):
+    rules: list[RoutingRule] = []
+    not_routed: NotRouted = NotRouted()
+
+
 class DeploymentConfig(Strict):
     developer_name: str = Field(pattern=_NAME, max_length=80)
     label: str | None = None
     prechat: Prechat = Prechat()
     queue: str | None = Field(None, description="the queue new sessions wait in")
+    routing: RoutingConfig = RoutingConfig()
+    business_hours: str | None = None
     auto_responses: AutoResponses = AutoResponses()
     customer_inactivity_minutes: int = Field(5, ge=5, le=30)
     auto_end_hours: int = Field(24, ge=24, le=30)
@@ -63,7 +142,10 @@ class QueueConfig(Strict):
     work_weight: int = Field(1, ge=1, le=100)
     push_timeout_seconds: int = Field(30, ge=5, le=3600)
     max_waiting: int = Field(50, ge=1)
+    max_ewt_seconds: int | None = Field(None, ge=1)
     overflow_queue: str | None = None
+    routing_model: RoutingModel = "most_available"
+    business_hours: str | None = None
 
 
 class AgentConfig(Strict):
@@ -74,6 +156,7 @@ class AgentConfig(Strict):
     roles: list[Literal["agent", "supervisor", "admin"]] = ["agent"]
     capacity: int = Field(3, ge=0, le=100)
     queues: list[str] = []
+    skills: list[str] = []
 
     @model_validator(mode="after")
     def _one_password(self) -> AgentConfig:
@@ -84,6 +167,7 @@ class AgentConfig(Strict):
 
 class OrgFile(Strict):
     org: OrgInfo
+    business_hours: list[BusinessHoursConfig] = []
     deployments: list[DeploymentConfig] = []
     queues: list[QueueConfig] = []
     agents: list[AgentConfig] = []
@@ -91,15 +175,31 @@ class OrgFile(Strict):
     @model_validator(mode="after")
     def _references(self) -> OrgFile:
         queue_names = {q.name for q in self.queues}
+        hours_names = {h.name for h in self.business_hours}
+        _unique("business_hours", [h.name for h in self.business_hours])
         _unique("deployments", [d.developer_name for d in self.deployments])
         _unique("queues", [q.name for q in self.queues])
         _unique("agents", [a.username for a in self.agents])
         for d in self.deployments:
             if d.queue is not None and d.queue not in queue_names:
                 raise ValueError(f"deployment {d.developer_name}: unknown queue {d.queue!r}")
+            for rule in d.routing.rules:
+                if rule.queue not in queue_names:
+                    raise ValueError(
+                        f"deployment {d.developer_name}: routing rule for {rule.attribute!r} "
+                        f"names an unknown queue {rule.queue!r}"
+                    )
+            if d.business_hours is not None and d.business_hours not in hours_names:
+                raise ValueError(
+                    f"deployment {d.developer_name}: unknown business_hours {d.business_hours!r}"
+                )
         for q in self.queues:
             if q.overflow_queue is not None and q.overflow_queue not in queue_names:
                 raise ValueError(f"queue {q.name}: unknown overflow_queue {q.overflow_queue!r}")
+            if q.overflow_queue == q.name:
+                raise ValueError(f"queue {q.name}: a queue cannot overflow to itself")
+            if q.business_hours is not None and q.business_hours not in hours_names:
+                raise ValueError(f"queue {q.name}: unknown business_hours {q.business_hours!r}")
         for a in self.agents:
             for name in a.queues:
                 if name not in queue_names:
@@ -113,3 +213,10 @@ def _unique(what: str, names: list[str]) -> None:
         if name in seen:
             raise ValueError(f"{what}: {name!r} appears twice")
         seen.add(name)
+
+
+def with_hours(config: dict[str, object], name: object, org: OrgFile) -> dict[str, object]:
+    """A deployment's or queue's stored config, with its business hours copied in as
+    `business_hours_spec` (routing then needs no second lookup)."""
+    spec = next((h for h in org.business_hours if h.name == name), None)
+    return {**config, "business_hours_spec": spec.model_dump(mode="json") if spec else None}

@@ -11,7 +11,7 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository
-from livedesk.orgs.schemas import AgentConfig, OrgFile
+from livedesk.orgs.schemas import AgentConfig, OrgFile, with_hours
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,11 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
     def work(conn: Connection) -> ApplyResult:
         repository.upsert_org(conn, org.org.id, org.org.name)
         for d in org.deployments:
-            repository.upsert_deployment(
-                conn, new_id(), org.org.id, d.developer_name, d.model_dump(mode="json")
-            )
+            config = with_hours(d.model_dump(mode="json"), d.business_hours, org)
+            repository.upsert_deployment(conn, new_id(), org.org.id, d.developer_name, config)
         for q in org.queues:
-            repository.upsert_queue(conn, new_id(), org.org.id, q.name, q.model_dump(mode="json"))
+            config = with_hours(q.model_dump(mode="json"), q.business_hours, org)
+            repository.upsert_queue(conn, new_id(), org.org.id, q.name, config)
         for a in org.agents:
             values = {
                 "display_name": a.display_name or a.username,
@@ -44,6 +44,7 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
                 "roles": list(a.roles),
                 "capacity": a.capacity,
                 "queues": list(a.queues),
+                "skills": list(a.skills),
             }
             row = repository.find_agent(conn, org.org.id, a.username)
             if row is None:
@@ -54,6 +55,7 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
                     username=a.username,
                     presence="Offline",
                     presence_changed_at=now,
+                    idle_since=now,
                     **values,
                 )
             else:

@@ -1,0 +1,32 @@
+"""Queries on records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from livedesk.kit.db import DbRow
+from livedesk.kit.ids import new_id
+from livedesk.models import Record
+
+
+def create(
+    conn: Connection, org_id: str, object_name: str, fields: dict[str, Any], now: int
+) -> str:
+    record_id = new_id()
+    conn.execute(
+        insert(Record).values(
+            id=record_id,
+            org_id=org_id,
+            object=object_name,
+            fields=fields,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return record_id
+
+
+def get(conn: Connection, record_id: str) -> DbRow | None:
+    return conn.execute(select(Record).where(Record.id == record_id)).first()

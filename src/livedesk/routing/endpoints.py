@@ -1,0 +1,26 @@
+"""The routing calls of the agent API: answer offers, see the queues."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from livedesk.deps import ContainerDep, CurrentAgent
+from livedesk.routing.schemas import QueueList, WorkOut
+from livedesk.routing.service import RoutingService
+
+router = APIRouter(prefix="/api/v1", tags=["agent: routing"])
+
+
+@router.post("/work/{work_id}/accept", response_model=WorkOut)
+async def accept_work(work_id: str, p: CurrentAgent, c: ContainerDep) -> WorkOut:
+    return await RoutingService(c).accept(p, work_id)
+
+
+@router.post("/work/{work_id}/decline", response_model=WorkOut)
+async def decline_work(work_id: str, p: CurrentAgent, c: ContainerDep) -> WorkOut:
+    return await RoutingService(c).decline(p, work_id)
+
+
+@router.get("/queues", response_model=QueueList)
+async def list_queues(p: CurrentAgent, c: ContainerDep) -> QueueList:
+    return await RoutingService(c).queues(p)

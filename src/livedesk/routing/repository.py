@@ -1,0 +1,237 @@
+"""Queries for routing: waiting sessions, agents' load, work items, queue statistics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, text, update
+
+from livedesk.kit.db import DbRow
+from livedesk.models import Agent, AgentWork, Conversation, MessagingSession, Queue
+from livedesk.routing.engine import AgentLoad, WaitingWork
+from livedesk.routing.ewt import WINDOW_MS
+
+LIVE = ("Assigned", "Opened")
+PASSED_OVER = ("Declined", "TimedOut")
+
+
+def lock_org_routing(conn: Connection, org_id: str) -> None:
+    """Serialise routing decisions of one org until commit (PostgreSQL; SQLite has one writer)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"route:{org_id}"}
+        )
+
+
+def queue_configs(conn: Connection, org_id: str) -> dict[str, dict[str, Any]]:
+    rows = conn.execute(select(Queue.name, Queue.config).where(Queue.org_id == org_id))
+    return {r.name: r.config for r in rows}
+
+
+def waiting_work(conn: Connection, org_id: str) -> list[WaitingWork]:
+    """Waiting sessions of the org that are in a queue and not on offer right now."""
+    on_offer = select(AgentWork.session_id).where(
+        AgentWork.status.in_(LIVE), AgentWork.org_id == org_id
+    )
+    rows = list(
+        conn.execute(
+            select(
+                MessagingSession.id,
+                MessagingSession.queue_name,
+                MessagingSession.priority,
+                MessagingSession.queued_at,
+                MessagingSession.work_weight,
+                MessagingSession.routing_attributes,
+            )
+            .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+            .where(
+                Conversation.org_id == org_id,
+                MessagingSession.status == "Waiting",
+                MessagingSession.queue_name.is_not(None),
+                MessagingSession.id.not_in(on_offer),
+            )
+        )
+    )
+    passed = passed_over(conn, [r.id for r in rows])
+    return [
+        WaitingWork(
+            session_id=r.id,
+            queue=r.queue_name,
+            priority=r.priority or 1,
+            queued_at=r.queued_at or 0,
+            weight=r.work_weight or 1,
+            skills=frozenset(_skills(r.routing_attributes)),
+            passed_over=frozenset(passed.get(r.id, ())),
+        )
+        for r in rows
+    ]
+
+
+def _skills(attributes: dict[str, Any] | None) -> list[str]:
+    value = (attributes or {}).get("skills")
+    if isinstance(value, str):
+        return [s.strip() for s in value.split(",") if s.strip()]
+    return [str(s) for s in value] if isinstance(value, list) else []
+
+
+def passed_over(conn: Connection, session_ids: list[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(session_ids, 500):
+        rows = conn.execute(
+            select(AgentWork.session_id, AgentWork.agent_id).where(
+                AgentWork.session_id.in_(chunk), AgentWork.status.in_(PASSED_OVER)
+            )
+        )
+        for r in rows:
+            found[r.session_id].add(r.agent_id)
+    return found
+
+
+def agent_loads(conn: Connection, org_id: str, *, online_only: bool = True) -> list[AgentLoad]:
+    load = (
+        select(
+            AgentWork.agent_id,
+            func.coalesce(func.sum(AgentWork.weight), 0).label("used"),
+            func.count().label("active"),
+        )
+        .where(AgentWork.status.in_(LIVE), AgentWork.org_id == org_id)
+        .group_by(AgentWork.agent_id)
+        .subquery()
+    )
+    query = (
+        select(Agent, load.c.used, load.c.active)
+        .outerjoin(load, load.c.agent_id == Agent.id)
+        .where(Agent.org_id == org_id)
+    )
+    if online_only:
+        query = query.where(Agent.presence == "Online")
+    return [
+        AgentLoad(
+            agent_id=r.id,
+            capacity=r.capacity,
+            used=int(r.used or 0),
+            active=int(r.active or 0),
+            queues=frozenset(r.queues),
+            idle_since=r.idle_since,
+            online=r.presence == "Online",
+            skills=frozenset(r.skills or ()),
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def agent_load(conn: Connection, org_id: str, agent_id: str) -> AgentLoad | None:
+    return next(
+        (a for a in agent_loads(conn, org_id, online_only=False) if a.agent_id == agent_id), None
+    )
+
+
+def insert_work(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(AgentWork).values(**values))
+
+
+def get_work(conn: Connection, work_id: str) -> DbRow | None:
+    return conn.execute(select(AgentWork).where(AgentWork.id == work_id)).first()
+
+
+def live_work_of_session(conn: Connection, session_id: str) -> DbRow | None:
+    return conn.execute(
+        select(AgentWork).where(AgentWork.session_id == session_id, AgentWork.status.in_(LIVE))
+    ).first()
+
+
+def assigned_work_of_agent(conn: Connection, agent_id: str) -> list[DbRow]:
+    return list(
+        conn.execute(
+            select(AgentWork).where(AgentWork.agent_id == agent_id, AgentWork.status == "Assigned")
+        )
+    )
+
+
+def set_work_status(
+    conn: Connection, work_id: str, from_status: str, to_status: str, **values: Any
+) -> bool:
+    """Move a work item on only if it is still in `from_status` (a compare-and-set)."""
+    result = conn.execute(
+        update(AgentWork)
+        .where(AgentWork.id == work_id, AgentWork.status == from_status)
+        .values(status=to_status, **values)
+    )
+    return result.rowcount == 1
+
+
+def waiting_count(conn: Connection, org_id: str, queue: str) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(MessagingSession)
+            .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+            .where(
+                Conversation.org_id == org_id,
+                MessagingSession.queue_name == queue,
+                MessagingSession.status == "Waiting",
+            )
+        ).scalar_one()
+    )
+
+
+def recent_waits(conn: Connection, org_id: str, queue: str, now: int) -> list[tuple[int, int]]:
+    """(accepted at, waited ms) of the queue's last accepted work, newest first, for EWT."""
+    rows = conn.execute(
+        select(AgentWork.answered_at, AgentWork.waited_ms)
+        .where(
+            AgentWork.org_id == org_id,
+            AgentWork.queue_name == queue,
+            AgentWork.answered_at >= now - WINDOW_MS,
+            AgentWork.waited_ms.is_not(None),
+        )
+        .order_by(AgentWork.answered_at.desc())
+        .limit(10)
+    )
+    return [(int(r.answered_at), int(r.waited_ms)) for r in rows]
+
+
+def queue_order(conn: Connection, org_id: str) -> list[DbRow]:
+    """Waiting sessions with their conversation's end user, most urgent first, per queue."""
+    return list(
+        conn.execute(
+            select(
+                MessagingSession.id,
+                MessagingSession.conversation_id,
+                MessagingSession.queue_name,
+                MessagingSession.queue_position,
+                Conversation.end_user_id,
+            )
+            .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+            .where(
+                and_(
+                    Conversation.org_id == org_id,
+                    MessagingSession.status == "Waiting",
+                    MessagingSession.queue_name.is_not(None),
+                )
+            )
+            .order_by(
+                MessagingSession.queue_name,
+                MessagingSession.priority,
+                MessagingSession.queued_at,
+                MessagingSession.id,
+            )
+        )
+    )
+
+
+def set_queue_position(conn: Connection, session_id: str, position: int) -> None:
+    conn.execute(
+        update(MessagingSession)
+        .where(MessagingSession.id == session_id)
+        .values(queue_position=position)
+    )
+
+
+def set_idle_since(conn: Connection, agent_id: str, now: int) -> None:
+    conn.execute(update(Agent).where(Agent.id == agent_id).values(idle_since=now))
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,127 @@
+"""Routing passes: offer waiting sessions to agents with capacity, in one transaction per pass.
+
+A pass runs whenever something may let work move (a session starts waiting, an agent comes
+Online, work ends, an offer is declined or times out). In this process, passes of one org run one
+at a time and requests made during a pass are folded into one more pass after it, so a burst of
+triggers costs two passes, not a hundred. Across processes, passes of an org are serialised by a
+transaction-scoped lock (PostgreSQL; SQLite has a single writer), and a partial unique index
+refuses a second live offer of a session whatever happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from livedesk.conversations import repository as conversations
+from livedesk.conversations.recorder import customer_notice
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
+from livedesk.routing import engine, repository, work
+from livedesk.routing.placement import ewt_seconds
+from livedesk.streams.service import Outgoing, StreamService
+
+
+@dataclass
+class _OrgPasses:
+    requested: int = 0
+    completed: int = 0
+    running: bool = False
+    done: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+class Router:
+    def __init__(self, db: Database, streams: StreamService, clock: Clock) -> None:
+        self._db = db
+        self._streams = streams
+        self._clock = clock
+        self._orgs: dict[str, _OrgPasses] = {}
+        self.decisions = 0  # offers made by this process (for the benchmark)
+
+    async def reroute(self, org_ids: Iterable[str]) -> None:
+        """Run a pass for each org that starts after this call, and wait for it."""
+        for org_id in set(org_ids):
+            await self._request(org_id)
+
+    async def _request(self, org_id: str) -> None:
+        state = self._orgs.setdefault(org_id, _OrgPasses())
+        state.requested += 1
+        wanted = state.requested
+        if state.running:
+            async with state.done:
+                await state.done.wait_for(lambda: state.completed >= wanted or not state.running)
+            if state.completed >= wanted:
+                return
+        state.running = True
+        try:
+            while state.completed < state.requested:
+                target = state.requested
+                await self.run_pass(org_id)
+                state.completed = target
+        finally:
+            state.running = False
+            async with state.done:
+                state.done.notify_all()
+
+    async def run_pass(self, org_id: str) -> int:
+        """One routing pass over the org's waiting sessions; returns the number of offers."""
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> tuple[int, list[Outgoing]]:
+            repository.lock_org_routing(conn, org_id)
+            out = announce_positions(conn, org_id, now)
+            waiting = repository.waiting_work(conn, org_id)
+            if not waiting:
+                return 0, out
+            queues = repository.queue_configs(conn, org_id)
+            models: dict[str, engine.RoutingModel] = {
+                name: config.get("routing_model", "most_available")
+                for name, config in queues.items()
+            }
+            offers = engine.plan(waiting, repository.agent_loads(conn, org_id), models)
+            for o in offers:
+                session = conversations.get_session(conn, o.session_id)
+                out.append(work.offer(conn, org_id, session, o.agent_id, queues.get(o.queue), now))
+            return len(offers), out
+
+        count, out = await self._db.transaction(unit)
+        self.decisions += count
+        await self._streams.announce(out)
+        return count
+
+
+def announce_positions(conn: Connection, org_id: str, now: int) -> list[Outgoing]:
+    """Tell each waiting customer their place in the queue when it changed."""
+    out: list[Outgoing] = []
+    ewts: dict[str, int | None] = {}
+    position, queue = 0, None
+    for row in repository.queue_order(conn, org_id):
+        position = position + 1 if row.queue_name == queue else 1
+        queue = row.queue_name
+        if row.queue_position == position:
+            continue
+        repository.set_queue_position(conn, row.id, position)
+        if queue not in ewts:
+            ewts[queue] = ewt_seconds(conn, org_id, queue, now)
+        out.append(
+            customer_notice(
+                conn,
+                row.end_user_id,
+                "CONVERSATION_QUEUE_POSITION",
+                {
+                    "conversationId": row.conversation_id,
+                    "sessionId": row.id,
+                    "queue": queue,
+                    "queuePosition": position,
+                    "estimatedWaitTime": {
+                        "isEWTRequested": True,
+                        "estimatedWaitTimeInSeconds": -1 if ewts[queue] is None else ewts[queue],
+                    },
+                },
+                now,
+            )
+        )
+    return out

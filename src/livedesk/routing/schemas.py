@@ -1,0 +1,27 @@
+"""Bodies of the routing calls."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class WorkOut(BaseModel):
+    workId: str
+    sessionId: str
+    status: str
+    queue: str | None
+    expiresAt: int | None
+
+
+class QueueOut(BaseModel):
+    name: str
+    routingModel: str
+    priority: int
+    waiting: int
+    estimatedWaitTimeInSeconds: int | None
+    agentsOnline: int
+    freeCapacity: int
+
+
+class QueueList(BaseModel):
+    queues: list[QueueOut]

@@ -1,0 +1,150 @@
+"""What agents do with offers (accept, decline) and what they see of the queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.auth.principals import AgentPrincipal
+from livedesk.container import Container
+from livedesk.conversations import repository as conversations
+from livedesk.conversations import sessions
+from livedesk.conversations.entries import Sender
+from livedesk.conversations.recorder import thread_of
+from livedesk.errors import conflict, not_found
+from livedesk.kit.ids import is_uuid, new_id
+from livedesk.orgs import repository as org_repository
+from livedesk.routing import repository, work
+from livedesk.routing.placement import queue_states
+from livedesk.routing.schemas import QueueList, QueueOut, WorkOut
+from livedesk.streams.service import Outgoing
+from livedesk.timers import repository as timers
+
+
+class RoutingService:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+
+    async def accept(self, p: AgentPrincipal, work_id: str) -> WorkOut:
+        now = self.c.clock.now_ms()
+
+        def unit(conn: Connection) -> tuple[WorkOut, list[Outgoing]]:
+            item = _own_work(conn, p, work_id)
+            _check_still_offered(item, now)
+            out = accept_offer(conn, p, item, now)
+            return _work_out(repository.get_work(conn, item.id)), out
+
+        result, out = await self.c.db.transaction(unit)
+        await self.c.streams.announce(out)
+        await self.c.router.reroute([p.org_id])  # queue positions moved
+        return result
+
+    async def decline(self, p: AgentPrincipal, work_id: str) -> WorkOut:
+        now = self.c.clock.now_ms()
+
+        def unit(conn: Connection) -> WorkOut:
+            item = _own_work(conn, p, work_id)
+            _check_still_offered(item, now)
+            repository.set_work_status(
+                conn, item.id, "Assigned", "Declined", answered_at=now, closed_at=now
+            )
+            timers.cancel(conn, work.PUSH_TIMEOUT, item.id)
+            return _work_out(repository.get_work(conn, item.id))
+
+        result = await self.c.db.transaction(unit)
+        await self.c.router.reroute([p.org_id])
+        return result
+
+    async def queues(self, p: AgentPrincipal) -> QueueList:
+        now = self.c.clock.now_ms()
+
+        def unit(conn: Connection) -> QueueList:
+            states = queue_states(conn, p.org_id, now)
+            agents = repository.agent_loads(conn, p.org_id)
+            return QueueList(
+                queues=[
+                    QueueOut(
+                        name=name,
+                        routingModel=state.config.get("routing_model", "most_available"),
+                        priority=int(state.config.get("priority", 1)),
+                        waiting=state.waiting,
+                        estimatedWaitTimeInSeconds=state.ewt_seconds,
+                        agentsOnline=sum(1 for a in agents if name in a.queues),
+                        freeCapacity=sum(max(0, a.free) for a in agents if name in a.queues),
+                    )
+                    for name, state in sorted(states.items())
+                ]
+            )
+
+        return await self.c.db.read(unit)
+
+
+def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> list[Outgoing]:
+    """The agent takes the session it was offered: work Opened, session Active."""
+    session: Any = conversations.get_session(conn, item.session_id)
+    conversation = conversations.get_conversation(conn, session.conversation_id)
+    agent = org_repository.get_agent(conn, p.agent_id)
+    if agent is None:
+        raise not_found("agent_not_found", "This agent no longer exists.")
+    sender = Sender("Agent", agent.id, agent.display_name)
+    _, out = sessions.accept_session(conn, thread_of(conversation, session), sender, now)
+    waited = now - (session.queued_at or session.started_at)
+    repository.set_work_status(
+        conn, item.id, "Assigned", "Opened", answered_at=now, waited_ms=max(0, waited)
+    )
+    timers.cancel(conn, work.PUSH_TIMEOUT, item.id)
+    return out
+
+
+def pull_session(conn: Connection, p: AgentPrincipal, session: Any, now: int) -> list[Outgoing]:
+    """An agent takes a waiting session nobody was offered, if it has the capacity."""
+    load = repository.agent_load(conn, p.org_id, p.agent_id)
+    weight = session.work_weight or 1
+    if load is None or load.free < weight:
+        raise conflict(
+            "no_capacity",
+            "You have no free capacity for this session; finish or end another one first.",
+        )
+    work_id = new_id()
+    repository.insert_work(
+        conn,
+        id=work_id,
+        org_id=p.org_id,
+        session_id=session.id,
+        agent_id=p.agent_id,
+        queue_name=session.queue_name,
+        status="Assigned",
+        weight=weight,
+        offered_at=now,
+        expires_at=None,
+    )
+    return accept_offer(conn, p, repository.get_work(conn, work_id), now)
+
+
+def _own_work(conn: Connection, p: AgentPrincipal, work_id: str) -> Any:
+    item = repository.get_work(conn, work_id) if is_uuid(work_id) else None
+    if item is None or item.agent_id != p.agent_id:
+        raise not_found("work_not_found", "There is no such offer for you.")
+    return item
+
+
+def _check_still_offered(item: Any, now: int) -> None:
+    if item.status != "Assigned":
+        raise conflict(
+            "work_not_offered",
+            f"This offer is no longer open (it was {item.status.lower()}).",
+            status=item.status,
+        )
+    if item.expires_at is not None and now >= item.expires_at:
+        raise conflict("work_expired", "This offer has expired; the session goes to someone else.")
+
+
+def _work_out(row: Any) -> WorkOut:
+    return WorkOut(
+        workId=row.id,
+        sessionId=row.session_id,
+        status=row.status,
+        queue=row.queue_name,
+        expiresAt=row.expires_at,
+    )

@@ -1,0 +1,98 @@
+"""Work items inside a unit of work: offering a session to an agent, releasing an agent's
+capacity when a session leaves it, and the push-timeout timer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.conversations.recorder import notify_agent
+from livedesk.kit.ids import new_id
+from livedesk.routing import repository
+from livedesk.streams.service import Outgoing
+from livedesk.timers import repository as timers
+from livedesk.timers.scheduler import Fired
+
+PUSH_TIMEOUT = "push_timeout"
+
+
+def offer(
+    conn: Connection,
+    org_id: str,
+    session: Any,
+    agent_id: str,
+    queue_config: dict[str, Any] | None,
+    now: int,
+) -> Outgoing:
+    """Offer `session` to the agent until the queue's push timeout."""
+    work_id = new_id()
+    timeout_s = int((queue_config or {}).get("push_timeout_seconds", 30))
+    expires_at = now + timeout_s * 1000
+    repository.insert_work(
+        conn,
+        id=work_id,
+        org_id=org_id,
+        session_id=session.id,
+        agent_id=agent_id,
+        queue_name=session.queue_name,
+        status="Assigned",
+        weight=session.work_weight or 1,
+        offered_at=now,
+        expires_at=expires_at,
+    )
+    timers.schedule(conn, PUSH_TIMEOUT, work_id, expires_at, now)
+    return notify_agent(
+        conn,
+        agent_id,
+        "WorkOffered",
+        {
+            "workId": work_id,
+            "sessionId": session.id,
+            "conversationId": session.conversation_id,
+            "queue": session.queue_name,
+            "routingAttributes": session.routing_attributes,
+            "expiresAt": expires_at,
+        },
+        now,
+    )
+
+
+def cancel_offer(
+    conn: Connection, work: Any, status: str, reason: str, now: int
+) -> Outgoing | None:
+    """Take back an offer that is still Assigned (→ `status`); the agent is told."""
+    if not repository.set_work_status(conn, work.id, "Assigned", status, closed_at=now):
+        return None
+    timers.cancel(conn, PUSH_TIMEOUT, work.id)
+    return notify_agent(
+        conn,
+        work.agent_id,
+        "WorkCancelled",
+        {"workId": work.id, "sessionId": work.session_id, "reason": reason},
+        now,
+    )
+
+
+def release_session(conn: Connection, session_id: str, now: int) -> list[Outgoing]:
+    """The session leaves its agent (ended, transferred, inactive): its work stops holding
+    capacity; a pending offer is taken back."""
+    work = repository.live_work_of_session(conn, session_id)
+    if work is None:
+        return []
+    if work.status == "Assigned":
+        cancelled = cancel_offer(conn, work, "Cancelled", "session_left", now)
+        return [cancelled] if cancelled is not None else []
+    repository.set_work_status(conn, work.id, "Opened", "Closed", closed_at=now)
+    repository.set_idle_since(conn, work.agent_id, now)
+    return []
+
+
+def on_push_timeout(conn: Connection, work_id: str, now: int) -> Fired:
+    work = repository.get_work(conn, work_id)
+    if work is None:
+        return Fired()
+    cancelled = cancel_offer(conn, work, "TimedOut", "timeout", now)
+    if cancelled is None:
+        return Fired()
+    return Fired([cancelled], {work.org_id})
