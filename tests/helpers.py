@@ -82,6 +82,21 @@ class Agent:
             f"/api/v1/sessions/{session_id}/accept", headers=self.headers
         )
 
+    async def presence(self, status: str) -> None:
+        r = await self.api.http.put(
+            "/api/v1/me/presence", json={"status": status}, headers=self.headers
+        )
+        assert r.status_code == 200, r.text
+
+    async def work(self, status: str | None = None) -> list[dict[str, Any]]:
+        r = await self.api.http.get("/api/v1/work", headers=self.headers)
+        assert r.status_code == 200, r.text
+        items: list[dict[str, Any]] = r.json()["work"]
+        return [w for w in items if status is None or w["status"] == status]
+
+    async def answer(self, work_id: str, verb: str = "accept") -> httpx.Response:
+        return await self.api.http.post(f"/api/v1/work/{work_id}/{verb}", headers=self.headers)
+
     async def act(self, session_id: str, **body: Any) -> httpx.Response:
         return await self.api.http.post(
             f"/api/v1/sessions/{session_id}/actions", json=body, headers=self.headers
@@ -114,6 +129,12 @@ class Api:
         )
         assert r.status_code == 200, r.text
         return Agent(self, r.json()["accessToken"], r.json()["agent"])
+
+    async def waiting_customer(self, **conversation: Any) -> Customer:
+        customer = await self.customer()
+        r = await customer.create_conversation(**conversation)
+        assert r.status_code == 201, r.text
+        return customer
 
     async def chatting(self, agent_name: str = "ada") -> tuple[Customer, Agent]:
         """A customer in a conversation that `agent_name` has accepted."""

@@ -63,7 +63,7 @@ class AuthService:
             "endUser": {"subject": end_user_id, "role": "EndUser", "displayName": "Guest"},
             "configuration": {
                 "embeddedServiceConfig": embedded_service_config(
-                    deployment.developer_name, deployment.config
+                    deployment.developer_name, deployment.config, now
                 )
             },
         }

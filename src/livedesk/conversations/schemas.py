@@ -96,3 +96,4 @@ class RoutingStatus(BaseModel):
     queue: str | None
     queuePosition: int | None
     estimatedWaitTimeInSeconds: int | None
+    reasonForNotRouting: str | None = None

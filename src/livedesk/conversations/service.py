@@ -29,6 +29,7 @@ from livedesk.errors import AppError, bad_request, conflict
 from livedesk.kit import jsonutil
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository as org_repository
+from livedesk.routing.placement import ewt_seconds
 from livedesk.streams.service import Outgoing, agent_recipient
 
 MAX_ATTRIBUTES = 50
@@ -247,12 +248,19 @@ class ConversationService:
         )
 
     async def routing_status(self, p: EndUserPrincipal, conversation_id: str) -> RoutingStatus:
-        def work(conn: Connection) -> tuple[Any, Any]:
-            conversation = access_conversation(conn, p, conversation_id)
-            return conversation, repository.latest_session(conn, conversation.id)
+        now = self.c.clock.now_ms()
 
-        conversation, session = await self.c.db.read(work)
+        def work(conn: Connection) -> tuple[Any, Any, int | None]:
+            conversation = access_conversation(conn, p, conversation_id)
+            session = repository.latest_session(conn, conversation.id)
+            ewt = None
+            if session is not None and session.status == "Waiting" and session.queue_name:
+                ewt = ewt_seconds(conn, conversation.org_id, session.queue_name, now)
+            return conversation, session, ewt
+
+        conversation, session, ewt = await self.c.db.read(work)
         status = session.status if session is not None else None
+        waiting = status == "Waiting"
         return RoutingStatus(
             conversationId=conversation.id,
             routingStatus=_routing_status(conversation.status, status),
@@ -260,8 +268,9 @@ class ConversationService:
             sessionId=session.id if session is not None else None,
             sessionStatus=status,
             queue=session.queue_name if session is not None else None,
-            queuePosition=None,
-            estimatedWaitTimeInSeconds=None,
+            queuePosition=session.queue_position if waiting else None,
+            estimatedWaitTimeInSeconds=ewt,
+            reasonForNotRouting=session.reason_for_not_routing if session is not None else None,
         )
 
     async def end_session(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from livedesk.routing import hours
 
-def embedded_service_config(developer_name: str, config: dict[str, Any]) -> dict[str, Any]:
+
+def embedded_service_config(
+    developer_name: str, config: dict[str, Any], now: int
+) -> dict[str, Any]:
     prechat = config.get("prechat", {})
     fields = prechat.get("fields", [])
     choice_lists = [
@@ -45,7 +49,23 @@ def embedded_service_config(developer_name: str, config: dict[str, Any]) -> dict
         "choiceListConfig": {"choiceList": choice_lists},
         "attachments": {"endUserToAgent": False},
         "transcript": {"allowTranscriptDownload": False},
-        "businessHours": None,
+        "businessHours": _business_hours(config.get("business_hours_spec"), now),
+    }
+
+
+def _business_hours(spec: dict[str, Any] | None, now: int) -> dict[str, Any] | None:
+    """Whether the deployment is open now and when it opens next (None: always open)."""
+    if spec is None:
+        return None
+    business = hours.from_config(spec)
+    opens = hours.next_opening(business, now)
+    return {
+        "name": business.name,
+        "timeZone": business.time_zone,
+        "isOpen": hours.is_open(business, now),
+        "nextOpeningTime": opens,
+        "weekly": spec.get("weekly", {}),
+        "holidays": [h["date"] for h in spec.get("holidays", [])],
     }
 
 

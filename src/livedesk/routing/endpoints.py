@@ -5,10 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from livedesk.deps import ContainerDep, CurrentAgent
-from livedesk.routing.schemas import QueueList, WorkOut
+from livedesk.routing.schemas import QueueList, WorkList, WorkOut
 from livedesk.routing.service import RoutingService
 
 router = APIRouter(prefix="/api/v1", tags=["agent: routing"])
+
+
+@router.get("/work", response_model=WorkList)
+async def my_work(p: CurrentAgent, c: ContainerDep) -> WorkList:
+    """Your offers waiting for an answer (Assigned) and the work you accepted (Opened)."""
+    return await RoutingService(c).my_work(p)
 
 
 @router.post("/work/{work_id}/accept", response_model=WorkOut)

@@ -141,6 +141,16 @@ def live_work_of_session(conn: Connection, session_id: str) -> DbRow | None:
     ).first()
 
 
+def work_of_agent(conn: Connection, agent_id: str, statuses: tuple[str, ...]) -> list[DbRow]:
+    return list(
+        conn.execute(
+            select(AgentWork)
+            .where(AgentWork.agent_id == agent_id, AgentWork.status.in_(statuses))
+            .order_by(AgentWork.offered_at)
+        )
+    )
+
+
 def assigned_work_of_agent(conn: Connection, agent_id: str) -> list[DbRow]:
     return list(
         conn.execute(

@@ -13,6 +13,10 @@ class WorkOut(BaseModel):
     expiresAt: int | None
 
 
+class WorkList(BaseModel):
+    work: list[WorkOut]
+
+
 class QueueOut(BaseModel):
     name: str
     routingModel: str

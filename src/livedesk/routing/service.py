@@ -17,7 +17,7 @@ from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
 from livedesk.routing.placement import queue_states
-from livedesk.routing.schemas import QueueList, QueueOut, WorkOut
+from livedesk.routing.schemas import QueueList, QueueOut, WorkList, WorkOut
 from livedesk.streams.service import Outgoing
 from livedesk.timers import repository as timers
 
@@ -55,6 +55,13 @@ class RoutingService:
         result = await self.c.db.transaction(unit)
         await self.c.router.reroute([p.org_id])
         return result
+
+    async def my_work(self, p: AgentPrincipal) -> WorkList:
+        """This agent's open offers and accepted work."""
+        rows = await self.c.db.read(
+            lambda conn: repository.work_of_agent(conn, p.agent_id, repository.LIVE)
+        )
+        return WorkList(work=[_work_out(r) for r in rows])
 
     async def queues(self, p: AgentPrincipal) -> QueueList:
         now = self.c.clock.now_ms()
@@ -134,7 +141,7 @@ def _check_still_offered(item: Any, now: int) -> None:
         raise conflict(
             "work_not_offered",
             f"This offer is no longer open (it was {item.status.lower()}).",
-            status=item.status,
+            workStatus=item.status,
         )
     if item.expires_at is not None and now >= item.expires_at:
         raise conflict("work_expired", "This offer has expired; the session goes to someone else.")

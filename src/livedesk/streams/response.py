@@ -60,8 +60,10 @@ class SseResponse(Response):
         mailbox = self.hub.subscribe(self.recipient, self.token_id)
         watcher = asyncio.ensure_future(_watch_disconnect(receive, mailbox))
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            # The head is read before the client sees the response: whatever it does once it
+            # has the 200 commits after the head, so a stream without a cursor delivers it.
             head = await self.streams.head(self.recipient)
+            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
             # A cursor beyond the head (a stale id from another database) would wait forever.
             cursor = head if self.cursor is None else min(self.cursor, head)
             await send({"type": "http.response.body", "body": b": ok\n\n", "more_body": True})
