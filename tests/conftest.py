@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from livedesk.app import create_app
-from livedesk.config import Settings
+from livedesk.config import Settings, TimerSettings
 from livedesk.kit.clock import FakeClock
 from livedesk.kit.db import async_url, sqlite_url
 from livedesk.kit.migrate import upgrade_database
@@ -109,6 +109,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         redis_url=bus_url(database_url),
         token_key=TOKEN_KEY,
         migrate_on_start=False,
+        # Tests fire timers themselves (`scheduler.run_due()` after moving the fake clock).
+        timers=TimerSettings(poll_seconds=3600),
     )
 
 

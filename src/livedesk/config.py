@@ -26,7 +26,7 @@ class LimitSettings(BaseModel):
 
 
 class TimerSettings(BaseModel):
-    poll_seconds: float = Field(0.5, gt=0, le=60, description="how often due timers are fired")
+    poll_seconds: float = Field(0.5, gt=0, le=3600, description="how often due timers are fired")
 
 
 class Settings(BaseSettings):

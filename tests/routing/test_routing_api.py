@@ -325,6 +325,7 @@ async def test_ewt_and_queue_position_reach_the_customer(live: Api, clock: FakeC
         routing = await stream.until(lambda e: e.event == "CONVERSATION_ROUTING_RESULT")
         payload = json.loads(routing.data["conversationEntry"]["entryPayload"])
         assert payload["estimatedWaitTime"]["estimatedWaitTimeInSeconds"] == 20
+        clock.advance(5)  # positions are announced at most every 3 s
         await live.http.delete(
             f"{MIAW}/conversation/{first.conversation_id}/session",
             params={"esDeveloperName": "Web_Chat"},

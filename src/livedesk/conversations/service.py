@@ -29,6 +29,7 @@ from livedesk.errors import AppError, bad_request, conflict
 from livedesk.kit import jsonutil
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository as org_repository
+from livedesk.routing import repository as routing_repository
 from livedesk.routing.placement import ewt_seconds
 from livedesk.streams.service import Outgoing, agent_recipient
 
@@ -250,17 +251,17 @@ class ConversationService:
     async def routing_status(self, p: EndUserPrincipal, conversation_id: str) -> RoutingStatus:
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> tuple[Any, Any, int | None]:
+        def work(conn: Connection) -> tuple[Any, Any, int | None, int | None]:
             conversation = access_conversation(conn, p, conversation_id)
             session = repository.latest_session(conn, conversation.id)
-            ewt = None
+            ewt = position = None
             if session is not None and session.status == "Waiting" and session.queue_name:
                 ewt = ewt_seconds(conn, conversation.org_id, session.queue_name, now)
-            return conversation, session, ewt
+                position = routing_repository.position_in_queue(conn, session)
+            return conversation, session, ewt, position
 
-        conversation, session, ewt = await self.c.db.read(work)
+        conversation, session, ewt, position = await self.c.db.read(work)
         status = session.status if session is not None else None
-        waiting = status == "Waiting"
         return RoutingStatus(
             conversationId=conversation.id,
             routingStatus=_routing_status(conversation.status, status),
@@ -268,7 +269,7 @@ class ConversationService:
             sessionId=session.id if session is not None else None,
             sessionStatus=status,
             queue=session.queue_name if session is not None else None,
-            queuePosition=session.queue_position if waiting else None,
+            queuePosition=position,
             estimatedWaitTimeInSeconds=ewt,
             reasonForNotRouting=session.reason_for_not_routing if session is not None else None,
         )

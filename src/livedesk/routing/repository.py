@@ -171,6 +171,10 @@ def set_work_status(
     return result.rowcount == 1
 
 
+def set_work_waited(conn: Connection, work_id: str, waited_ms: int) -> None:
+    conn.execute(update(AgentWork).where(AgentWork.id == work_id).values(waited_ms=waited_ms))
+
+
 def waiting_count(conn: Connection, org_id: str, queue: str) -> int:
     return int(
         conn.execute(
@@ -245,3 +249,28 @@ def set_idle_since(conn: Connection, agent_id: str, now: int) -> None:
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def position_in_queue(conn: Connection, session: Any) -> int:
+    """1 for the most urgent waiting session of its queue (priority, then arrival)."""
+    priority, queued_at = session.priority or 1, session.queued_at or 0
+    ahead = conn.execute(
+        select(func.count())
+        .select_from(MessagingSession)
+        .where(
+            MessagingSession.queue_name == session.queue_name,
+            MessagingSession.status == "Waiting",
+            (MessagingSession.priority < priority)
+            | (
+                (MessagingSession.priority == priority)
+                & (
+                    (MessagingSession.queued_at < queued_at)
+                    | (
+                        (MessagingSession.queued_at == queued_at)
+                        & (MessagingSession.id < session.id)
+                    )
+                )
+            ),
+        )
+    ).scalar_one()
+    return int(ahead) + 1

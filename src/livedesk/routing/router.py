@@ -24,6 +24,8 @@ from livedesk.routing import engine, repository, work
 from livedesk.routing.placement import ewt_seconds
 from livedesk.streams.service import Outgoing, StreamService
 
+POSITIONS_EVERY_MS = 3000
+
 
 @dataclass
 class _OrgPasses:
@@ -39,6 +41,7 @@ class Router:
         self._streams = streams
         self._clock = clock
         self._orgs: dict[str, _OrgPasses] = {}
+        self._positions_at: dict[str, int] = {}
         self.decisions = 0  # offers made by this process (for the benchmark)
 
     async def reroute(self, org_ids: Iterable[str]) -> None:
@@ -69,10 +72,15 @@ class Router:
     async def run_pass(self, org_id: str) -> int:
         """One routing pass over the org's waiting sessions; returns the number of offers."""
         now = self._clock.now_ms()
+        # Queue positions move with every accepted session; customers hear of it at most every
+        # few seconds (the routing status call always answers with the live position).
+        positions = now - self._positions_at.get(org_id, -POSITIONS_EVERY_MS) >= POSITIONS_EVERY_MS
+        if positions:
+            self._positions_at[org_id] = now
 
         def unit(conn: Connection) -> tuple[int, list[Outgoing]]:
             repository.lock_org_routing(conn, org_id)
-            out = announce_positions(conn, org_id, now)
+            out = announce_positions(conn, org_id, now) if positions else []
             waiting = repository.waiting_work(conn, org_id)
             if not waiting:
                 return 0, out

@@ -89,6 +89,10 @@ class RoutingService:
 
 def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> list[Outgoing]:
     """The agent takes the session it was offered: work Opened, session Active."""
+    # The compare-and-set comes first: it holds the work row, so a push timeout or a presence
+    # change that took the offer back a moment ago wins cleanly.
+    if not repository.set_work_status(conn, item.id, "Assigned", "Opened", answered_at=now):
+        raise conflict("work_not_offered", "This offer is no longer open.")
     session: Any = conversations.get_session(conn, item.session_id)
     conversation = conversations.get_conversation(conn, session.conversation_id)
     agent = org_repository.get_agent(conn, p.agent_id)
@@ -97,9 +101,7 @@ def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> li
     sender = Sender("Agent", agent.id, agent.display_name)
     _, out = sessions.accept_session(conn, thread_of(conversation, session), sender, now)
     waited = now - (session.queued_at or session.started_at)
-    repository.set_work_status(
-        conn, item.id, "Assigned", "Opened", answered_at=now, waited_ms=max(0, waited)
-    )
+    repository.set_work_waited(conn, item.id, max(0, waited))
     timers.cancel(conn, work.PUSH_TIMEOUT, item.id)
     return out
 

@@ -28,12 +28,17 @@ def cancel(conn: Connection, kind: str, subject_id: str) -> None:
     conn.execute(delete(Timer).where(Timer.kind == kind, Timer.subject_id == subject_id))
 
 
-def claim_due(conn: Connection, now: int, limit: int, *, skip_locked: bool) -> list[DbRow]:
-    """Due timers, oldest first, locked until commit; other schedulers skip them (PostgreSQL)."""
-    query = select(Timer).where(Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(limit)
+def due_ids(conn: Connection, now: int, limit: int) -> list[str]:
+    query = select(Timer.id).where(Timer.due_at <= now).order_by(Timer.due_at, Timer.id)
+    return list(conn.execute(query.limit(limit)).scalars())
+
+
+def claim(conn: Connection, timer_id: str, now: int, *, skip_locked: bool) -> DbRow | None:
+    """The timer if it is still due and nobody else holds it; locked until commit."""
+    query = select(Timer).where(Timer.id == timer_id, Timer.due_at <= now)
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
-    return list(conn.execute(query))
+    return conn.execute(query).first()
 
 
 def remove(conn: Connection, timer_id: str) -> bool:

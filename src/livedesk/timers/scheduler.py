@@ -1,6 +1,8 @@
-"""The scheduler: claims due timers and runs their handlers, each firing in the same transaction
-that deletes its row. A crash before commit leaves the row, so it fires later; after commit it
-is gone, so it never fires twice. Several processes may run it (SKIP LOCKED on PostgreSQL)."""
+"""The scheduler: runs the handlers of due timers, each in the same transaction that deletes its
+row. A crash before commit leaves the row, so it fires later; after commit it is gone, so it never
+fires twice. Several processes may run it: a timer row is claimed with SKIP LOCKED on PostgreSQL.
+One transaction per timer keeps each short and its locks few (a batch that holds many agents'
+rows deadlocks with the agents' own calls)."""
 
 from __future__ import annotations
 
@@ -52,42 +54,43 @@ class Scheduler:
         self._after.append(callback)
 
     async def run_due(self) -> int:
-        """Fire everything due now; returns how many fired."""
-        fired_total = 0
+        """Fire everything due now, each timer in its own transaction; returns how many fired."""
+        fired = 0
         while True:
             now = self._clock.now_ms()
-            count, done = await self._db.transaction(partial(self._fire_batch, now=now))
-            await self._streams.announce(done.out)
-            if done.reroute:
-                for callback in self._after:
-                    await callback(done.reroute)
-            fired_total += count
-            if count < self.BATCH:
-                return fired_total
+            due = await self._db.read(partial(repository.due_ids, now=now, limit=self.BATCH))
+            for timer_id in due:
+                try:
+                    done = await self._db.transaction(
+                        partial(self._fire, timer_id=timer_id, now=now)
+                    )
+                except Exception:
+                    # Undone; tried again a little later. The other timers still fire.
+                    log.exception("timer %s failed; retrying in %d s", timer_id, RETRY_MS // 1000)
+                    await self._db.transaction(
+                        partial(repository.postpone, timer_id=timer_id, due_at=now + RETRY_MS)
+                    )
+                    continue
+                if done is None:
+                    continue  # another scheduler fired it
+                fired += 1
+                await self._streams.announce(done.out)
+                if done.reroute:
+                    for callback in self._after:
+                        await callback(done.reroute)
+            if len(due) < self.BATCH:
+                return fired
 
-    def _fire_batch(self, conn: Connection, *, now: int) -> tuple[int, Fired]:
-        done = Fired()
-        rows = repository.claim_due(conn, now, self.BATCH, skip_locked=not self._db.is_sqlite)
-        for row in rows:
-            handler = self._handlers.get(row.kind)
-            if handler is None:
-                log.warning("dropping a %s timer: no handler", row.kind)
-                repository.remove(conn, row.id)
-                continue
-            savepoint = conn.begin_nested()
-            try:
-                result = handler(conn, row.subject_id, now)
-                repository.remove(conn, row.id)
-                savepoint.commit()
-            except Exception:
-                # This timer's work is undone and tried again later; the others fire.
-                savepoint.rollback()
-                log.exception("%s timer for %s failed", row.kind, row.subject_id)
-                repository.postpone(conn, row.id, now + RETRY_MS)
-                continue
-            done.out.extend(result.out)
-            done.reroute |= result.reroute
-        return len(rows), done
+    def _fire(self, conn: Connection, *, timer_id: str, now: int) -> Fired | None:
+        row = repository.claim(conn, timer_id, now, skip_locked=not self._db.is_sqlite)
+        if row is None:
+            return None
+        handler = self._handlers.get(row.kind)
+        repository.remove(conn, row.id)
+        if handler is None:
+            log.warning("dropping a %s timer: no handler", row.kind)
+            return Fired()
+        return handler(conn, row.subject_id, now)
 
     def start(self, poll_seconds: float) -> None:
         self._task = asyncio.create_task(self._loop(poll_seconds), name="livedesk-timers")
