@@ -67,8 +67,11 @@ def latest_session(conn: Connection, conversation_id: str) -> DbRow | None:
     return conn.execute(_LATEST_SESSION, {"conversation_id": conversation_id}).first()
 
 
+_GET_SESSION = select(MessagingSession).where(MessagingSession.id == bindparam("id"))
+
+
 def get_session(conn: Connection, session_id: str) -> DbRow | None:
-    return conn.execute(select(MessagingSession).where(MessagingSession.id == session_id)).first()
+    return conn.execute(_GET_SESSION, {"id": session_id}).first()
 
 
 def next_session_number(conn: Connection, conversation_id: str) -> int:

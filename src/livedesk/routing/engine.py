@@ -15,6 +15,7 @@ after it are still considered (another queue, fewer skills), so capacity is neve
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -68,19 +69,95 @@ def plan(
     models: Mapping[str, RoutingModel],
 ) -> list[Offer]:
     """The offers to make now, most urgent session first."""
-    pool = {a.agent_id: a for a in agents}
+    pool = {a.agent_id: a for a in agents if a.online and a.free > 0}
+    members: dict[str, list[str]] = {}
+    for load in pool.values():
+        for queue in load.queues:
+            members.setdefault(queue, []).append(load.agent_id)
+    heaps = _QueueHeaps(pool, members, models)
     offers: list[Offer] = []
     for work in sorted(waiting, key=urgency):
-        eligible = [a for a in pool.values() if _can_take(a, work)]
-        preferred = [a for a in eligible if a.agent_id not in work.passed_over] or eligible
-        if not preferred:
+        if not members.get(work.queue):
             continue
-        agent = min(preferred, key=_ranking(models.get(work.queue, "most_available")))
+        agent: AgentLoad | None
+        if work.skills or work.passed_over:
+            agent = _best_by_scan(pool, members[work.queue], work, models)
+        else:
+            agent = heaps.best(work)
+        if agent is None:
+            continue
         offers.append(Offer(work.session_id, agent.agent_id, work.queue, work.weight))
         pool[agent.agent_id] = replace(
             agent, used=agent.used + work.weight, active=agent.active + 1
         )
+        heaps.changed(pool[agent.agent_id])
     return offers
+
+
+def _best_by_scan(
+    pool: Mapping[str, AgentLoad],
+    member_ids: list[str],
+    work: WaitingWork,
+    models: Mapping[str, RoutingModel],
+) -> AgentLoad | None:
+    eligible = [pool[i] for i in member_ids if _can_take(pool[i], work)]
+    preferred = [a for a in eligible if a.agent_id not in work.passed_over] or eligible
+    if not preferred:
+        return None
+    return min(preferred, key=_ranking(models.get(work.queue, "most_available")))
+
+
+class _QueueHeaps:
+    """Per queue, a heap of its agents by the queue's ranking. An agent's entries go stale when
+    it takes work (from any queue); stale entries are skipped when they come up and the agent
+    is pushed again with its new rank, so each pick costs O(log agents)."""
+
+    def __init__(
+        self,
+        pool: dict[str, AgentLoad],
+        members: dict[str, list[str]],
+        models: Mapping[str, RoutingModel],
+    ) -> None:
+        self._pool = pool
+        self._members = members
+        self._models = models
+        self._version: dict[str, int] = dict.fromkeys(pool, 0)
+        self._heaps: dict[str, list[tuple[tuple[int, int, str], int, str]]] = {}
+
+    def _heap(self, queue: str) -> list[tuple[tuple[int, int, str], int, str]]:
+        heap = self._heaps.get(queue)
+        if heap is None:
+            rank = _ranking(self._models.get(queue, "most_available"))
+            heap = [(rank(self._pool[i]), self._version[i], i) for i in self._members[queue]]
+            heapq.heapify(heap)
+            self._heaps[queue] = heap
+        return heap
+
+    def best(self, work: WaitingWork) -> AgentLoad | None:
+        heap = self._heap(work.queue)
+        rank = _ranking(self._models.get(work.queue, "most_available"))
+        skipped: list[tuple[tuple[int, int, str], int, str]] = []
+        found = None
+        while heap:
+            _, version, agent_id = heap[0]
+            agent = self._pool[agent_id]
+            if version != self._version[agent_id]:
+                heapq.heapreplace(heap, (rank(agent), self._version[agent_id], agent_id))
+                continue
+            if agent.free <= 0:
+                heapq.heappop(heap)  # full: it takes nothing more in this pass
+                continue
+            if agent.free >= work.weight:
+                found = agent
+                break
+            skipped.append(heapq.heappop(heap))  # too little room for this one; maybe the next
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+        return found
+
+    def changed(self, agent: AgentLoad) -> None:
+        self._version[agent.agent_id] += 1
+        # Its entries in every heap are now stale; `best` re-ranks them when they surface.
 
 
 def _can_take(agent: AgentLoad, work: WaitingWork) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
 
 from livedesk.kit.db import DbRow
 from livedesk.models import Agent, AgentWork, Conversation, MessagingSession, Queue
@@ -29,8 +29,8 @@ def queue_configs(conn: Connection, org_id: str) -> dict[str, dict[str, Any]]:
     return {r.name: r.config for r in rows}
 
 
-def waiting_work(conn: Connection, org_id: str) -> list[WaitingWork]:
-    """Waiting sessions of the org that are in a queue and not on offer right now."""
+def waiting_work(conn: Connection, org_id: str, queues: set[str]) -> list[WaitingWork]:
+    """Waiting sessions of the org in these queues that are not on offer right now."""
     on_offer = select(AgentWork.session_id).where(
         AgentWork.status.in_(LIVE), AgentWork.org_id == org_id
     )
@@ -48,7 +48,7 @@ def waiting_work(conn: Connection, org_id: str) -> list[WaitingWork]:
             .where(
                 Conversation.org_id == org_id,
                 MessagingSession.status == "Waiting",
-                MessagingSession.queue_name.is_not(None),
+                MessagingSession.queue_name.in_(sorted(queues)),
                 MessagingSession.id.not_in(on_offer),
             )
         )
@@ -100,7 +100,16 @@ def agent_loads(conn: Connection, org_id: str, *, online_only: bool = True) -> l
         .subquery()
     )
     query = (
-        select(Agent, load.c.used, load.c.active)
+        select(
+            Agent.id,
+            Agent.capacity,
+            Agent.queues,
+            Agent.skills,
+            Agent.idle_since,
+            Agent.presence,
+            load.c.used,
+            load.c.active,
+        )
         .outerjoin(load, load.c.agent_id == Agent.id)
         .where(Agent.org_id == org_id)
     )
@@ -127,8 +136,16 @@ def agent_load(conn: Connection, org_id: str, agent_id: str) -> AgentLoad | None
     )
 
 
+_INSERT_WORK = insert(AgentWork)
+_SET_POSITION = (
+    update(MessagingSession)
+    .where(MessagingSession.id == bindparam("b_id"))
+    .values(queue_position=bindparam("b_position"))
+)
+
+
 def insert_work(conn: Connection, **values: Any) -> None:
-    conn.execute(insert(AgentWork).values(**values))
+    conn.execute(_INSERT_WORK, values)
 
 
 def get_work(conn: Connection, work_id: str) -> DbRow | None:
@@ -236,11 +253,7 @@ def queue_order(conn: Connection, org_id: str) -> list[DbRow]:
 
 
 def set_queue_position(conn: Connection, session_id: str, position: int) -> None:
-    conn.execute(
-        update(MessagingSession)
-        .where(MessagingSession.id == session_id)
-        .values(queue_position=position)
-    )
+    conn.execute(_SET_POSITION, {"b_id": session_id, "b_position": position})
 
 
 def set_idle_since(conn: Connection, agent_id: str, now: int) -> None:

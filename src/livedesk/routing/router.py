@@ -11,6 +11,7 @@ refuses a second live offer of a session whatever happens.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,7 +43,8 @@ class Router:
         self._clock = clock
         self._orgs: dict[str, _OrgPasses] = {}
         self._positions_at: dict[str, int] = {}
-        self.decisions = 0  # offers made by this process (for the benchmark)
+        self.decisions = 0  # offers made by this process, and the time its passes took
+        self.pass_seconds = 0.0
 
     async def reroute(self, org_ids: Iterable[str]) -> None:
         """Run a pass for each org that starts after this call, and wait for it."""
@@ -60,6 +62,9 @@ class Router:
                 return
         state.running = True
         try:
+            # Let the requests that are already on their way join this pass: units of work run
+            # without awaiting on SQLite, so without this every request would run its own pass.
+            await asyncio.sleep(0)
             while state.completed < state.requested:
                 target = state.requested
                 await self.run_pass(org_id)
@@ -81,7 +86,11 @@ class Router:
         def unit(conn: Connection) -> tuple[int, list[Outgoing]]:
             repository.lock_org_routing(conn, org_id)
             out = announce_positions(conn, org_id, now) if positions else []
-            waiting = repository.waiting_work(conn, org_id)
+            agents = [a for a in repository.agent_loads(conn, org_id) if a.free > 0]
+            if not agents:
+                return 0, out  # nobody can take anything: no need to look at the queues
+            served = set().union(*(a.queues for a in agents))
+            waiting = repository.waiting_work(conn, org_id, served)
             if not waiting:
                 return 0, out
             queues = repository.queue_configs(conn, org_id)
@@ -89,13 +98,15 @@ class Router:
                 name: config.get("routing_model", "most_available")
                 for name, config in queues.items()
             }
-            offers = engine.plan(waiting, repository.agent_loads(conn, org_id), models)
+            offers = engine.plan(waiting, agents, models)
             for o in offers:
                 session = conversations.get_session(conn, o.session_id)
                 out.append(work.offer(conn, org_id, session, o.agent_id, queues.get(o.queue), now))
             return len(offers), out
 
+        started = time.perf_counter()
         count, out = await self._db.transaction(unit)
+        self.pass_seconds += time.perf_counter() - started
         self.decisions += count
         await self._streams.announce(out)
         return count

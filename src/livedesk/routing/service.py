@@ -37,7 +37,6 @@ class RoutingService:
 
         result, out = await self.c.db.transaction(unit)
         await self.c.streams.announce(out)
-        await self.c.router.reroute([p.org_id])  # queue positions moved
         return result
 
     async def decline(self, p: AgentPrincipal, work_id: str) -> WorkOut:

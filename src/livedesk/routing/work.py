@@ -41,7 +41,7 @@ def offer(
         offered_at=now,
         expires_at=expires_at,
     )
-    timers.schedule(conn, PUSH_TIMEOUT, work_id, expires_at, now)
+    timers.add(conn, PUSH_TIMEOUT, work_id, expires_at, now)
     return notify_agent(
         conn,
         agent_id,

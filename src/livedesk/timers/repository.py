@@ -24,6 +24,23 @@ def schedule(conn: Connection, kind: str, subject_id: str, due_at: int, now: int
         )
 
 
+_INSERT = insert(Timer)
+
+
+def add(conn: Connection, kind: str, subject_id: str, due_at: int, now: int) -> None:
+    """A timer for a subject that has none yet (a new work item): one insert."""
+    conn.execute(
+        _INSERT,
+        {
+            "id": new_id(),
+            "kind": kind,
+            "subject_id": subject_id,
+            "due_at": due_at,
+            "created_at": now,
+        },
+    )
+
+
 def cancel(conn: Connection, kind: str, subject_id: str) -> None:
     conn.execute(delete(Timer).where(Timer.kind == kind, Timer.subject_id == subject_id))
 
