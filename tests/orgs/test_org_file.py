@@ -54,6 +54,45 @@ def test_the_demo_org_is_valid() -> None:
             GOOD.replace("password: pw", "capacity: 2"),
             "agents[0](zoe): Value error, give exactly one of `password` or `password_hash`",
         ),
+        (
+            GOOD + "business_hours:\n  - {name: Office, time_zone: Mars/Olympus}\n",
+            "business_hours[0](Office).time_zone: Value error, unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            GOOD + "business_hours:\n  - {name: Office, time_zone: UTC, weekly: {mon: []}}\n",
+            "business_hours[0](Office).weekly: Value error, 'mon' is not a day",
+        ),
+        (
+            GOOD
+            + "business_hours:\n  - {name: Office, time_zone: UTC, weekly: {monday: [17-9]}}\n",
+            "business_hours[0](Office).weekly: Value error, '17-9': '17' is not a time like 09:30",
+        ),
+        (
+            GOOD.replace("queue: Front}", "queue: Front, business_hours: Office}"),
+            "deployment Support: unknown business_hours 'Office'",
+        ),
+        (
+            GOOD.replace(
+                "queue: Front}",
+                "queue: Front, routing: {rules: [{attribute: Topic, equals: x, queue: Back}]}}",
+            ),
+            "deployment Support: routing rule for 'Topic' names an unknown queue 'Back'",
+        ),
+        (
+            GOOD.replace(
+                "queue: Front}",
+                "queue: Front, routing: {rules: [{attribute: Topic, queue: Front}]}}",
+            ),
+            "give exactly one of `equals`, `one_of` or `present: true`",
+        ),
+        (
+            GOOD.replace("{name: Front}", "{name: Front, overflow_queue: Front}"),
+            "queue Front: a queue cannot overflow to itself",
+        ),
+        (
+            GOOD.replace("{name: Front}", "{name: Front, routing_model: random}"),
+            "queues[0](Front).routing_model: Input should be 'most_available' or 'least_active'",
+        ),
     ],
 )
 def test_errors_name_file_path_and_problem(text: str, expected: str) -> None:

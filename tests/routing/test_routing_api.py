@@ -353,3 +353,68 @@ async def test_the_agent_stream_carries_offers(live: Api) -> None:
         await ada.presence("Offline")
         cancelled = await stream.until(lambda e: e.event == "WorkCancelled")
         assert cancelled.data["reason"] == "presence"
+
+
+async def accepted(api: Api, agent: Agent, **conversation: Any) -> Customer:
+    customer = await api.waiting_customer(**conversation)
+    [offer] = [w for w in await agent.work("Assigned") if w["sessionId"] == customer.session_id]
+    assert (await agent.answer(offer["workId"])).status_code == 200
+    return customer
+
+
+async def test_transfer_to_a_queue_keeps_the_transcript(api: Api) -> None:
+    ada = await online(api, "ada")
+    customer = await accepted(api, ada)
+    assert customer.session_id is not None
+    await customer.send("my card is blocked")
+    grace = await online(api, "grace")
+    r = await ada.act(customer.session_id, actionType="transfer", queue="Billing")
+    assert r.status_code == 200 and r.json()["status"] == "Waiting"
+    offers = await grace.work("Assigned") + await ada.work("Assigned")
+    [offer] = offers
+    assert offer["sessionId"] == customer.session_id and offer["queue"] == "Billing"
+    taker = grace if offer in await grace.work("Assigned") else ada
+    assert (await taker.answer(offer["workId"])).status_code == 200
+    session = await session_of(taker, customer.session_id)
+    assert session["status"] == "Active" and session["queue"] == "Billing"
+    texts = [
+        e["entryPayload"].get("abstractMessage", {}).get("staticContent", {}).get("text")
+        for e in session["transcript"]
+    ]
+    assert "my card is blocked" in texts
+    history = (await customer.history(direction="FromStart")).json()["conversationEntries"]
+    transfer = [e for e in history if e["entryType"] == "RoutingResult"][-1]["entryPayload"]
+    assert transfer["routingType"] == "Transfer" and transfer["queue"] == "Billing"
+
+
+async def test_transfer_to_an_agent_offers_it_to_them(api: Api) -> None:
+    ada = await online(api, "ada")
+    customer = await accepted(api, ada)
+    assert customer.session_id is not None
+    grace = await api.agent("grace")
+    r = await ada.act(customer.session_id, actionType="transfer", agentId=grace.agent["id"])
+    assert r.status_code == 409 and r.json()["code"] == "agent_unavailable"  # grace is offline
+    await grace.presence("Online")
+    r = await ada.act(customer.session_id, actionType="transfer", agentId=grace.agent["id"])
+    assert r.status_code == 200
+    [offer] = await grace.work("Assigned")
+    assert offer["sessionId"] == customer.session_id
+    assert await ada.work() == []  # ada's capacity is free again
+
+
+async def test_transfer_refusals(api: Api) -> None:
+    ada = await online(api, "ada")
+    customer = await accepted(api, ada)
+    grace = await api.agent("grace")
+    sid = customer.session_id or ""
+    cases = [
+        (ada, {"queue": "Nowhere"}, 404, "queue_not_found"),
+        (ada, {}, 400, "invalid_transfer"),
+        (ada, {"queue": "Billing", "agentId": grace.agent["id"]}, 400, "invalid_transfer"),
+        (ada, {"agentId": ada.agent["id"]}, 400, "invalid_transfer"),
+        (ada, {"agentId": "00000000-0000-4000-8000-000000000000"}, 404, "agent_not_found"),
+        (grace, {"queue": "Billing"}, 403, "not_your_session"),
+    ]
+    for agent, body, status, code in cases:
+        r = await agent.act(sid, actionType="transfer", **body)
+        assert (r.status_code, r.json()["code"]) == (status, code), body

@@ -19,7 +19,7 @@ ACTION_TYPES = (
     "transfer",
     "markInactive",
 )
-SUPPORTED_ACTIONS = ("sendMessage", "endChat")
+SUPPORTED_ACTIONS = ("sendMessage", "endChat", "transfer")
 
 
 class PresenceUpdate(BaseModel):
@@ -33,7 +33,8 @@ class SessionAction(BaseModel):
     message: str | None = None
     recordId: str | None = Field(None, max_length=64)
     flowName: str | None = Field(None, max_length=80)
-    queue: str | None = Field(None, max_length=80)
+    queue: str | None = Field(None, max_length=80, description="transfer: the target queue")
+    agentId: str | None = Field(None, max_length=64, description="transfer: the target agent")
     component: str | None = Field(None, max_length=80)
     setAtCursor: bool | None = None
     id: str | None = Field(None, max_length=64, description="idempotency key for sendMessage")

@@ -29,6 +29,7 @@ from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository as routing_repository
 from livedesk.routing import work as routing_work
 from livedesk.routing.service import accept_offer, pull_session
+from livedesk.routing.transfer import transfer
 from livedesk.streams.service import Outgoing
 
 SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive", "Ended", "Error")
@@ -148,7 +149,22 @@ class AgentService:
             )
         if action.actionType == "sendMessage":
             return await self._send_message(p, session_id, action)
+        if action.actionType == "transfer":
+            return await self._transfer(p, session_id, action)
         return await self._end_chat(p, session_id)
+
+    async def _transfer(
+        self, p: AgentPrincipal, session_id: str, action: SessionAction
+    ) -> ActionResult:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            return transfer(conn, p, session, conversation, action.queue, action.agentId, now)
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.router.reroute([p.org_id])
+        return ActionResult(actionType="transfer", sessionId=session_id, status="Waiting")
 
     async def _send_message(
         self, p: AgentPrincipal, session_id: str, action: SessionAction

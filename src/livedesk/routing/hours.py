@@ -38,8 +38,11 @@ def parse_interval(text: str) -> Interval:
     start_s, sep, end_s = text.partition("-")
     if not sep:
         raise ValueError(f"{text!r} is not an interval like 09:00-17:00")
-    start = _parse_time(start_s.strip(), allow_24=False)
-    end = _parse_time(end_s.strip(), allow_24=True)
+    try:
+        start = _parse_time(start_s.strip(), allow_24=False)
+        end = _parse_time(end_s.strip(), allow_24=True)
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
     if end <= start:
         raise ValueError(f"{text!r}: the end must come after the start")
     return Interval(start, end)
