@@ -9,6 +9,7 @@ from livedesk.bus import Bus
 from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
+from livedesk.conversations import inactivity, timeouts
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
 from livedesk.orgs import repository as org_repository
@@ -57,6 +58,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     router = Router(db, streams, clock)
     scheduler = Scheduler(db, clock, streams)
     scheduler.register(routing_work.PUSH_TIMEOUT, routing_work.on_push_timeout)
+    scheduler.register(inactivity.INACTIVITY, timeouts.on_inactivity_timeout)
+    scheduler.register(inactivity.AUTO_END, timeouts.on_auto_end)
     scheduler.after_firing(router.reroute)
     key = (
         settings.token_key.encode() if settings.token_key else load_or_create_key(settings.data_dir)

@@ -9,10 +9,11 @@ from tests.helpers import DEPLOYMENT, MIAW, Api, uid
 
 
 def texts(body: dict) -> list[str]:
+    """The people's messages (auto-responses are System messages)."""
     return [
         e["entryPayload"]["abstractMessage"]["staticContent"]["text"]
         for e in body["conversationEntries"]
-        if e["entryType"] == "Message"
+        if e["entryType"] == "Message" and e["sender"]["role"] != "System"
     ]
 
 
@@ -91,7 +92,9 @@ async def test_send_returns_the_client_id_and_history_keeps_it(api: Api) -> None
     assert r.status_code == 202
     assert r.json()["conversationEntries"][0]["id"] == message_id
     history = (await customer.history()).json()["conversationEntries"]
-    message = next(e for e in history if e["entryType"] == "Message")
+    message = next(
+        e for e in history if e["entryType"] == "Message" and e["sender"]["role"] == "EndUser"
+    )
     assert message["identifier"] == message_id
     assert message["sender"]["role"] == "EndUser"
     assert message["entryPayload"]["abstractMessage"]["id"] == message_id

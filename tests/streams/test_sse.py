@@ -22,7 +22,11 @@ from tests.helpers import (
 
 
 def is_message(event: Event) -> bool:
-    return event.event == "CONVERSATION_MESSAGE"
+    """A message from a person (auto-responses come from System)."""
+    return (
+        event.event == "CONVERSATION_MESSAGE"
+        and event.data["conversationEntry"]["sender"]["role"] != "System"
+    )
 
 
 def text_of(event: Event) -> str:
@@ -81,6 +85,7 @@ async def test_agent_joins_and_messages_flow_both_ways(live: Api) -> None:
             "conversationId": customer.conversation_id,
             "status": "Ended",
             "endedByRole": "Agent",
+            "reason": None,
         }
 
 

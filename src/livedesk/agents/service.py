@@ -19,7 +19,7 @@ from livedesk.auth.principals import AgentPrincipal
 from livedesk.auth.schemas import AgentOut
 from livedesk.auth.service import agent_out
 from livedesk.container import Container
-from livedesk.conversations import entries, repository, sessions
+from livedesk.conversations import entries, inactivity, repository, sessions
 from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import NewEntry, Sender, entry_from_row
 from livedesk.conversations.recorder import record, thread_of
@@ -88,15 +88,15 @@ class AgentService:
                 conn, p.org_id, status, p.agent_id if mine else None, limit
             )
         )
-        return SessionList(sessions=[_session_out(r, r.prechat) for r in rows])
+        return SessionList(sessions=[_session_out(r) for r in rows])
 
     async def get_session(self, p: AgentPrincipal, session_id: str) -> SessionDetail:
         def work(conn: Connection) -> tuple[Any, Any, list[Any]]:
             session, conversation = access_session(conn, p, session_id, act=False)
             return session, conversation, repository.session_entries(conn, conversation.id, 1000)
 
-        session, conversation, rows = await self.c.db.read(work)
-        base = _session_out(session, conversation.prechat)
+        session, _, rows = await self.c.db.read(work)
+        base = _session_out(session)
         transcript = [
             {
                 "sessionId": r.session_id,
@@ -113,7 +113,7 @@ class AgentService:
 
         def work(conn: Connection) -> tuple[SessionOut, list[Outgoing]]:
             routing_repository.lock_org_routing(conn, p.org_id)
-            session, conversation = access_session(conn, p, session_id, act=False)
+            session, _ = access_session(conn, p, session_id, act=False)
             if session.status != "Waiting":
                 raise conflict(
                     "session_not_waiting", "This session is not waiting for an agent any more."
@@ -128,7 +128,7 @@ class AgentService:
                     "session_offered_to_another", "This session is being offered to another agent."
                 )
             updated = repository.get_session(conn, session.id)
-            return _session_out(updated, conversation.prechat), out
+            return _session_out(updated), out
 
         result, out = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
@@ -151,7 +151,23 @@ class AgentService:
             return await self._send_message(p, session_id, action)
         if action.actionType == "transfer":
             return await self._transfer(p, session_id, action)
+        if action.actionType == "markInactive":
+            return await self._mark_inactive(p, session_id)
         return await self._end_chat(p, session_id)
+
+    async def _mark_inactive(self, p: AgentPrincipal, session_id: str) -> ActionResult:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            if session.status != "Active":
+                raise conflict("session_not_active", "Only an active session can be made inactive.")
+            thread = thread_of(conversation, session)
+            return inactivity.make_inactive(conn, thread, session, "mark_inactive", now)
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.router.reroute([p.org_id])
+        return ActionResult(actionType="markInactive", sessionId=session_id, status="Inactive")
 
     async def _transfer(
         self, p: AgentPrincipal, session_id: str, action: SessionAction
@@ -195,7 +211,10 @@ class AgentService:
                 Sender("Agent", p.agent_id, name),
                 entries.text_message(identifier, text),
             )
-            return record(conn, thread_of(conversation, session), [new], now)[1]
+            out = record(conn, thread_of(conversation, session), [new], now)[1]
+            deployment = inactivity.deployment_config(conn, conversation.deployment_id)
+            inactivity.on_agent_message(conn, session, deployment, now)
+            return out
 
         await self.c.streams.announce(await self.c.db.transaction(work))
         return ActionResult(
@@ -231,7 +250,9 @@ def _check_can_send(session: Any, conversation: Any) -> None:
         raise conflict("session_not_active", "This session is not active.")
 
 
-def _session_out(row: Any, prechat: dict[str, Any]) -> SessionOut:
+def _session_out(row: Any) -> SessionOut:
+    """A session as agents see it; its pre-chat is its own (with the conversation's first one
+    when the deployment persists pre-chat across sessions)."""
     return SessionOut(
         id=row.id,
         conversationId=row.conversation_id,
@@ -239,7 +260,7 @@ def _session_out(row: Any, prechat: dict[str, Any]) -> SessionOut:
         agentId=row.agent_id,
         queue=row.queue_name,
         routingAttributes=row.routing_attributes,
-        prechat=prechat,
+        prechat=row.routing_attributes,
         startTime=row.started_at,
         acceptTime=row.accepted_at,
         endTime=row.ended_at,

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from livedesk.auth.principals import EndUserPrincipal
 from livedesk.container import Container
-from livedesk.conversations import entries, repository, sessions
+from livedesk.conversations import entries, inactivity, repository, sessions
 from livedesk.conversations.access import access_conversation, check_uuid
 from livedesk.conversations.entries import ENTRY_TYPES, Entry, NewEntry, Sender, entry_from_row
 from livedesk.conversations.recorder import Thread, record, thread_of
@@ -83,7 +83,9 @@ class ConversationService:
             thread = Thread(
                 body.conversationId, p.org_id, p.deployment_id, p.end_user_id, None, None
             )
-            thread, out = sessions.open_session(conn, thread, deployment.config, attributes, now)
+            thread, out = sessions.open_session(
+                conn, thread, deployment.config, attributes, now, acknowledge=True
+            )
             return ConversationCreated(
                 conversationId=body.conversationId, sessionId=thread.session_id
             ), out
@@ -122,14 +124,13 @@ class ConversationService:
             thread = thread_of(conversation, session)
             out: list[Outgoing] = []
             if not sessions.is_open(session):
-                deployment = org_repository.get_deployment(conn, conversation.deployment_id)
-                thread, out = sessions.open_session(
-                    conn,
-                    thread,
-                    deployment.config if deployment is not None else {},
-                    attributes or conversation.prechat,
-                    now,
-                )
+                deployment = inactivity.deployment_config(conn, conversation.deployment_id)
+                prechat = _new_session_prechat(deployment, conversation, body, attributes)
+                thread, out = sessions.open_session(conn, thread, deployment, prechat, now)
+            elif session is not None and session.status == "Inactive":
+                thread, out = inactivity.back_to_queue(conn, thread, session, now)
+            else:
+                inactivity.on_customer_message(conn, session)
             new = NewEntry(
                 message.id,
                 "Message",
@@ -337,6 +338,32 @@ def _deployment_mismatch(developer_name: str) -> AppError:
         "deployment_mismatch",
         f"The token was issued for another deployment than {developer_name[:80]!r}.",
     )
+
+
+def _new_session_prechat(
+    deployment: dict[str, Any],
+    conversation: Any,
+    body: MessageSend,
+    attributes: dict[str, Any],
+) -> dict[str, Any]:
+    """The pre-chat of a session that a message opens after the last one ended.
+
+    With the pre-chat form shown per session (`displayContext: Session`) MIAW clients must resend
+    with `isNewMessagingSession: true` and the form's answers: until they do, 417. The first
+    session's pre-chat carries over when the deployment persists pre-chat; otherwise a new session
+    knows only what it was sent (the seed article "Persist Pre-Chat Inputs Across Messaging
+    Sessions")."""
+    per_session = (deployment.get("prechat") or {}).get("display_context") == "Session"
+    if per_session and not (body.isNewMessagingSession and body.routingAttributes is not None):
+        raise AppError(
+            "new_session_needs_prechat",
+            417,
+            "The last session has ended: resend with `isNewMessagingSession: true` and the "
+            "pre-chat answers in `routingAttributes` to start a new one.",
+        )
+    if deployment.get("persist_prechat"):
+        return {**conversation.prechat, **attributes}
+    return attributes
 
 
 def _sender(conversation: Any) -> Sender:

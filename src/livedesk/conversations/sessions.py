@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.conversations import entries, repository
+from livedesk.conversations import entries, inactivity, lifecycle, repository
+from livedesk.conversations.auto_responses import auto_response
 from livedesk.conversations.entries import SYSTEM, NewEntry, Sender
 from livedesk.conversations.recorder import Thread, notify_agent, record
 from livedesk.errors import conflict
@@ -30,6 +31,8 @@ def open_session(
     deployment: dict[str, Any],
     routing_attributes: dict[str, Any],
     now: int,
+    *,
+    acknowledge: bool = False,
 ) -> tuple[Thread, list[Outgoing]]:
     """A new session in the conversation, placed by the deployment's routing: it waits in a
     queue (announced with a routing result and the EWT), or it is not routed (closed hours, full
@@ -56,7 +59,14 @@ def open_session(
             work_weight=int(state.config.get("work_weight", 1)),
         )
         result = entries.routing_result(session_id, decision.queue, state.ewt_seconds)
-        _, out = record(conn, thread, [NewEntry(new_id(), "RoutingResult", SYSTEM, result)], now)
+        new = [NewEntry(new_id(), "RoutingResult", SYSTEM, result)]
+        if acknowledge:
+            ack = auto_response(
+                "acknowledgment", deployment, routing_attributes, decision.queue, state.ewt_seconds
+            )
+            if ack is not None:
+                new.append(ack)
+        _, out = record(conn, thread, new, now)
         return thread, out
     return thread, _not_routed(conn, thread, deployment, routing_attributes, decision, number, now)
 
@@ -185,22 +195,44 @@ def accept_session(
 
 
 def end_session(
-    conn: Connection, thread: Thread, session: Any, ended_by_role: str, now: int
+    conn: Connection,
+    thread: Thread,
+    session: Any,
+    ended_by_role: str,
+    now: int,
+    *,
+    reason: str | None = None,
 ) -> list[Outgoing]:
-    """End an open session: status, who ended it, the agent leaves (its capacity is free again),
-    the agent's stream is told."""
+    """End an open session: status, who ended it (and why), the End Conversation auto-response,
+    the agent leaves (its capacity is free again) and its stream is told."""
+    lifecycle.transition(session.status, "auto_end" if reason == "AutoEnded" else "end")
     repository.update_session(
-        conn, session.id, status="Ended", ended_at=now, ended_by_role=ended_by_role
+        conn,
+        session.id,
+        status="Ended",
+        ended_at=now,
+        ended_by_role=ended_by_role,
+        end_reason=reason,
     )
+    inactivity.cancel_timers(conn, session.id)
     released = routing_work.release_session(conn, session.id, now)
-    new = [
+    new: list[NewEntry] = []
+    goodbye = auto_response(
+        "end_conversation",
+        inactivity.deployment_config(conn, thread.deployment_id),
+        session.routing_attributes,
+        session.queue_name,
+    )
+    if goodbye is not None:
+        new.append(goodbye)
+    new.append(
         NewEntry(
             new_id(),
             "SessionStatusChanged",
             SYSTEM,
             entries.session_status_changed("Ended", ended_by_role),
         )
-    ]
+    )
     agent_id = thread.agent_id
     if agent_id is not None:
         leaving = Sender("Agent", agent_id, _agent_name(conn, agent_id))
@@ -225,6 +257,7 @@ def end_session(
                     "conversationId": thread.conversation_id,
                     "status": "Ended",
                     "endedByRole": ended_by_role,
+                    "reason": reason,
                 },
                 now,
             )

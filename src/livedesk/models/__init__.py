@@ -121,6 +121,8 @@ class MessagingSession(Base):
     queue_position: Mapped[int | None] = mapped_column(Integer, doc="last position announced")
     reason_for_not_routing: Mapped[str | None] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(String(36))
+    inactive_at: Mapped[int | None] = mapped_column(BigInteger)
+    end_reason: Mapped[str | None] = mapped_column(String(40), doc="AutoEnded, …")
 
 
 class AgentWork(Base):

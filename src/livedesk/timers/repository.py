@@ -41,6 +41,11 @@ def add(conn: Connection, kind: str, subject_id: str, due_at: int, now: int) -> 
     )
 
 
+def exists(conn: Connection, kind: str, subject_id: str) -> bool:
+    query = select(Timer.id).where(Timer.kind == kind, Timer.subject_id == subject_id)
+    return conn.execute(query).first() is not None
+
+
 def cancel(conn: Connection, kind: str, subject_id: str) -> None:
     conn.execute(delete(Timer).where(Timer.kind == kind, Timer.subject_id == subject_id))
 

@@ -1,0 +1,136 @@
+"""Customer inactivity and auto-end (inside units of work, fired by durable timers).
+
+The inactivity timer starts at the agent's first reply after the customer's last message (a
+customer message cancels it; later agent replies leave it running). When it fires, the Active
+session becomes Inactive and the agent's capacity is freed; the auto-end timer starts. A customer
+message on an Inactive session puts it back in its queue. Auto-end ends it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.conversations import entries, lifecycle, repository
+from livedesk.conversations.auto_responses import auto_response
+from livedesk.conversations.entries import SYSTEM, NewEntry
+from livedesk.conversations.recorder import Thread, notify_agent, record
+from livedesk.kit.ids import new_id
+from livedesk.orgs import repository as org_repository
+from livedesk.routing import work as routing_work
+from livedesk.routing.placement import ewt_seconds
+from livedesk.streams.service import Outgoing
+from livedesk.timers import repository as timers
+
+INACTIVITY = "customer_inactivity"
+AUTO_END = "auto_end"
+
+
+def deployment_config(conn: Connection, deployment_id: str) -> dict[str, Any]:
+    row = org_repository.get_deployment(conn, deployment_id)
+    return dict(row.config) if row is not None else {}
+
+
+def on_agent_message(conn: Connection, session: Any, deployment: dict[str, Any], now: int) -> None:
+    if session.status != "Active" or timers.exists(conn, INACTIVITY, session.id):
+        return
+    minutes = int(deployment.get("customer_inactivity_minutes", 5))
+    timers.add(conn, INACTIVITY, session.id, now + minutes * 60_000, now)
+
+
+def on_customer_message(conn: Connection, session: Any) -> None:
+    timers.cancel(conn, INACTIVITY, session.id)
+
+
+def cancel_timers(conn: Connection, session_id: str) -> None:
+    timers.cancel(conn, INACTIVITY, session_id)
+    timers.cancel(conn, AUTO_END, session_id)
+
+
+def make_inactive(
+    conn: Connection, thread: Thread, session: Any, event: str, now: int
+) -> list[Outgoing]:
+    """Active → Inactive (the customer went quiet, or the agent says so)."""
+    lifecycle.transition(session.status, event)
+    deployment = deployment_config(conn, thread.deployment_id)
+    repository.update_session(conn, session.id, status="Inactive", inactive_at=now)
+    out = routing_work.release_session(conn, session.id, now)
+    timers.cancel(conn, INACTIVITY, session.id)
+    hours = int(deployment.get("auto_end_hours", 24))
+    timers.schedule(conn, AUTO_END, session.id, now + hours * 3_600_000, now)
+    new = [
+        NewEntry(
+            new_id(),
+            "SessionStatusChanged",
+            SYSTEM,
+            entries.session_status_changed("Inactive", None),
+        )
+    ]
+    notice = auto_response("inactive", deployment, session.routing_attributes, session.queue_name)
+    if notice is not None:
+        new.append(notice)
+    out += record(conn, thread, new, now)[1]
+    if session.agent_id is not None:
+        out.append(
+            notify_agent(
+                conn,
+                session.agent_id,
+                "SessionStatusChanged",
+                {
+                    "sessionId": session.id,
+                    "conversationId": thread.conversation_id,
+                    "status": "Inactive",
+                },
+                now,
+            )
+        )
+    return out
+
+
+def back_to_queue(
+    conn: Connection, thread: Thread, session: Any, now: int
+) -> tuple[Thread, list[Outgoing]]:
+    """Inactive → Waiting: the customer wrote again; routing may pick another agent."""
+    lifecycle.transition(session.status, "customer_message")
+    timers.cancel(conn, AUTO_END, session.id)
+    repository.update_session(
+        conn, session.id, status="Waiting", agent_id=None, queued_at=now, queue_position=None
+    )
+    previous_agent = thread.agent_id
+    waiting = thread.with_session(session.id, None)
+    org_id = thread.org_id
+    new = [
+        NewEntry(
+            new_id(),
+            "SessionStatusChanged",
+            SYSTEM,
+            entries.session_status_changed("Waiting", None),
+        ),
+        NewEntry(
+            new_id(),
+            "RoutingResult",
+            SYSTEM,
+            entries.routing_result(
+                session.id,
+                session.queue_name,
+                ewt_seconds(conn, org_id, session.queue_name, now) if session.queue_name else None,
+            ),
+        ),
+    ]
+    out = record(conn, waiting, new, now)[1]
+    if previous_agent is not None:
+        out.append(
+            notify_agent(
+                conn,
+                previous_agent,
+                "SessionStatusChanged",
+                {
+                    "sessionId": session.id,
+                    "conversationId": thread.conversation_id,
+                    "status": "Waiting",
+                },
+                now,
+            )
+        )
+    return waiting, out

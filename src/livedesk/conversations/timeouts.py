@@ -1,0 +1,33 @@
+"""Timer handlers of the session lifecycle: customer inactivity and auto-end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from livedesk.conversations import lifecycle, repository
+from livedesk.conversations.inactivity import make_inactive
+from livedesk.conversations.recorder import thread_of
+from livedesk.conversations.sessions import end_session
+from livedesk.timers.scheduler import Fired
+
+
+def on_inactivity_timeout(conn: Connection, session_id: str, now: int) -> Fired:
+    session = repository.get_session(conn, session_id)
+    if session is None or not lifecycle.allowed(session.status, "customer_idle"):
+        return Fired()
+    conversation: Any = repository.get_conversation(conn, session.conversation_id)
+    out = make_inactive(conn, thread_of(conversation, session), session, "customer_idle", now)
+    return Fired(out, {conversation.org_id})
+
+
+def on_auto_end(conn: Connection, session_id: str, now: int) -> Fired:
+    session = repository.get_session(conn, session_id)
+    if session is None or not lifecycle.allowed(session.status, "auto_end"):
+        return Fired()
+    conversation: Any = repository.get_conversation(conn, session.conversation_id)
+    out = end_session(
+        conn, thread_of(conversation, session), session, "System", now, reason="AutoEnded"
+    )
+    return Fired(out, {conversation.org_id})
