@@ -138,6 +138,7 @@ async def test_auto_end_after_hours_of_inactivity(api: Api, app: FastAPI, clock:
     await fire(app)
     session = await session_detail(api, sid)
     assert session["status"] == "Ended" and session["endedByRole"] == "System"
+    assert session["endReason"] == "AutoEnded"
     entries = session["transcript"]
     ended = [e for e in entries if e["entryType"] == "SessionStatusChanged"][-1]
     assert ended["entryPayload"] == {

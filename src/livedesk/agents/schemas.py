@@ -52,6 +52,8 @@ class SessionOut(BaseModel):
     acceptTime: int | None
     endTime: int | None
     endedByRole: str | None
+    endReason: str | None = None
+    reasonForNotRouting: str | None = None
 
 
 class SessionDetail(SessionOut):

@@ -265,4 +265,6 @@ def _session_out(row: Any) -> SessionOut:
         acceptTime=row.accepted_at,
         endTime=row.ended_at,
         endedByRole=row.ended_by_role,
+        endReason=row.end_reason,
+        reasonForNotRouting=row.reason_for_not_routing,
     )

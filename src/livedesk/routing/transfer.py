@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.conversations import entries
+from livedesk.conversations import entries, lifecycle
 from livedesk.conversations import repository as conversations
 from livedesk.conversations.entries import SYSTEM, NewEntry, Sender
 from livedesk.conversations.recorder import notify_agent, record, thread_of
@@ -34,7 +34,7 @@ def transfer(
         raise bad_request(
             "invalid_transfer", "Name either a `queue` or an `agentId` to transfer to."
         )
-    if session.status not in ("Active", "Inactive"):
+    if not lifecycle.allowed(session.status, "transfer"):
         raise conflict("session_not_active", "Only an active session can be transferred.")
     repository.lock_org_routing(conn, p.org_id)
     queues = repository.queue_configs(conn, p.org_id)
