@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from livedesk.kit.clock import FakeClock
+from livedesk.models import MessagingSession, Record
 from livedesk.orgs.schemas import OrgFile
 from livedesk.orgs.service import apply_org
 from tests.helpers import MIAW, Agent, Api, Customer, agent_stream, customer_stream
@@ -283,6 +285,15 @@ async def test_a_full_queue_overflows_then_refuses_with_a_case(
         f"{MIAW}/conversation/{refused.conversation_id}", headers=refused.headers
     )
     assert status.json()["reasonForNotRouting"] == "QueueFull"
+    case = await c.db.read(
+        lambda conn: conn.execute(
+            select(Record.fields)
+            .join(MessagingSession, MessagingSession.case_id == Record.id)
+            .where(MessagingSession.id == refused.session_id)
+        ).scalar_one()
+    )
+    assert case["SuppliedName"] == "Ann" and case["SuppliedEmail"] == "ann@example.com"
+    assert case["Topic"] == "x" and case["ReasonForNotRouting"] == "QueueFull"
 
 
 async def test_outside_business_hours_the_customer_is_told_when_we_open(

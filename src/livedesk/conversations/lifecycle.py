@@ -12,7 +12,7 @@ Active releases it, exactly once) and whether routing must run again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 Status = Literal["New", "Waiting", "Active", "Inactive", "Ended"]
 Event = Literal[
@@ -26,18 +26,8 @@ Event = Literal[
     "auto_end",
     "transfer",
 ]
-STATUSES: tuple[Status, ...] = ("New", "Waiting", "Active", "Inactive", "Ended")
-EVENTS: tuple[Event, ...] = (
-    "route",
-    "not_routed",
-    "accept",
-    "customer_idle",
-    "mark_inactive",
-    "customer_message",
-    "end",
-    "auto_end",
-    "transfer",
-)
+STATUSES: tuple[Status, ...] = get_args(Status)
+EVENTS: tuple[Event, ...] = get_args(Event)
 
 
 @dataclass(frozen=True)
