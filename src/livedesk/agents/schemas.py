@@ -19,7 +19,7 @@ ACTION_TYPES = (
     "transfer",
     "markInactive",
 )
-SUPPORTED_ACTIONS = ("sendMessage", "endChat", "transfer", "markInactive")
+SUPPORTED_ACTIONS = ("sendMessage", "setAgentInput", "endChat", "transfer", "markInactive")
 
 
 class PresenceUpdate(BaseModel):

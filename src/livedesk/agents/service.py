@@ -22,7 +22,7 @@ from livedesk.container import Container
 from livedesk.conversations import entries, inactivity, repository, sessions
 from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import NewEntry, Sender, entry_from_row
-from livedesk.conversations.recorder import record, thread_of
+from livedesk.conversations.recorder import notify_agent, record, thread_of
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
@@ -147,13 +147,53 @@ class AgentService:
                 f"{action.actionType!r} is not available on this server yet; "
                 f"available: {', '.join(SUPPORTED_ACTIONS)}.",
             )
+        # The session may be named by its id, its conversation's id or a linked record's id.
+        named = session_id
+        session_id = await self.c.db.read(
+            lambda conn: access_session(conn, p, named, act=False)[0].id
+        )
         if action.actionType == "sendMessage":
             return await self._send_message(p, session_id, action)
+        if action.actionType == "setAgentInput":
+            return await self._set_agent_input(p, session_id, action)
         if action.actionType == "transfer":
             return await self._transfer(p, session_id, action)
         if action.actionType == "markInactive":
             return await self._mark_inactive(p, session_id)
         return await self._end_chat(p, session_id)
+
+    async def _set_agent_input(
+        self, p: AgentPrincipal, session_id: str, action: SessionAction
+    ) -> ActionResult:
+        """Put text into this agent's own input box (an `AgentInputSet` event on its stream);
+        nothing reaches the customer."""
+        text = self._checked_text(action.message)
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            _check_can_send(session, conversation)
+            data = {
+                "sessionId": session.id,
+                "conversationId": conversation.id,
+                "text": text,
+                "setAtCursor": bool(action.setAtCursor),
+            }
+            return [notify_agent(conn, p.agent_id, "AgentInputSet", data, now)]
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        return ActionResult(actionType="setAgentInput", sessionId=session_id, status="set")
+
+    def _checked_text(self, message: str | None) -> str:
+        text = message or ""
+        if not text.strip():
+            raise bad_request("empty_message", "A message needs some text.")
+        if len(text) > self.c.settings.limits.max_text_chars:
+            raise bad_request(
+                "message_too_long",
+                f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
+            )
+        return text
 
     async def _mark_inactive(self, p: AgentPrincipal, session_id: str) -> ActionResult:
         now = self.c.clock.now_ms()
@@ -185,14 +225,7 @@ class AgentService:
     async def _send_message(
         self, p: AgentPrincipal, session_id: str, action: SessionAction
     ) -> ActionResult:
-        text = action.message or ""
-        if not text.strip():
-            raise bad_request("empty_message", "A message needs some text.")
-        if len(text) > self.c.settings.limits.max_text_chars:
-            raise bad_request(
-                "message_too_long",
-                f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
-            )
+        text = self._checked_text(action.message)
         if action.id is not None and not is_uuid(action.id):
             raise bad_request("invalid_message_id", "`id` must be a lowercase UUID.")
         identifier = action.id or new_id()

@@ -37,7 +37,7 @@ def access_session(
     """A session of the agent's org; to act on it the agent must be the one assigned
     (a supervisor may read any)."""
     check_uuid(session_id, "session")
-    session = repository.get_session(conn, session_id)
+    session = resolve_session(conn, session_id)
     conversation = (
         repository.get_conversation(conn, session.conversation_id) if session is not None else None
     )
@@ -46,3 +46,15 @@ def access_session(
     if act and session.agent_id != principal.agent_id:
         raise forbidden("not_your_session", "This session is not assigned to you.")
     return session, conversation
+
+
+def resolve_session(conn: Connection, some_id: str) -> Any | None:
+    """A session named by its own id, by its conversation's id (the latest session) or by the id
+    of a record linked to it, such as its Case (the latest such session) — as the seed's flows
+    find the session from the Case."""
+    session = repository.get_session(conn, some_id)
+    if session is None:
+        session = repository.latest_session(conn, some_id)
+    if session is None:
+        session = repository.latest_session_of_record(conn, some_id)
+    return session

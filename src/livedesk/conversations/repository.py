@@ -70,6 +70,15 @@ def latest_session(conn: Connection, conversation_id: str) -> DbRow | None:
 _GET_SESSION = select(MessagingSession).where(MessagingSession.id == bindparam("id"))
 
 
+def latest_session_of_record(conn: Connection, record_id: str) -> DbRow | None:
+    return conn.execute(
+        select(MessagingSession)
+        .where(MessagingSession.case_id == record_id)
+        .order_by(MessagingSession.started_at.desc())
+        .limit(1)
+    ).first()
+
+
 def get_session(conn: Connection, session_id: str) -> DbRow | None:
     return conn.execute(_GET_SESSION, {"id": session_id}).first()
 
