@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,8 @@ from sqlalchemy import text
 
 from livedesk import __version__
 from livedesk.agents.endpoints import router as agent_router
+from livedesk.attachments.endpoints import miaw_router as miaw_file_router
+from livedesk.attachments.endpoints import router as attachment_router
 from livedesk.auth.endpoints import agent_router as agent_auth_router
 from livedesk.auth.endpoints import miaw_router as miaw_auth_router
 from livedesk.config import Settings
@@ -24,6 +27,11 @@ from livedesk.routing.endpoints import router as routing_router
 from livedesk.streams.endpoints import router as stream_router
 from livedesk.web.errors import JsonResponse, error_response, install_error_handlers
 from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
+
+# Uploads stream through to their endpoint, which enforces the deployment's limits as it reads.
+UPLOAD_PATHS = re.compile(
+    r"^/iamessage/api/v2/conversation/[^/]+/file$|^/api/v1/sessions/[^/]+/files$"
+)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -57,10 +65,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         agent_auth_router,
         agent_router,
         routing_router,
+        miaw_file_router,
+        attachment_router,
     ):
         app.include_router(router)
     _health_routes(app, container)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.limits.max_body_bytes,
+        streamed=UPLOAD_PATHS,
+        streamed_max_bytes=settings.limits.max_upload_bytes,
+    )
     app.add_middleware(CorsMiddleware, allowed=container.origins.get)
     return app
 

@@ -19,6 +19,9 @@ class StreamSettings(BaseModel):
 
 class LimitSettings(BaseModel):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_upload_bytes: int = Field(
+        101 * 1024 * 1024, ge=1024, description="any upload, before the deployment's own limit"
+    )
     max_text_chars: int = Field(10_000, ge=1)
     token_ttl_seconds: int = Field(6 * 3600, ge=60)
     agent_token_ttl_seconds: int = Field(12 * 3600, ge=60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from livedesk.attachments.storage import LocalStorage
 from livedesk.auth.tokens import RevocationCache, TokenSigner, load_or_create_key
 from livedesk.bus import Bus
 from livedesk.bus.memory import MemoryBus
@@ -35,6 +36,7 @@ class Container:
     deployment_names: DeploymentNames
     router: Router
     scheduler: Scheduler
+    storage: LocalStorage
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -77,4 +79,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         deployment_names=DeploymentNames(db),
         router=router,
         scheduler=scheduler,
+        storage=LocalStorage(settings.data_dir / "files"),
     )

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.auth.service import AuthService
 from livedesk.container import Container
-from livedesk.errors import forbidden, unauthorized
+from livedesk.errors import AppError, forbidden, unauthorized
 
 
 async def get_container(request: Request) -> Container:
@@ -46,3 +46,17 @@ async def current_agent(request: Request, c: ContainerDep) -> AgentPrincipal:
 
 CurrentEndUser = Annotated[EndUserPrincipal, Depends(current_end_user)]
 CurrentAgent = Annotated[AgentPrincipal, Depends(current_agent)]
+
+
+async def current_principal(request: Request, c: ContainerDep) -> EndUserPrincipal | AgentPrincipal:
+    """Either kind of token (calls both sides use, such as downloads)."""
+    token = bearer_token(request)
+    try:
+        return await AuthService(c).end_user(token)
+    except AppError as first:
+        if first.code != "invalid_token":
+            raise
+    return await AuthService(c).agent(token)
+
+
+CurrentPrincipal = Annotated[EndUserPrincipal | AgentPrincipal, Depends(current_principal)]

@@ -19,7 +19,14 @@ ACTION_TYPES = (
     "transfer",
     "markInactive",
 )
-SUPPORTED_ACTIONS = ("sendMessage", "setAgentInput", "endChat", "transfer", "markInactive")
+SUPPORTED_ACTIONS = (
+    "sendMessage",
+    "setAgentInput",
+    "endChat",
+    "initFileTransfer",
+    "transfer",
+    "markInactive",
+)
 
 
 class PresenceUpdate(BaseModel):

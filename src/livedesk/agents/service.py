@@ -15,6 +15,7 @@ from livedesk.agents.schemas import (
     SessionList,
     SessionOut,
 )
+from livedesk.attachments.service import request_file
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.auth.schemas import AgentOut
 from livedesk.auth.service import agent_out
@@ -23,6 +24,7 @@ from livedesk.conversations import entries, inactivity, repository, sessions
 from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import NewEntry, Sender, entry_from_row
 from livedesk.conversations.recorder import notify_agent, record, thread_of
+from livedesk.conversations.sessions import check_agent_can_send
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
@@ -156,6 +158,8 @@ class AgentService:
             return await self._send_message(p, session_id, action)
         if action.actionType == "setAgentInput":
             return await self._set_agent_input(p, session_id, action)
+        if action.actionType == "initFileTransfer":
+            return await self._init_file_transfer(p, session_id, action)
         if action.actionType == "transfer":
             return await self._transfer(p, session_id, action)
         if action.actionType == "markInactive":
@@ -172,7 +176,7 @@ class AgentService:
 
         def work(conn: Connection) -> list[Outgoing]:
             session, conversation = access_session(conn, p, session_id, act=True)
-            _check_can_send(session, conversation)
+            check_agent_can_send(session, conversation)
             data = {
                 "sessionId": session.id,
                 "conversationId": conversation.id,
@@ -183,6 +187,21 @@ class AgentService:
 
         await self.c.streams.announce(await self.c.db.transaction(work))
         return ActionResult(actionType="setAgentInput", sessionId=session_id, status="set")
+
+    async def _init_file_transfer(
+        self, p: AgentPrincipal, session_id: str, action: SessionAction
+    ) -> ActionResult:
+        if not action.recordId:
+            raise bad_request("missing_record_id", "Name the record the file is for: `recordId`.")
+        record_id = action.recordId
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            return request_file(conn, p, session, conversation, record_id, action.message, now)
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        return ActionResult(actionType="initFileTransfer", sessionId=session_id, status="requested")
 
     def _checked_text(self, message: str | None) -> str:
         text = message or ""
@@ -235,7 +254,7 @@ class AgentService:
             session, conversation = access_session(conn, p, session_id, act=True)
             if repository.find_entry(conn, conversation.id, identifier) is not None:
                 return []
-            _check_can_send(session, conversation)
+            check_agent_can_send(session, conversation)
             agent = org_repository.get_agent(conn, p.agent_id)
             name = agent.display_name if agent is not None else "Agent"
             new = NewEntry(
@@ -267,20 +286,6 @@ class AgentService:
         await self.c.streams.announce(await self.c.db.transaction(work))
         await self.c.router.reroute([p.org_id])
         return ActionResult(actionType="endChat", sessionId=session_id, status="Ended")
-
-
-def _check_can_send(session: Any, conversation: Any) -> None:
-    if conversation.status == "closed":
-        raise conflict("conversation_closed", "The customer closed this conversation.")
-    if session.status == "Ended":
-        if session.ended_by_role == "EndUser":
-            raise conflict(
-                "session_ended_by_end_user",
-                "The customer ended this session; manual messages can no longer be sent.",
-            )
-        raise conflict("session_ended", "This session has ended.")
-    if session.status != "Active" and session.status != "Inactive":
-        raise conflict("session_not_active", "This session is not active.")
 
 
 def _session_out(row: Any) -> SessionOut:

@@ -18,7 +18,6 @@ from livedesk.conversations.schemas import (
 )
 from livedesk.conversations.service import ConversationService, HistoryQuery
 from livedesk.deps import ContainerDep, CurrentEndUser
-from livedesk.errors import bad_request
 
 router = APIRouter(prefix="/iamessage/api/v2/conversation", tags=["customer: conversations"])
 
@@ -101,8 +100,3 @@ async def close_conversation(
 ) -> Response:
     await ConversationService(c).close(p, conversation_id, esDeveloperName)
     return Response(status_code=204)
-
-
-@router.post("/{conversation_id}/file", status_code=415, include_in_schema=False)
-async def send_file(conversation_id: str) -> Response:
-    raise bad_request("attachments_not_enabled", "File upload is not available on this server yet.")

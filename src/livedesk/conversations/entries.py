@@ -82,6 +82,36 @@ def text_message(identifier: str, text: str, in_reply_to: str | None = None) -> 
     }
 
 
+def attachments_message(
+    identifier: str, text: str | None, attachments: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """MIAW's file message: `formatType: Attachments`, each with its download `url`."""
+    return {
+        "entryType": "Message",
+        "id": identifier,
+        "abstractMessage": {
+            "messageType": "StaticContentMessage",
+            "id": identifier,
+            "staticContent": {
+                "formatType": "Attachments",
+                "text": text or "",
+                "attachments": attachments,
+            },
+            "inReplyToMessageId": None,
+        },
+        "messageReason": None,
+    }
+
+
+def file_request(identifier: str, text: str, record_id: str) -> dict[str, Any]:
+    """The agent asks the customer for a file: a text message MIAW clients show as it is, with
+    LiveDesk's `fileRequest` extension the widget turns into an upload prompt."""
+    payload = text_message(identifier, text)
+    payload["abstractMessage"]["fileRequest"] = {"recordId": record_id}
+    payload["messageReason"] = "FileRequest"
+    return payload
+
+
 def message_text(payload: dict[str, Any]) -> str | None:
     content = payload.get("abstractMessage", {}).get("staticContent", {})
     text = content.get("text")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -109,13 +110,28 @@ class ConversationService:
                 "message_too_long",
                 f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
             )
+        payload = entries.text_message(message.id, text, message.inReplyToMessageId)
+        return await self.post_message(p, conversation_id, message.id, payload, body)
+
+    async def post_message(
+        self,
+        p: EndUserPrincipal,
+        conversation_id: str,
+        message_id: str,
+        payload: dict[str, Any],
+        body: NewSessionFields,
+        also: AlsoInUnit | None = None,
+    ) -> Entry:
+        """Record a customer message (text or files): idempotent on its id, it opens a new session
+        after the last one ended (417 rules), brings an Inactive session back to the queue, and
+        stops the inactivity timer. `also` runs in the same unit of work once it is recorded."""
         attributes = _checked_attributes(body.routingAttributes)
         await self._check_deployment_name(p, body.esDeveloperName)
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> tuple[Entry, list[Outgoing], bool]:
             conversation = access_conversation(conn, p, conversation_id)
-            existing = repository.find_entry(conn, conversation.id, message.id)
+            existing = repository.find_entry(conn, conversation.id, message_id)
             if existing is not None:
                 return entry_from_row(existing), [], False
             if conversation.status != "open":
@@ -131,14 +147,10 @@ class ConversationService:
                 thread, out = inactivity.back_to_queue(conn, thread, session, now)
             else:
                 inactivity.on_customer_message(conn, session)
-            new = NewEntry(
-                message.id,
-                "Message",
-                _sender(conversation),
-                entries.text_message(message.id, text, message.inReplyToMessageId),
-            )
+            new = NewEntry(message_id, "Message", _sender(conversation), payload)
             stored, recorded = record(conn, thread, [new], now)
-            return stored[0], out + recorded, bool(out)
+            extra = also(conn, thread, stored[0], now) if also is not None else []
+            return stored[0], out + recorded + extra, bool(out)
 
         entry, out, opened = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
@@ -340,10 +352,21 @@ def _deployment_mismatch(developer_name: str) -> AppError:
     )
 
 
+class NewSessionFields(Protocol):
+    """What a customer message may say about the session it opens (MIAW's message body)."""
+
+    esDeveloperName: str | None
+    isNewMessagingSession: bool | None
+    routingAttributes: RoutingAttributes | None
+
+
+AlsoInUnit = Callable[[Connection, Thread, Entry, int], list[Outgoing]]
+
+
 def _new_session_prechat(
     deployment: dict[str, Any],
     conversation: Any,
-    body: MessageSend,
+    body: NewSessionFields,
     attributes: dict[str, Any],
 ) -> dict[str, Any]:
     """The pre-chat of a session that a message opens after the last one ended.

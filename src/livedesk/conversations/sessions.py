@@ -268,3 +268,18 @@ def end_session(
 def _agent_name(conn: Connection, agent_id: str) -> str:
     row = get_agent(conn, agent_id)
     return row.display_name if row is not None else "Agent"
+
+
+def check_agent_can_send(session: Any, conversation: Any) -> None:
+    """An agent may write in an Active or Inactive session of an open conversation."""
+    if conversation.status == "closed":
+        raise conflict("conversation_closed", "The customer closed this conversation.")
+    if session.status == "Ended":
+        if session.ended_by_role == "EndUser":
+            raise conflict(
+                "session_ended_by_end_user",
+                "The customer ended this session; manual messages can no longer be sent.",
+            )
+        raise conflict("session_ended", "This session has ended.")
+    if session.status != "Active" and session.status != "Inactive":
+        raise conflict("session_not_active", "This session is not active.")

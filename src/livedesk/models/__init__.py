@@ -103,6 +103,7 @@ class MessagingSession(Base):
         UniqueConstraint("conversation_id", "number"),
         Index("ix_messaging_sessions_status", "status"),
         Index("ix_messaging_sessions_agent", "agent_id", "status"),
+        Index("ix_messaging_sessions_case", "case_id"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
@@ -122,6 +123,9 @@ class MessagingSession(Base):
     reason_for_not_routing: Mapped[str | None] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(String(36))
     inactive_at: Mapped[int | None] = mapped_column(BigInteger)
+    file_request_record_id: Mapped[str | None] = mapped_column(
+        String(36), doc="initFileTransfer: the record the next customer file is attached to"
+    )
     end_reason: Mapped[str | None] = mapped_column(String(40), doc="AutoEnded, …")
 
 
@@ -229,3 +233,25 @@ class RevokedToken(Base):
     __tablename__ = "revoked_tokens"
     jti: Mapped[str] = mapped_column(String(40), primary_key=True)
     expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Attachment(Base):
+    """A file sent in a conversation; the bytes live in storage under `sha256`."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        Index("ix_attachments_conversation", "conversation_id", "created_at"),
+        Index("ix_attachments_record", "record_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    entry_identifier: Mapped[str] = mapped_column(String(36))
+    uploaded_by_role: Mapped[str] = mapped_column(String(16))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200), doc="for display only, never a path")
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[int] = mapped_column(BigInteger)

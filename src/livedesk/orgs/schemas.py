@@ -122,6 +122,22 @@ class RoutingConfig(Strict):
     not_routed: NotRouted = NotRouted()
 
 
+class AttachmentPolicy(Strict):
+    """Files in conversations; types are checked by content (magic bytes), not by name."""
+
+    enabled: bool = True
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
+    max_files_per_message: int = Field(1, ge=1, le=10)
+    allowed_types: list[str] = [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+    ]
+
+
 class DeploymentConfig(Strict):
     developer_name: str = Field(pattern=_NAME, max_length=80)
     label: str | None = None
@@ -134,6 +150,7 @@ class DeploymentConfig(Strict):
     auto_end_hours: int = Field(24, ge=24, le=30)
     allowed_origins: list[str] = []
     persist_prechat: bool = False
+    attachments: AttachmentPolicy = AttachmentPolicy()
 
 
 class QueueConfig(Strict):

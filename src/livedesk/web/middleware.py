@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -36,14 +37,38 @@ async def _send_json(
 
 
 class BodyLimitMiddleware:
-    """Read the whole body (up to the limit) before the app sees it; larger bodies get a 413."""
+    """Read the whole body (up to the limit) before the app sees it; larger bodies get a 413.
+    Bodies of `streamed` paths (uploads) pass through as they come, after a check of their
+    declared length against `streamed_max_bytes`; their endpoint enforces its own limits."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        streamed: re.Pattern[str] | None = None,
+        streamed_max_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = streamed
+        self.streamed_max_bytes = streamed_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if self.streamed is not None and self.streamed.match(scope["path"]):
+            length = Headers(scope=scope).get("content-length")
+            if length is not None and (
+                not length.isdigit() or int(length) > self.streamed_max_bytes
+            ):
+                await _send_json(
+                    send,
+                    413,
+                    "body_too_large",
+                    f"Uploads may be at most {self.streamed_max_bytes} bytes.",
+                )
+                return
             await self.app(scope, receive, send)
             return
         too_large = (

@@ -1,0 +1,1 @@
+"""Attachments both ways: upload (streamed, checked by content), storage, download."""

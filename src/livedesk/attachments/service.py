@@ -1,0 +1,363 @@
+"""Files in conversations: the customer's MIAW upload, the agent's upload, downloads with access
+checks, and the files attached to a record (initFileTransfer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+from starlette.requests import Request
+
+from livedesk.attachments import repository
+from livedesk.attachments.schemas import (
+    AttachmentList,
+    AttachmentOut,
+    FileMessageEntry,
+    UploadResult,
+)
+from livedesk.attachments.sniff import sniff
+from livedesk.attachments.storage import Incoming
+from livedesk.attachments.upload import Upload, discard, display_name, read_upload
+from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
+from livedesk.container import Container
+from livedesk.conversations import entries
+from livedesk.conversations import repository as conversations
+from livedesk.conversations.access import access_session, check_uuid
+from livedesk.conversations.entries import Entry, NewEntry, Sender
+from livedesk.conversations.recorder import Thread, notify_agent, record, thread_of
+from livedesk.conversations.service import ConversationService
+from livedesk.conversations.sessions import check_agent_can_send
+from livedesk.errors import AppError, bad_request, conflict, not_found
+from livedesk.kit import jsonutil
+from livedesk.kit.ids import is_uuid, new_id
+from livedesk.models import MessagingSession
+from livedesk.orgs import repository as org_repository
+from livedesk.records import repository as records
+from livedesk.streams.service import Outgoing
+
+DOWNLOAD_PATH = "/api/v1/attachments/{id}"
+
+
+@dataclass(frozen=True)
+class Received:
+    name: str
+    content_type: str
+    incoming: Incoming
+
+
+class AttachmentService:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+
+    # ------------------------------------------------------------------ customer (MIAW /file)
+
+    async def customer_upload(
+        self, p: EndUserPrincipal, conversation_id: str, request: Request
+    ) -> Entry:
+        check_uuid(conversation_id, "conversation")
+        policy = await self._policy(p.deployment_id)
+        upload, files = await self._receive(request, policy, "fileData")
+        try:
+            body = _message_entry(upload.fields.get("messageEntry"))
+            check_uuid(body.message.id.lower(), "message")
+            stored = self._keep(files)
+        except Exception:
+            discard(self.c.storage, upload)
+            raise
+        message_id = body.message.id.lower()
+        meta = [(new_id(), f, digest) for f, digest in stored]
+        payload = entries.attachments_message(message_id, body.message.text, _outs(meta))
+
+        def also(conn: Connection, thread: Thread, entry: Entry, now: int) -> list[Outgoing]:
+            session = conversations.get_session(conn, thread.session_id or "")
+            record_id = session.file_request_record_id if session is not None else None
+            for attachment_id, f, digest in meta:
+                repository.insert_attachment(
+                    conn,
+                    **_row(
+                        attachment_id,
+                        f,
+                        digest,
+                        p.org_id,
+                        thread.conversation_id,
+                        entry,
+                        "EndUser",
+                        p.end_user_id,
+                        record_id,
+                        now,
+                    ),
+                )
+            if record_id is None or session is None:
+                return []
+            conversations.update_session(conn, session.id, file_request_record_id=None)
+            if thread.agent_id is None:
+                return []
+            data = {
+                "sessionId": session.id,
+                "conversationId": thread.conversation_id,
+                "recordId": record_id,
+                "attachments": [o.model_dump() for o in _outs_model(meta, record_id)],
+            }
+            return [notify_agent(conn, thread.agent_id, "FileReceived", data, now)]
+
+        return await ConversationService(self.c).post_message(
+            p, conversation_id, message_id, payload, body, also
+        )
+
+    # ------------------------------------------------------------------ agent
+
+    async def agent_upload(
+        self, p: AgentPrincipal, session_id: str, request: Request
+    ) -> UploadResult:
+        check_uuid(session_id, "session")
+        now = self.c.clock.now_ms()
+        deployment_id = await self.c.db.read(
+            lambda conn: _deployment_of_session(conn, p, session_id)
+        )
+        policy = await self._policy(deployment_id)
+        upload, files = await self._receive(request, policy, "file")
+        try:
+            text = upload.fields.get("text")
+            if text is not None and len(text) > self.c.settings.limits.max_text_chars:
+                raise bad_request("message_too_long", "The text is too long.")
+            stored = self._keep(files)
+        except Exception:
+            discard(self.c.storage, upload)
+            raise
+        identifier = new_id()
+        meta = [(new_id(), f, digest) for f, digest in stored]
+
+        def work(conn: Connection) -> list[Outgoing]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            check_agent_can_send(session, conversation)
+            agent = org_repository.get_agent(conn, p.agent_id)
+            sender = Sender("Agent", p.agent_id, agent.display_name if agent else "Agent")
+            new = NewEntry(
+                identifier,
+                "Message",
+                sender,
+                entries.attachments_message(identifier, text, _outs(meta)),
+            )
+            stored_entries, out = record(conn, thread_of(conversation, session), [new], now)
+            for attachment_id, f, digest in meta:
+                repository.insert_attachment(
+                    conn,
+                    **_row(
+                        attachment_id,
+                        f,
+                        digest,
+                        p.org_id,
+                        conversation.id,
+                        stored_entries[0],
+                        "Agent",
+                        p.agent_id,
+                        None,
+                        now,
+                    ),
+                )
+            return out
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        return UploadResult(entryId=identifier, attachments=_outs_model(meta, None))
+
+    # ------------------------------------------------------------------ reading
+
+    async def download(
+        self, p: EndUserPrincipal | AgentPrincipal, attachment_id: str
+    ) -> tuple[Path, Any]:
+        """The file and its row, if `p` may see it (404 otherwise: nothing leaks)."""
+
+        def work(conn: Connection) -> Any:
+            row = repository.get_attachment(conn, attachment_id) if is_uuid(attachment_id) else None
+            if row is None or not _may_see(conn, p, row):
+                raise not_found("attachment_not_found", "There is no such attachment.")
+            return row
+
+        row = await self.c.db.read(work)
+        return self.c.storage.path_of(row.sha256), row
+
+    async def of_record(
+        self, p: AgentPrincipal, object_name: str, record_id: str
+    ) -> AttachmentList:
+        def work(conn: Connection) -> list[Any]:
+            row = records.get(conn, record_id) if is_uuid(record_id) else None
+            if row is None or row.org_id != p.org_id or row.object != object_name:
+                raise not_found(
+                    "record_not_found", f"There is no {object_name[:40]} {record_id[:40]!r}."
+                )
+            return repository.of_record(conn, record_id)
+
+        rows = await self.c.db.read(work)
+        return AttachmentList(attachments=[_out_of_row(r) for r in rows])
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _policy(self, deployment_id: str) -> dict[str, Any]:
+        row = await self.c.db.read(lambda conn: org_repository.get_deployment(conn, deployment_id))
+        policy: dict[str, Any] = dict((row.config if row else {}).get("attachments") or {})
+        if not policy.get("enabled", True):
+            raise AppError("attachments_not_enabled", 403, "This deployment does not take files.")
+        policy.setdefault("max_bytes", 10 * 1024 * 1024)
+        policy.setdefault("max_files_per_message", 1)
+        policy.setdefault("allowed_types", ["image/png", "image/jpeg", "application/pdf"])
+        return policy
+
+    async def _receive(
+        self, request: Request, policy: dict[str, Any], field: str
+    ) -> tuple[Upload, list[Received]]:
+        upload = await read_upload(
+            request.headers.get("content-type"),
+            request.stream(),
+            self.c.storage,
+            max_file_bytes=int(policy["max_bytes"]),
+            max_files=int(policy["max_files_per_message"]),
+        )
+        try:
+            files = [(name, f) for part, name, f in upload.files if part == field]
+            if not files or len(files) != len(upload.files):
+                raise bad_request("missing_file", f"Send the file in the form field `{field}`.")
+            received = []
+            for name, f in files:
+                if f.size == 0:
+                    raise bad_request("empty_file", "The file is empty.")
+                kind = sniff(f.head)
+                if kind not in policy["allowed_types"]:
+                    raise AppError(
+                        "file_type_not_allowed",
+                        415,
+                        f"Files of type {kind} are not accepted here; allowed: "
+                        f"{', '.join(policy['allowed_types'])}.",
+                        detectedType=kind,
+                    )
+                received.append(Received(display_name(name), kind, f))
+        except Exception:
+            discard(self.c.storage, upload)
+            raise
+        return upload, received
+
+    def _keep(self, files: list[Received]) -> list[tuple[Received, str]]:
+        return [(f, self.c.storage.keep(f.incoming)) for f in files]
+
+
+def _message_entry(raw: str | None) -> FileMessageEntry:
+    if raw is None:
+        raise bad_request("missing_message_entry", "Send the `messageEntry` form field (JSON).")
+    try:
+        return FileMessageEntry.model_validate(jsonutil.loads(raw))
+    except (ValueError, ValidationError) as exc:
+        raise bad_request(
+            "invalid_message_entry",
+            '`messageEntry` must be JSON like {"message": {"id": "<uuid>"}}.',
+        ) from exc
+
+
+def _outs(meta: list[tuple[str, Received, str]]) -> list[dict[str, Any]]:
+    return [o.model_dump(exclude={"recordId"}) for o in _outs_model(meta, None)]
+
+
+def _outs_model(
+    meta: list[tuple[str, Received, str]], record_id: str | None
+) -> list[AttachmentOut]:
+    return [
+        AttachmentOut(
+            id=attachment_id,
+            name=f.name,
+            mimeType=f.content_type,
+            size=f.incoming.size,
+            url=DOWNLOAD_PATH.format(id=attachment_id),
+            recordId=record_id,
+        )
+        for attachment_id, f, _ in meta
+    ]
+
+
+def _out_of_row(row: Any) -> AttachmentOut:
+    return AttachmentOut(
+        id=row.id,
+        name=row.name,
+        mimeType=row.content_type,
+        size=row.size,
+        url=DOWNLOAD_PATH.format(id=row.id),
+        recordId=row.record_id,
+    )
+
+
+def _row(
+    attachment_id: str,
+    f: Received,
+    digest: str,
+    org_id: str,
+    conversation_id: str,
+    entry: Entry,
+    role: str,
+    subject: str,
+    record_id: str | None,
+    now: int,
+) -> dict[str, Any]:
+    return {
+        "id": attachment_id,
+        "org_id": org_id,
+        "conversation_id": conversation_id,
+        "entry_identifier": entry.identifier,
+        "uploaded_by_role": role,
+        "uploaded_by": subject,
+        "name": f.name,
+        "content_type": f.content_type,
+        "size": f.incoming.size,
+        "sha256": digest,
+        "record_id": record_id,
+        "created_at": now,
+    }
+
+
+def _deployment_of_session(conn: Connection, p: AgentPrincipal, session_id: str) -> str:
+    _, conversation = access_session(conn, p, session_id, act=True)
+    return str(conversation.deployment_id)
+
+
+def _may_see(conn: Connection, p: EndUserPrincipal | AgentPrincipal, row: Any) -> bool:
+    conversation = conversations.get_conversation(conn, row.conversation_id)
+    if conversation is None:
+        return False
+    if isinstance(p, EndUserPrincipal):
+        return bool(conversation.end_user_id == p.end_user_id)
+    if conversation.org_id != p.org_id:
+        return False
+    if p.is_supervisor:
+        return True
+    worked = conn.execute(
+        select(MessagingSession.id).where(
+            MessagingSession.conversation_id == conversation.id,
+            MessagingSession.agent_id == p.agent_id,
+        )
+    ).first()
+    return worked is not None
+
+
+def request_file(
+    conn: Connection,
+    p: AgentPrincipal,
+    session: Any,
+    conversation: Any,
+    record_id: str,
+    text: str | None,
+    now: int,
+) -> list[Outgoing]:
+    """initFileTransfer: ask the customer for a file that will be attached to `record_id` too."""
+    record_row = records.get(conn, record_id) if is_uuid(record_id) else None
+    if record_row is None or record_row.org_id != p.org_id:
+        raise not_found("record_not_found", "There is no such record to attach the file to.")
+    if session.status != "Active":
+        raise conflict("session_not_active", "Files can be requested in an active session only.")
+    conversations.update_session(conn, session.id, file_request_record_id=record_id)
+    agent = org_repository.get_agent(conn, p.agent_id)
+    sender = Sender("Agent", p.agent_id, agent.display_name if agent else "Agent")
+    identifier = new_id()
+    prompt = text or "Please upload the requested file."
+    new = NewEntry(
+        identifier, "Message", sender, entries.file_request(identifier, prompt, record_id)
+    )
+    return record(conn, thread_of(conversation, session), [new], now)[1]
