@@ -398,14 +398,3 @@ async def test_close_conversation_is_final(api: Api) -> None:
     assert r.status_code == 409
     r = await api.http.delete(url, params={"esDeveloperName": "Other"}, headers=customer.headers)
     assert r.status_code == 400 and r.json()["code"] == "deployment_mismatch"
-
-
-async def test_file_upload_is_refused_clearly_until_attachments_exist(api: Api) -> None:
-    customer = await api.customer()
-    await customer.create_conversation()
-    r = await api.http.post(
-        f"{MIAW}/conversation/{customer.conversation_id}/file",
-        files={"fileData": ("a.txt", b"hello")},
-        headers=customer.headers,
-    )
-    assert 400 <= r.status_code < 500 and r.json()["code"]
