@@ -208,3 +208,24 @@ async def test_init_file_transfer_end_to_end(live: Api, app: FastAPI) -> None:
     assert bad.status_code == 404 and bad.json()["code"] == "record_not_found"
     missing = await ada.act(customer.session_id or "", actionType="initFileTransfer")
     assert missing.status_code == 400 and missing.json()["code"] == "missing_record_id"
+
+
+async def test_the_transcript_names_the_attachments(api: Api) -> None:
+    customer, ada = await api.chatting()
+    await customer.send("I need a loan 🙂")
+    await ada.act(customer.session_id or "", actionType="sendMessage", message="Sure")
+    await upload(customer, PDF, "payslip.pdf")
+    url = f"{MIAW}/conversation/{customer.conversation_id}/transcript"
+    text = await api.http.get(url, params={"format": "text"}, headers=customer.headers)
+    assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+    body = text.text
+    assert "Guest (EndUser): I need a loan 🙂" in body
+    assert "Ada Lovelace (Agent): Sure" in body
+    assert "[file: payslip.pdf]" in body
+    pdf = await api.http.get(url, params={"esDeveloperName": DEPLOYMENT}, headers=customer.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    stranger = await api.customer()
+    assert (await api.http.get(url, headers=stranger.headers)).status_code == 404
+    bad = await api.http.get(url, params={"format": "doc"}, headers=customer.headers)
+    assert bad.status_code == 400

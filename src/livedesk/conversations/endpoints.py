@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
+from livedesk.conversations import transcript
 from livedesk.conversations.schemas import (
     AcksSend,
     ConversationCreate,
@@ -100,3 +101,26 @@ async def close_conversation(
 ) -> Response:
     await ConversationService(c).close(p, conversation_id, esDeveloperName)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{conversation_id}/transcript",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "text/plain": {}}}},
+)
+async def get_transcript(
+    conversation_id: str,
+    p: CurrentEndUser,
+    c: ContainerDep,
+    esDeveloperName: str | None = None,
+    format: str = Query("pdf", pattern="^(pdf|text)$"),
+) -> Response:
+    """The whole conversation as a PDF (MIAW's format) or, with `format=text`, plain text."""
+    cid, items = await ConversationService(c).transcript(p, conversation_id, esDeveloperName)
+    if format == "text":
+        return Response(transcript.as_text(cid, items), media_type="text/plain; charset=utf-8")
+    return Response(
+        transcript.as_pdf(cid, items),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="transcript-{cid}.pdf"'},
+    )

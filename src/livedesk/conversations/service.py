@@ -158,6 +158,18 @@ class ConversationService:
             await self.c.router.reroute([p.org_id])
         return entry
 
+    async def transcript(
+        self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
+    ) -> tuple[str, list[Entry]]:
+        await self._check_deployment_name(p, es_developer_name)
+
+        def work(conn: Connection) -> tuple[str, list[Entry]]:
+            conversation = access_conversation(conn, p, conversation_id)
+            rows = repository.session_entries(conn, conversation.id, 10_000)
+            return conversation.id, [entry_from_row(r) for r in rows]
+
+        return await self.c.db.read(work)
+
     async def typing(self, p: EndUserPrincipal, conversation_id: str, body: EntrySend) -> None:
         """Typing indicators reach the agent at once and are never stored."""
 
