@@ -74,22 +74,17 @@ class AttachmentService:
         def also(conn: Connection, thread: Thread, entry: Entry, now: int) -> list[Outgoing]:
             session = conversations.get_session(conn, thread.session_id or "")
             record_id = session.file_request_record_id if session is not None else None
-            for attachment_id, f, digest in meta:
-                repository.insert_attachment(
-                    conn,
-                    **_row(
-                        attachment_id,
-                        f,
-                        digest,
-                        p.org_id,
-                        thread.conversation_id,
-                        entry,
-                        "EndUser",
-                        p.end_user_id,
-                        record_id,
-                        now,
-                    ),
-                )
+            _insert_all(
+                conn,
+                meta,
+                p.org_id,
+                thread.conversation_id,
+                entry,
+                "EndUser",
+                p.end_user_id,
+                record_id,
+                now,
+            )
             if record_id is None or session is None:
                 return []
             conversations.update_session(conn, session.id, file_request_record_id=None)
@@ -142,22 +137,17 @@ class AttachmentService:
                 entries.attachments_message(identifier, text, _outs(meta)),
             )
             stored_entries, out = record(conn, thread_of(conversation, session), [new], now)
-            for attachment_id, f, digest in meta:
-                repository.insert_attachment(
-                    conn,
-                    **_row(
-                        attachment_id,
-                        f,
-                        digest,
-                        p.org_id,
-                        conversation.id,
-                        stored_entries[0],
-                        "Agent",
-                        p.agent_id,
-                        None,
-                        now,
-                    ),
-                )
+            _insert_all(
+                conn,
+                meta,
+                p.org_id,
+                conversation.id,
+                stored_entries[0],
+                "Agent",
+                p.agent_id,
+                None,
+                now,
+            )
             return out
 
         await self.c.streams.announce(await self.c.db.transaction(work))
@@ -285,10 +275,9 @@ def _out_of_row(row: Any) -> AttachmentOut:
     )
 
 
-def _row(
-    attachment_id: str,
-    f: Received,
-    digest: str,
+def _insert_all(
+    conn: Connection,
+    meta: list[tuple[str, Received, str]],
     org_id: str,
     conversation_id: str,
     entry: Entry,
@@ -296,21 +285,23 @@ def _row(
     subject: str,
     record_id: str | None,
     now: int,
-) -> dict[str, Any]:
-    return {
-        "id": attachment_id,
-        "org_id": org_id,
-        "conversation_id": conversation_id,
-        "entry_identifier": entry.identifier,
-        "uploaded_by_role": role,
-        "uploaded_by": subject,
-        "name": f.name,
-        "content_type": f.content_type,
-        "size": f.incoming.size,
-        "sha256": digest,
-        "record_id": record_id,
-        "created_at": now,
-    }
+) -> None:
+    for attachment_id, f, digest in meta:
+        repository.insert_attachment(
+            conn,
+            id=attachment_id,
+            org_id=org_id,
+            conversation_id=conversation_id,
+            entry_identifier=entry.identifier,
+            uploaded_by_role=role,
+            uploaded_by=subject,
+            name=f.name,
+            content_type=f.content_type,
+            size=f.incoming.size,
+            sha256=digest,
+            record_id=record_id,
+            created_at=now,
+        )
 
 
 def _deployment_of_session(conn: Connection, p: AgentPrincipal, session_id: str) -> str:
