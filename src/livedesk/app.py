@@ -19,10 +19,12 @@ from livedesk.auth.endpoints import miaw_router as miaw_auth_router
 from livedesk.config import Settings
 from livedesk.container import Container, build_container
 from livedesk.conversations.endpoints import router as conversation_router
+from livedesk.events.endpoints import router as event_router
 from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
 from livedesk.orgs.loader import load_demo_org
 from livedesk.orgs.service import apply_org
+from livedesk.records.endpoints import router as record_router
 from livedesk.routing.endpoints import router as routing_router
 from livedesk.streams.endpoints import router as stream_router
 from livedesk.web.errors import JsonResponse, error_response, install_error_handlers
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         routing_router,
         miaw_file_router,
         attachment_router,
+        record_router,
+        event_router,
     ):
         app.include_router(router)
     _health_routes(app, container)

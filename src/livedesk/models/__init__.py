@@ -29,6 +29,9 @@ class Org(Base):
     __tablename__ = "orgs"
     id: Mapped[str] = mapped_column(String(18), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    config: Mapped[JsonDict] = mapped_column(
+        JSON, default=dict, doc="objects, event types, permission sets"
+    )
 
 
 class Deployment(Base):
@@ -214,7 +217,7 @@ class StreamHead(Base):
     """The last sequence number given out on one recipient's stream (the row is its write lock)."""
 
     __tablename__ = "stream_heads"
-    recipient: Mapped[str] = mapped_column(String(40), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(120), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -222,7 +225,7 @@ class StreamEvent(Base):
     """One event of one recipient's durable stream; SSE resumes by reading these."""
 
     __tablename__ = "stream_events"
-    recipient: Mapped[str] = mapped_column(String(40), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(120), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event: Mapped[str] = mapped_column(String(60))
     data: Mapped[str] = mapped_column(Text)

@@ -10,11 +10,17 @@ from livedesk.kit.db import DbRow
 from livedesk.models import Agent, Deployment, Org, Queue, StreamHead
 
 
-def upsert_org(conn: Connection, org_id: str, name: str) -> None:
+def upsert_org(conn: Connection, org_id: str, name: str, config: dict[str, Any]) -> None:
     if conn.execute(select(Org.id).where(Org.id == org_id)).first() is None:
-        conn.execute(insert(Org).values(id=org_id, name=name))
+        conn.execute(insert(Org).values(id=org_id, name=name, config=config))
     else:
-        conn.execute(update(Org).where(Org.id == org_id).values(name=name))
+        conn.execute(update(Org).where(Org.id == org_id).values(name=name, config=config))
+
+
+def org_config(conn: Connection, org_id: str) -> dict[str, Any]:
+    """Objects, platform event types and permission sets of the org file."""
+    value = conn.execute(select(Org.config).where(Org.id == org_id)).scalar()
+    return dict(value or {})
 
 
 def find_deployment(conn: Connection, org_id: str, developer_name: str) -> DbRow | None:

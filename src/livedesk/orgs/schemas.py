@@ -182,12 +182,56 @@ class AgentConfig(Strict):
         return self
 
 
+FieldType = Literal["text", "number", "boolean", "email", "date", "reference"]
+
+
+class FieldSpec(Strict):
+    type: FieldType = "text"
+    required: bool = False
+    max_length: int = Field(255, ge=1, le=100_000)
+
+
+class ObjectConfig(Strict):
+    """A custom object (records of it are stored like Cases)."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$", max_length=80)
+    label: str | None = None
+    fields: dict[str, FieldSpec] = {}
+
+
+class EventTypeConfig(Strict):
+    """A platform event type: a schema for published messages."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*__e$", max_length=80)
+    fields: dict[str, FieldSpec] = {}
+    retention_hours: int = Field(72, ge=1, le=24 * 30)
+
+
+Access = Literal["read", "create", "edit"]
+
+
+class Assignment(Strict):
+    agents: list[str] = []
+    roles: list[Literal["agent", "supervisor", "admin"]] = []
+    end_users: bool = False
+
+
+class PermissionSetConfig(Strict):
+    name: str = Field(pattern=_NAME, max_length=80)
+    objects: dict[str, list[Access]] = {}
+    events: dict[str, list[Literal["read", "create"]]] = {}
+    assigned_to: Assignment = Assignment()
+
+
 class OrgFile(Strict):
     org: OrgInfo
     business_hours: list[BusinessHoursConfig] = []
     deployments: list[DeploymentConfig] = []
     queues: list[QueueConfig] = []
     agents: list[AgentConfig] = []
+    objects: list[ObjectConfig] = []
+    event_types: list[EventTypeConfig] = []
+    permission_sets: list[PermissionSetConfig] = []
 
     @model_validator(mode="after")
     def _references(self) -> OrgFile:
@@ -217,6 +261,22 @@ class OrgFile(Strict):
                 raise ValueError(f"queue {q.name}: a queue cannot overflow to itself")
             if q.business_hours is not None and q.business_hours not in hours_names:
                 raise ValueError(f"queue {q.name}: unknown business_hours {q.business_hours!r}")
+        objects = {"Case", "Contact"} | {o.name for o in self.objects}
+        events = {e.name for e in self.event_types}
+        usernames = {a.username for a in self.agents}
+        _unique("objects", [o.name for o in self.objects])
+        _unique("event_types", [e.name for e in self.event_types])
+        _unique("permission_sets", [p.name for p in self.permission_sets])
+        for ps in self.permission_sets:
+            for name in ps.objects:
+                if name not in objects:
+                    raise ValueError(f"permission set {ps.name}: unknown object {name!r}")
+            for name in ps.events:
+                if name not in events:
+                    raise ValueError(f"permission set {ps.name}: unknown event type {name!r}")
+            for username in ps.assigned_to.agents:
+                if username not in usernames:
+                    raise ValueError(f"permission set {ps.name}: unknown agent {username!r}")
         for a in self.agents:
             for name in a.queues:
                 if name not in queue_names:

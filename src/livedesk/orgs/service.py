@@ -30,7 +30,12 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
     now = clock.now_ms()
 
     def work(conn: Connection) -> ApplyResult:
-        repository.upsert_org(conn, org.org.id, org.org.name)
+        repository.upsert_org(
+            conn,
+            org.org.id,
+            org.org.name,
+            org.model_dump(mode="json", include={"objects", "event_types", "permission_sets"}),
+        )
         for d in org.deployments:
             config = with_hours(d.model_dump(mode="json"), d.business_hours, org)
             repository.upsert_deployment(conn, new_id(), org.org.id, d.developer_name, config)

@@ -16,7 +16,7 @@ from livedesk.streams.response import SseResponse
 router = APIRouter(tags=["streams"])
 
 
-def _cursor(request: Request) -> int | None:
+def cursor_of(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("lastEventId")
     if raw is None or raw == "":
         return None
@@ -36,7 +36,7 @@ def _stream(request: Request, c: Container, p: EndUserPrincipal | AgentPrincipal
         recipient=recipient_of(p),
         token_id=p.token_id,
         token_expires_ms=p.expires_ms,
-        cursor=_cursor(request),
+        cursor=cursor_of(request),
         ping_seconds=c.settings.streams.ping_seconds,
         batch=c.settings.streams.catch_up_batch,
     )

@@ -42,6 +42,7 @@ class SseResponse(Response):
         ping_seconds: float,
         batch: int,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        accept: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.status_code = 200
         self.background: BackgroundTask | None = None
@@ -55,6 +56,7 @@ class SseResponse(Response):
         self.ping_seconds = ping_seconds
         self.batch = batch
         self.on_close = on_close
+        self.accept = accept  # a filter on frames (subscriptions with a filter); None: all
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         mailbox = self.hub.subscribe(self.recipient, self.token_id)
@@ -98,7 +100,8 @@ class SseResponse(Response):
                 if seq == 0:
                     chunks.append(frame)  # ephemeral: no id, no order to keep
                 elif seq == cursor + 1:
-                    chunks.append(frame)
+                    if self._accepts(frame):
+                        chunks.append(frame)
                     cursor = seq
                 elif seq > cursor + 1:
                     gap = True  # something committed that we were not told about yet
@@ -114,16 +117,15 @@ class SseResponse(Response):
             frames = await self.streams.frames_after(self.recipient, cursor, self.batch)
             if not frames:
                 return cursor
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": b"".join(f for _, f in frames),
-                    "more_body": True,
-                }
-            )
+            body = b"".join(f for _, f in frames if self._accepts(f))
+            if body:
+                await send({"type": "http.response.body", "body": body, "more_body": True})
             cursor = frames[-1][0]
             if len(frames) < self.batch:
                 return cursor
+
+    def _accepts(self, frame: bytes) -> bool:
+        return self.accept is None or self.accept(frame)
 
 
 async def _watch_disconnect(receive: Receive, mailbox: Mailbox) -> None:

@@ -1,0 +1,59 @@
+"""Platform events: publish, read back with a filter, subscribe over SSE with replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Request
+
+from livedesk.deps import ContainerDep, CurrentPrincipal
+from livedesk.events.service import EventService, event_recipient, frame_filter
+from livedesk.streams.endpoints import SSE_DOC, cursor_of
+from livedesk.streams.response import SseResponse
+
+router = APIRouter(prefix="/api/v1/events", tags=["platform events"])
+
+
+@router.post("/{event_type}", status_code=201)
+async def publish(
+    event_type: str, p: CurrentPrincipal, c: ContainerDep, fields: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Publish an event of the type (fields checked against its schema)."""
+    return await EventService(c).publish(p, event_type, fields)
+
+
+@router.get("/{event_type}")
+async def read_events(
+    event_type: str,
+    p: CurrentPrincipal,
+    c: ContainerDep,
+    filter: str | None = Query(None, max_length=1000),
+    after: int = Query(0, ge=0, description="replay id to read after"),
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Retained events after `after`, oldest first, e.g. `?filter=id = 500x`."""
+    return {"events": await EventService(c).read(p, event_type, filter, after, limit)}
+
+
+@router.get("/{event_type}/stream", status_code=200, response_class=SseResponse, responses=SSE_DOC)
+async def subscribe(
+    event_type: str,
+    request: Request,
+    p: CurrentPrincipal,
+    c: ContainerDep,
+    filter: str | None = Query(None, max_length=1000),
+) -> SseResponse:
+    """Server-Sent Events of the type; `Last-Event-Id` (a replay id) replays what followed it."""
+    wanted = await EventService(c).subscription(p, event_type, filter)
+    return SseResponse(
+        streams=c.streams,
+        hub=c.hub,
+        clock=c.clock,
+        recipient=event_recipient(p.org_id, event_type),
+        token_id=p.token_id,
+        token_expires_ms=p.expires_ms,
+        cursor=cursor_of(request),
+        ping_seconds=c.settings.streams.ping_seconds,
+        batch=c.settings.streams.catch_up_batch,
+        accept=frame_filter(wanted),
+    )

@@ -1,0 +1,47 @@
+"""Records: `GET/POST/PATCH /api/v1/records/{object}[/{id}]`, query by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+
+from livedesk.deps import ContainerDep, CurrentAgent
+from livedesk.records.schemas import RecordList, RecordOut
+from livedesk.records.service import RecordService
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"])
+
+
+@router.get("/{object_name}", response_model=RecordList)
+async def query_records(
+    object_name: str, request: Request, p: CurrentAgent, c: ContainerDep, limit: int = 50
+) -> RecordList:
+    """Records whose fields equal the query parameters, e.g. `?Status=New` (newest first)."""
+    where = {k: v for k, v in request.query_params.items() if k != "limit"}
+    return await RecordService(c).query(p, object_name, where, limit)
+
+
+@router.get("/{object_name}/{record_id}", response_model=RecordOut)
+async def get_record(
+    object_name: str, record_id: str, p: CurrentAgent, c: ContainerDep
+) -> RecordOut:
+    return await RecordService(c).get(p, object_name, record_id)
+
+
+@router.post("/{object_name}", status_code=201, response_model=RecordOut)
+async def create_record(
+    object_name: str, p: CurrentAgent, c: ContainerDep, fields: dict[str, Any] = Body(...)
+) -> RecordOut:
+    return await RecordService(c).create(p, object_name, fields)
+
+
+@router.patch("/{object_name}/{record_id}", response_model=RecordOut)
+async def update_record(
+    object_name: str,
+    record_id: str,
+    p: CurrentAgent,
+    c: ContainerDep,
+    fields: dict[str, Any] = Body(...),
+) -> RecordOut:
+    return await RecordService(c).update(p, object_name, record_id, fields)
