@@ -251,22 +251,7 @@ class AgentService:
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> list[Outgoing]:
-            session, conversation = access_session(conn, p, session_id, act=True)
-            if repository.find_entry(conn, conversation.id, identifier) is not None:
-                return []
-            check_agent_can_send(session, conversation)
-            agent = org_repository.get_agent(conn, p.agent_id)
-            name = agent.display_name if agent is not None else "Agent"
-            new = NewEntry(
-                identifier,
-                "Message",
-                Sender("Agent", p.agent_id, name),
-                entries.text_message(identifier, text),
-            )
-            out = record(conn, thread_of(conversation, session), [new], now)[1]
-            deployment = inactivity.deployment_config(conn, conversation.deployment_id)
-            inactivity.on_agent_message(conn, session, deployment, now)
-            return out
+            return post_agent_message(conn, p, session_id, identifier, text, now)
 
         await self.c.streams.announce(await self.c.db.transaction(work))
         return ActionResult(
@@ -306,3 +291,26 @@ def _session_out(row: Any) -> SessionOut:
         endReason=row.end_reason,
         reasonForNotRouting=row.reason_for_not_routing,
     )
+
+
+def post_agent_message(
+    conn: Connection, p: AgentPrincipal, session_id: str, identifier: str, text: str, now: int
+) -> list[Outgoing]:
+    """The agent's message in its session (idempotent on `identifier`); starts the customer
+    inactivity timer when it is the first reply after the customer's last message."""
+    session, conversation = access_session(conn, p, session_id, act=True)
+    if repository.find_entry(conn, conversation.id, identifier) is not None:
+        return []
+    check_agent_can_send(session, conversation)
+    agent = org_repository.get_agent(conn, p.agent_id)
+    name = agent.display_name if agent is not None else "Agent"
+    new = NewEntry(
+        identifier,
+        "Message",
+        Sender("Agent", p.agent_id, name),
+        entries.text_message(identifier, text),
+    )
+    out = record(conn, thread_of(conversation, session), [new], now)[1]
+    deployment = inactivity.deployment_config(conn, conversation.deployment_id)
+    inactivity.on_agent_message(conn, session, deployment, now)
+    return out

@@ -56,6 +56,9 @@ class EventService:
 
         replay_id, out = await self.c.db.transaction(work)
         await self.c.streams.announce([out])
+        from livedesk.flows.service import FlowService  # flows publish events too
+
+        await FlowService(self.c).wake(p.org_id, {event_type})
         return {
             "eventType": event_type,
             "replayId": replay_id,

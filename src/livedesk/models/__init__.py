@@ -258,3 +258,20 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class FlowInterview(Base):
+    """One run of a flow, saved after every step (a restart resumes it)."""
+
+    __tablename__ = "flow_interviews"
+    __table_args__ = (Index("ix_flow_interviews_waiting", "org_id", "waiting_event_type"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    flow: Mapped[str] = mapped_column(String(80))
+    owner_role: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    waiting_event_type: Mapped[str | None] = mapped_column(String(80))
+    state: Mapped[JsonDict] = mapped_column(JSON)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[int] = mapped_column(BigInteger)

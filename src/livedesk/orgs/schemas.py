@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from livedesk.flows.definition import Flow
 from livedesk.routing.engine import RoutingModel
 from livedesk.routing.hours import DAYS, parse_interval
 
@@ -232,6 +233,7 @@ class OrgFile(Strict):
     objects: list[ObjectConfig] = []
     event_types: list[EventTypeConfig] = []
     permission_sets: list[PermissionSetConfig] = []
+    flows: list[Flow] = []
 
     @model_validator(mode="after")
     def _references(self) -> OrgFile:
@@ -267,6 +269,7 @@ class OrgFile(Strict):
         _unique("objects", [o.name for o in self.objects])
         _unique("event_types", [e.name for e in self.event_types])
         _unique("permission_sets", [p.name for p in self.permission_sets])
+        _unique("flows", [f.name for f in self.flows])
         for ps in self.permission_sets:
             for name in ps.objects:
                 if name not in objects:

@@ -1,0 +1,41 @@
+"""Queries on flow interviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from livedesk.kit.db import DbRow
+from livedesk.models import FlowInterview
+
+
+def insert_interview(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(FlowInterview).values(**values))
+
+
+def get_interview(conn: Connection, interview_id: str, *, lock: bool = False) -> DbRow | None:
+    query = select(FlowInterview).where(FlowInterview.id == interview_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def save(
+    conn: Connection, interview_id: str, status: str, waiting: str | None, state: Any, now: int
+) -> None:
+    conn.execute(
+        update(FlowInterview)
+        .where(FlowInterview.id == interview_id)
+        .values(status=status, waiting_event_type=waiting, state=state, updated_at=now)
+    )
+
+
+def waiting_for(conn: Connection, org_id: str, event_type: str) -> list[str]:
+    return list(
+        conn.execute(
+            select(FlowInterview.id).where(
+                FlowInterview.org_id == org_id, FlowInterview.waiting_event_type == event_type
+            )
+        ).scalars()
+    )

@@ -1,0 +1,126 @@
+"""The co-work scenario of DESIGN section 1 through the API: two customers and two agents run
+the demo flows at the same time; each agent's flow reacts only to its own customer's answer, and
+the Case holds it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from livedesk.app import create_app
+from livedesk.config import Settings
+from livedesk.kit.clock import FakeClock
+from livedesk.models import MessagingSession
+from livedesk.records import repository as records
+from tests.helpers import Agent, Api, Customer
+
+E = "/api/v1/events/Use_Of_Fund__e"
+
+
+async def with_case(api: Api, app: FastAPI, agent_name: str) -> tuple[Customer, Agent, str]:
+    customer, agent = await api.chatting(agent_name)
+    c = app.state.container
+    case_id = await c.db.transaction(
+        lambda conn: records.create(conn, "00DLD0000000001", "Case", {"Subject": "Loan"}, 0)
+    )
+    await c.db.transaction(
+        lambda conn: conn.execute(
+            update(MessagingSession)
+            .where(MessagingSession.id == customer.session_id)
+            .values(case_id=case_id)
+        )
+    )
+    return customer, agent, case_id
+
+
+async def texts(customer: Customer) -> list[str]:
+    entries = (await customer.history(direction="FromStart")).json()["conversationEntries"]
+    return [
+        e["entryPayload"]["abstractMessage"]["staticContent"]["text"]
+        for e in entries
+        if e["entryType"] == "Message" and e["sender"]["role"] == "Agent"
+    ]
+
+
+async def start_flow(api: Api, agent: Agent, case_id: str) -> dict[str, Any]:
+    r = await api.http.post(
+        "/api/v1/flows/Use_of_Funds_Agent/interviews",
+        json={"inputs": {"recordId": case_id}},
+        headers=agent.headers,
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def test_two_agents_two_customers_each_flow_reacts_to_its_own_answer(
+    api: Api, app: FastAPI
+) -> None:
+    lin, ada, case_a = await with_case(api, app, "ada")
+    bo, grace, case_b = await with_case(api, app, "grace")
+    first = await start_flow(api, ada, case_a)
+    second = await start_flow(api, grace, case_b)
+    assert first["status"] == second["status"] == "waiting"
+    assert (await texts(lin))[0] == f"lwc:flow:Use_of_Funds_Customer&recordId={case_a}"
+    assert (await texts(bo))[0] == f"lwc:flow:Use_of_Funds_Customer&recordId={case_b}"
+    r = await api.http.post(
+        E, json={"id": case_b, "use_of_fund_reason": "🚗 Vehicle"}, headers=bo.headers
+    )
+    assert r.status_code == 201
+    a = await api.http.get(f"/api/v1/interviews/{first['id']}", headers=ada.headers)
+    b = await api.http.get(f"/api/v1/interviews/{second['id']}", headers=grace.headers)
+    assert a.json()["status"] == "waiting"  # not woken by the other customer's answer
+    assert b.json()["status"] == "screen"
+    assert b.json()["screen"]["fields"][0]["text"] == "Use of funds: 🚗 Vehicle"
+    await api.http.post(
+        E, json={"id": case_a, "use_of_fund_reason": "🛠 Renovation Work"}, headers=lin.headers
+    )
+    a = await api.http.get(f"/api/v1/interviews/{first['id']}", headers=ada.headers)
+    assert a.json()["status"] == "screen"
+    assert (await texts(lin))[-1] == (
+        "Thank you for completing the questionnaire 😃, we have noted that the use of funds "
+        "concerns 🛠 Renovation Work"
+    )
+    case = await api.http.get(f"/api/v1/records/Case/{case_a}", headers=ada.headers)
+    assert case.json()["fields"]["Use_of_Funds__c"] == "🛠 Renovation Work"
+    done = await api.http.post(
+        f"/api/v1/interviews/{first['id']}/next", json={"values": {}}, headers=ada.headers
+    )
+    assert done.json()["status"] == "finished"
+    other = await api.http.get(f"/api/v1/interviews/{first['id']}", headers=grace.headers)
+    assert other.status_code == 404
+
+
+async def test_a_waiting_interview_completes_after_a_restart(
+    api: Api, app: FastAPI, settings: Settings, clock: FakeClock
+) -> None:
+    lin, ada, case_a = await with_case(api, app, "ada")
+    started = await start_flow(api, ada, case_a)
+    assert started["status"] == "waiting"
+    restarted = create_app(settings, clock)  # a new server process on the same database
+    async with restarted.router.lifespan_context(restarted):
+        transport = httpx.ASGITransport(app=restarted)
+        async with httpx.AsyncClient(transport=transport, base_url="http://again") as http:
+            r = await http.post(
+                E, json={"id": case_a, "use_of_fund_reason": "Other"}, headers=lin.headers
+            )
+            assert r.status_code == 201
+            row = await http.get(f"/api/v1/interviews/{started['id']}", headers=ada.headers)
+    assert row.json()["status"] == "screen" and row.json()["variables"]["reason"] == "Other"
+
+
+async def test_flow_errors(api: Api) -> None:
+    ada = await api.agent("ada")
+    r = await api.http.post("/api/v1/flows/Nope/interviews", json={}, headers=ada.headers)
+    assert r.status_code == 404 and r.json()["code"] == "flow_not_found"
+    r = await api.http.post(
+        "/api/v1/flows/Use_of_Funds_Agent/interviews",
+        json={"inputs": {"bogus": 1}},
+        headers=ada.headers,
+    )
+    assert r.status_code == 400 and r.json()["code"] == "invalid_flow_input"
+    r = await api.http.get("/api/v1/interviews/nope", headers=ada.headers)
+    assert r.status_code == 404
