@@ -20,6 +20,7 @@ from livedesk.config import Settings
 from livedesk.container import Container, build_container
 from livedesk.conversations.endpoints import router as conversation_router
 from livedesk.events.endpoints import router as event_router
+from livedesk.flows.endpoints import customer_router as customer_flow_router
 from livedesk.flows.endpoints import router as flow_router
 from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         record_router,
         event_router,
         flow_router,
+        customer_flow_router,
     ):
         app.include_router(router)
     _health_routes(app, container)

@@ -45,6 +45,25 @@ async def texts(customer: Customer) -> list[str]:
     ]
 
 
+async def answer_form(api: Api, customer: Customer, reason: str) -> None:
+    """The customer answers the flow screen the agent's message put in the chat window."""
+    entries = (await customer.history(direction="FromStart")).json()["conversationEntries"]
+    form = next(
+        e["entryPayload"]["abstractMessage"]
+        for e in entries
+        if e["entryPayload"].get("abstractMessage", {}).get("messageType") == "FormMessage"
+    )
+    assert form["flow"]["flowName"] == "Use_of_Funds_Customer"
+    assert form["flow"]["screen"]["fields"][0]["choices"][0] == "🛠 Renovation Work"
+    r = await api.http.post(
+        f"/iamessage/api/v2/conversation/{customer.conversation_id}/flow/"
+        f"{form['flow']['interviewId']}",
+        json={"values": {"use_of_fund_reason": reason}},
+        headers=customer.headers,
+    )
+    assert r.status_code == 202, r.text
+
+
 async def start_flow(api: Api, agent: Agent, case_id: str) -> dict[str, Any]:
     r = await api.http.post(
         "/api/v1/flows/Use_of_Funds_Agent/interviews",
@@ -66,17 +85,20 @@ async def test_two_agents_two_customers_each_flow_reacts_to_its_own_answer(
     assert first["status"] == second["status"] == "waiting"
     assert (await texts(lin))[0] == f"lwc:flow:Use_of_Funds_Customer&recordId={case_a}"
     assert (await texts(bo))[0] == f"lwc:flow:Use_of_Funds_Customer&recordId={case_b}"
-    r = await api.http.post(
-        E, json={"id": case_b, "use_of_fund_reason": "🚗 Vehicle"}, headers=bo.headers
-    )
-    assert r.status_code == 201
+    await answer_form(api, bo, "🚗 Vehicle")
     a = await api.http.get(f"/api/v1/interviews/{first['id']}", headers=ada.headers)
     b = await api.http.get(f"/api/v1/interviews/{second['id']}", headers=grace.headers)
     assert a.json()["status"] == "waiting"  # not woken by the other customer's answer
     assert b.json()["status"] == "screen"
     assert b.json()["screen"]["fields"][0]["text"] == "Use of funds: 🚗 Vehicle"
-    await api.http.post(
-        E, json={"id": case_a, "use_of_fund_reason": "🛠 Renovation Work"}, headers=lin.headers
+    await answer_form(api, lin, "🛠 Renovation Work")
+    thanks = [
+        e
+        for e in (await lin.history(direction="FromStart")).json()["conversationEntries"]
+        if e["sender"]["role"] == "System" and e["entryType"] == "Message"
+    ][-1]
+    assert thanks["entryPayload"]["abstractMessage"]["flow"]["screen"]["title"] == (
+        "Thank you! We noted: 🛠 Renovation Work"
     )
     a = await api.http.get(f"/api/v1/interviews/{first['id']}", headers=ada.headers)
     assert a.json()["status"] == "screen"
@@ -110,6 +132,29 @@ async def test_a_waiting_interview_completes_after_a_restart(
             assert r.status_code == 201
             row = await http.get(f"/api/v1/interviews/{started['id']}", headers=ada.headers)
     assert row.json()["status"] == "screen" and row.json()["variables"]["reason"] == "Other"
+
+
+async def test_form_answers_are_checked(api: Api, app: FastAPI) -> None:
+    lin, ada, case_a = await with_case(api, app, "ada")
+    await start_flow(api, ada, case_a)
+    entries = (await lin.history(direction="FromStart")).json()["conversationEntries"]
+    interview_id = next(
+        e["entryPayload"]["abstractMessage"]["flow"]["interviewId"]
+        for e in entries
+        if "flow" in e["entryPayload"].get("abstractMessage", {})
+    )
+    url = f"/iamessage/api/v2/conversation/{lin.conversation_id}/flow/{interview_id}"
+    r = await api.http.post(
+        url, json={"values": {"use_of_fund_reason": "Yacht"}}, headers=lin.headers
+    )
+    assert r.status_code == 400 and r.json()["code"] == "invalid_screen_values"
+    stranger = await api.waiting_customer()
+    r = await api.http.post(
+        f"/iamessage/api/v2/conversation/{stranger.conversation_id}/flow/{interview_id}",
+        json={"values": {"use_of_fund_reason": "Other"}},
+        headers=stranger.headers,
+    )
+    assert r.status_code == 404
 
 
 async def test_flow_errors(api: Api) -> None:

@@ -26,6 +26,7 @@ from livedesk.conversations.entries import NewEntry, Sender, entry_from_row
 from livedesk.conversations.recorder import notify_agent, record, thread_of
 from livedesk.conversations.sessions import check_agent_can_send
 from livedesk.errors import bad_request, conflict, not_found
+from livedesk.flows.customer import launch as launch_customer_flow
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository as routing_repository
@@ -304,12 +305,11 @@ def post_agent_message(
     check_agent_can_send(session, conversation)
     agent = org_repository.get_agent(conn, p.agent_id)
     name = agent.display_name if agent is not None else "Agent"
-    new = NewEntry(
-        identifier,
-        "Message",
-        Sender("Agent", p.agent_id, name),
-        entries.text_message(identifier, text),
-    )
+    # `lwc:flow:<Flow>&recordId=…` starts that flow for the customer (the seed convention).
+    payload = launch_customer_flow(
+        conn, p.org_id, conversation.end_user_id, text, identifier, now
+    ) or entries.text_message(identifier, text)
+    new = NewEntry(identifier, "Message", Sender("Agent", p.agent_id, name), payload)
     out = record(conn, thread_of(conversation, session), [new], now)[1]
     deployment = inactivity.deployment_config(conn, conversation.deployment_id)
     inactivity.on_agent_message(conn, session, deployment, now)

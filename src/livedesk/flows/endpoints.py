@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 
-from livedesk.deps import ContainerDep, CurrentAgent
+from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
 from livedesk.flows.service import FlowService, InterviewOut
 
 router = APIRouter(prefix="/api/v1", tags=["flows"])
+customer_router = APIRouter(
+    prefix="/iamessage/api/v2/conversation", tags=["customer: conversations"]
+)
+
+
+@customer_router.post("/{conversation_id}/flow/{interview_id}", status_code=202)
+async def answer_flow(
+    conversation_id: str,
+    interview_id: str,
+    p: CurrentEndUser,
+    c: ContainerDep,
+    values: dict[str, Any] = Body({}, embed=True),
+) -> Response:
+    """The customer submits the screen of a flow shown in the chat (`{"values": {...}}`)."""
+    await FlowService(c).customer_answer(p, conversation_id, interview_id, values)
+    return Response(status_code=202)
 
 
 @router.post("/flows/{name}/interviews", status_code=201, response_model=InterviewOut)

@@ -8,9 +8,14 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
-from livedesk.auth.principals import AgentPrincipal
+from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.container import Container
+from livedesk.conversations import repository as conversations
+from livedesk.conversations.access import access_conversation
+from livedesk.conversations.entries import Sender
+from livedesk.conversations.recorder import record, thread_of
 from livedesk.errors import bad_request, not_found
+from livedesk.flows import customer as customer_flows
 from livedesk.flows import interpreter, repository
 from livedesk.flows.definition import Flow
 from livedesk.flows.runtime import DbRuntime
@@ -100,6 +105,31 @@ class FlowService:
         await self.c.streams.announce(out)
         await self.wake(p.org_id, published)
         return result
+
+    async def customer_answer(
+        self, p: EndUserPrincipal, conversation_id: str, interview_id: str, values: dict[str, Any]
+    ) -> None:
+        """The customer submits a flow screen shown in the chat."""
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> tuple[list[Outgoing], set[str]]:
+            conversation = access_conversation(conn, p, conversation_id)
+            if not is_uuid(interview_id):
+                raise not_found("interview_not_found", "There is no such form for you.")
+            customer = Sender("EndUser", p.end_user_id, conversation.end_user_name)
+            try:
+                new, runtime = customer_flows.answer(
+                    conn, p.org_id, customer, interview_id, values, now
+                )
+            except interpreter.InputError as exc:
+                raise bad_request("invalid_screen_values", str(exc)) from None
+            session = conversations.latest_session(conn, conversation.id)
+            out = record(conn, thread_of(conversation, session), new, now)[1]
+            return runtime.out + out, runtime.published
+
+        out, published = await self.c.db.transaction(work)
+        await self.c.streams.announce(out)
+        await self.wake(p.org_id, published)
 
     async def get(self, p: AgentPrincipal, interview_id: str) -> InterviewOut:
         def work(conn: Connection) -> InterviewOut:
