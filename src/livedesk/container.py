@@ -11,6 +11,7 @@ from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.conversations import inactivity, timeouts
+from livedesk.events import retention
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
 from livedesk.orgs import repository as org_repository
@@ -42,6 +43,8 @@ class Container:
         await self.bus.start(self.hub.deliver)
         # Sessions left waiting by a previous run are offered again.
         await self.router.reroute(await self.db.read(org_repository.org_ids))
+        now = self.clock.now_ms()
+        await self.db.transaction(lambda conn: retention.ensure_scheduled(conn, now))
         self.scheduler.start(self.settings.timers.poll_seconds)
 
     async def close(self) -> None:
@@ -62,6 +65,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     scheduler.register(routing_work.PUSH_TIMEOUT, routing_work.on_push_timeout)
     scheduler.register(inactivity.INACTIVITY, timeouts.on_inactivity_timeout)
     scheduler.register(inactivity.AUTO_END, timeouts.on_auto_end)
+    scheduler.register(retention.RETENTION, retention.on_retention)
     scheduler.after_firing(router.reroute)
     key = (
         settings.token_key.encode() if settings.token_key else load_or_create_key(settings.data_dir)

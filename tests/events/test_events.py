@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
+from livedesk.kit.clock import FakeClock
 from tests.helpers import Api, open_stream
 
 E = "/api/v1/events/Use_Of_Fund__e"
@@ -68,3 +71,25 @@ async def test_a_filtered_subscription_gets_only_its_events_and_replays(live: Ap
         assert got == ["yes", "later"]
     async with open_stream(live.http, path, ada.headers, last_event_id=replay_from) as stream:
         assert (await stream.next()).data["fields"]["use_of_fund_reason"] == "later"
+
+
+async def test_events_are_kept_for_their_retention_then_deleted(
+    api: Api, app: FastAPI, clock: FakeClock
+) -> None:
+    customer = await api.customer()
+    ada = await api.agent("ada")
+
+    async def publish(key: str) -> None:
+        r = await api.http.post(
+            E, json={"id": key, "use_of_fund_reason": "x"}, headers=customer.headers
+        )
+        assert r.status_code == 201
+
+    await publish("old")
+    clock.advance(2 * 3600)
+    await publish("newer")
+    clock.advance(71 * 3600)  # "old" is 73 h old, "newer" 71 h
+    await app.state.container.scheduler.run_due()
+    ada = await api.agent("ada")  # a fresh token: the fake clock moved past the old one
+    r = await api.http.get(E, headers=ada.headers)
+    assert [e["fields"]["id"] for e in r.json()["events"]] == ["newer"]

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Query, Request
 
 from livedesk.deps import ContainerDep, CurrentPrincipal
-from livedesk.events.service import EventService, event_recipient, frame_filter
+from livedesk.events.service import EventService, frame_filter
 from livedesk.streams.endpoints import SSE_DOC, cursor_of
 from livedesk.streams.response import SseResponse
+from livedesk.streams.service import event_recipient
 
 router = APIRouter(prefix="/api/v1/events", tags=["platform events"])
 

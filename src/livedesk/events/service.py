@@ -16,13 +16,9 @@ from livedesk.kit import jsonutil
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
 from livedesk.streams import repository as stream_repository
-from livedesk.streams.service import Outgoing, append
+from livedesk.streams.service import Outgoing, append, event_recipient
 
 Principal = AgentPrincipal | EndUserPrincipal
-
-
-def event_recipient(org_id: str, event_type: str) -> str:
-    return f"e:{org_id}:{event_type}"
 
 
 def publish_in_unit(

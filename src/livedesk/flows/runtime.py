@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.errors import AppError
 from livedesk.events.filters import Filter
-from livedesk.events.service import event_recipient, publish_in_unit
+from livedesk.events.service import publish_in_unit
 from livedesk.flows.expressions import text_of
 from livedesk.kit import jsonutil
 from livedesk.kit.ids import new_id
@@ -19,7 +19,7 @@ from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
 from livedesk.records import repository as records
 from livedesk.streams import repository as stream_repository
-from livedesk.streams.service import Outgoing
+from livedesk.streams.service import Outgoing, event_recipient
 
 
 class DbRuntime:

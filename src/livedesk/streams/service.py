@@ -21,6 +21,11 @@ def agent_recipient(agent_id: str) -> str:
     return f"a:{agent_id}"
 
 
+def event_recipient(org_id: str, event_type: str) -> str:
+    """The stream of one platform event type of an org (its positions are replay ids)."""
+    return f"e:{org_id}:{event_type}"
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A committed stream event, encoded once, waiting to be announced."""
