@@ -109,6 +109,30 @@ def apply(
 
 
 @app.command()
+def demo(
+    url: Annotated[
+        str | None,
+        typer.Option(help="A running server with the demo org; default: start one just for this."),
+    ] = None,
+) -> None:
+    """Play the co-work scenario (DESIGN section 1) as a customer and an agent, step by step."""
+    from livedesk import demo as scenario
+
+    try:
+        if url is not None:
+            if not scenario.healthy(url):
+                raise scenario.DemoError(f"no LiveDesk answers at {url}")
+            scenario.run(url.rstrip("/"), typer.echo)
+        else:
+            with scenario.own_server() as base:
+                typer.echo(f"(started a demo server on {base})")
+                scenario.run(base, typer.echo)
+    except scenario.DemoError as exc:
+        typer.echo(f"demo failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from livedesk.agents.schemas import (
     ActionResult,
+    CaseLink,
     PresenceUpdate,
     SessionAction,
     SessionDetail,
@@ -44,6 +45,14 @@ async def list_sessions(
 @router.get("/sessions/{session_id}", response_model=SessionDetail)
 async def get_session(session_id: str, p: CurrentAgent, c: ContainerDep) -> SessionDetail:
     return await AgentService(c).get_session(p, session_id)
+
+
+@router.post("/sessions/{session_id}/case", response_model=SessionOut)
+async def link_case(
+    session_id: str, p: CurrentAgent, c: ContainerDep, body: CaseLink | None = None
+) -> SessionOut:
+    """Link the session to a Case: the one named by `caseId`, or a new one from its pre-chat."""
+    return await AgentService(c).link_case(p, session_id, body.caseId if body else None)
 
 
 @router.post("/sessions/{session_id}/accept", response_model=SessionOut)

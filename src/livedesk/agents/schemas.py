@@ -47,6 +47,11 @@ class SessionAction(BaseModel):
     id: str | None = Field(None, max_length=64, description="idempotency key for sendMessage")
 
 
+class CaseLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    caseId: str | None = Field(None, max_length=64)
+
+
 class SessionOut(BaseModel):
     id: str
     conversationId: str
@@ -61,6 +66,7 @@ class SessionOut(BaseModel):
     endedByRole: str | None
     endReason: str | None = None
     reasonForNotRouting: str | None = None
+    caseId: str | None = None
 
 
 class SessionDetail(SessionOut):

@@ -29,6 +29,7 @@ from livedesk.errors import bad_request, conflict, not_found
 from livedesk.flows.customer import launch as launch_customer_flow
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
+from livedesk.records import repository as records
 from livedesk.routing import repository as routing_repository
 from livedesk.routing import work as routing_work
 from livedesk.routing.service import accept_offer, pull_session
@@ -108,6 +109,28 @@ class AgentService:
             for r in rows
         ]
         return SessionDetail(**base.model_dump(), transcript=transcript)
+
+    async def link_case(
+        self, p: AgentPrincipal, session_id: str, case_id: str | None
+    ) -> SessionOut:
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> SessionOut:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            if case_id is None:
+                fields = sessions.case_from_prechat(session.routing_attributes, "")
+                fields.pop("ReasonForNotRouting")
+                fields.update(ConversationId=conversation.id, SessionId=session.id)
+                linked = records.create(conn, p.org_id, "Case", fields, now)
+            else:
+                row = records.get(conn, case_id) if is_uuid(case_id) else None
+                if row is None or row.org_id != p.org_id or row.object != "Case":
+                    raise not_found("record_not_found", "There is no such Case.")
+                linked = row.id
+            repository.update_session(conn, session.id, case_id=linked)
+            return _session_out(repository.get_session(conn, session.id))
+
+        return await self.c.db.transaction(work)
 
     async def accept(self, p: AgentPrincipal, session_id: str) -> SessionOut:
         """Take a waiting session: the one offered to this agent, or one nobody was offered
@@ -291,6 +314,7 @@ def _session_out(row: Any) -> SessionOut:
         endedByRole=row.ended_by_role,
         endReason=row.end_reason,
         reasonForNotRouting=row.reason_for_not_routing,
+        caseId=row.case_id,
     )
 
 
