@@ -14,6 +14,8 @@ from livedesk.app import create_app
 from livedesk.config import Settings
 from livedesk.kit.clock import FakeClock
 from livedesk.models import MessagingSession
+from livedesk.orgs.schemas import OrgFile
+from livedesk.orgs.service import apply_org
 from livedesk.records import repository as records
 from tests.helpers import Agent, Api, Customer
 
@@ -169,3 +171,60 @@ async def test_flow_errors(api: Api) -> None:
     assert r.status_code == 400 and r.json()["code"] == "invalid_flow_input"
     r = await api.http.get("/api/v1/interviews/nope", headers=ada.headers)
     assert r.status_code == 404
+
+
+async def test_launch_flow_action_puts_the_form_in_the_chat(api: Api, app: FastAPI) -> None:
+    lin, ada, case_a = await with_case(api, app, "ada")
+    r = await ada.act(
+        lin.session_id or "",
+        actionType="launchFlow",
+        flowName="Use_of_Funds_Customer",
+        recordId=case_a,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "launched"
+    await answer_form(api, lin, "Other")
+    events = await api.http.get(E, params={"filter": f"id = {case_a}"}, headers=ada.headers)
+    assert [e["fields"]["use_of_fund_reason"] for e in events.json()["events"]] == ["Other"]
+    r = await ada.act(lin.session_id or "", actionType="launchFlow", flowName="Use_of_Funds_Agent")
+    assert r.status_code == 404 and r.json()["code"] == "flow_not_found"  # not a customer flow
+
+
+async def test_flows_can_use_the_toolkit_actions(api: Api, app: FastAPI, demo_org: OrgFile) -> None:
+    wrap_up = {
+        "name": "Wrap_Up",
+        "audience": "agent",
+        "variables": {"sessionId": {"input": True}},
+        "start": "prefill",
+        "elements": [
+            {
+                "name": "prefill",
+                "type": "action",
+                "action": "setAgentInput",
+                "inputs": {"sessionId": "sessionId", "message": "'Anything else?'"},
+                "next": "bye",
+            },
+            {
+                "name": "bye",
+                "type": "action",
+                "action": "endChat",
+                "inputs": {"sessionId": "sessionId"},
+            },
+        ],
+    }
+    org = OrgFile.model_validate(
+        {
+            **demo_org.model_dump(mode="json"),
+            "flows": [*demo_org.model_dump(mode="json")["flows"], wrap_up],
+        }
+    )
+    c = app.state.container
+    await apply_org(c.db, c.clock, org)
+    lin, ada = await api.chatting()
+    r = await api.http.post(
+        "/api/v1/flows/Wrap_Up/interviews",
+        json={"inputs": {"sessionId": lin.session_id}},
+        headers=ada.headers,
+    )
+    assert r.status_code == 201 and r.json()["status"] == "finished", r.text
+    session = await api.http.get(f"/api/v1/sessions/{lin.session_id}", headers=ada.headers)
+    assert session.json()["status"] == "Ended" and session.json()["endedByRole"] == "Agent"

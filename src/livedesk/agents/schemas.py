@@ -24,6 +24,7 @@ SUPPORTED_ACTIONS = (
     "setAgentInput",
     "endChat",
     "initFileTransfer",
+    "launchFlow",
     "transfer",
     "markInactive",
 )

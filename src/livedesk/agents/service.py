@@ -26,6 +26,7 @@ from livedesk.conversations.entries import NewEntry, Sender, entry_from_row
 from livedesk.conversations.recorder import notify_agent, record, thread_of
 from livedesk.conversations.sessions import check_agent_can_send
 from livedesk.errors import bad_request, conflict, not_found
+from livedesk.flows.customer import customer_flow
 from livedesk.flows.customer import launch as launch_customer_flow
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
@@ -182,6 +183,8 @@ class AgentService:
             return await self._send_message(p, session_id, action)
         if action.actionType == "setAgentInput":
             return await self._set_agent_input(p, session_id, action)
+        if action.actionType == "launchFlow":
+            return await self._launch_flow(p, session_id, action)
         if action.actionType == "initFileTransfer":
             return await self._init_file_transfer(p, session_id, action)
         if action.actionType == "transfer":
@@ -211,6 +214,26 @@ class AgentService:
 
         await self.c.streams.announce(await self.c.db.transaction(work))
         return ActionResult(actionType="setAgentInput", sessionId=session_id, status="set")
+
+    async def _launch_flow(
+        self, p: AgentPrincipal, session_id: str, action: SessionAction
+    ) -> ActionResult:
+        """Start a customer flow in the chat window (the `lwc:flow:` convention)."""
+        if not action.flowName:
+            raise bad_request("missing_flow_name", "Name the flow to launch: `flowName`.")
+        link = f"lwc:flow:{action.flowName}&recordId={action.recordId or ''}"
+        identifier = new_id()
+        now = self.c.clock.now_ms()
+
+        def work(conn: Connection) -> list[Outgoing]:
+            if customer_flow(conn, p.org_id, action.flowName or "") is None:
+                raise not_found("flow_not_found", f"There is no customer flow {action.flowName!r}.")
+            return post_agent_message(conn, p, session_id, identifier, link, now)
+
+        await self.c.streams.announce(await self.c.db.transaction(work))
+        return ActionResult(
+            actionType="launchFlow", sessionId=session_id, entryId=identifier, status="launched"
+        )
 
     async def _init_file_transfer(
         self, p: AgentPrincipal, session_id: str, action: SessionAction

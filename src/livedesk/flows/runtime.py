@@ -32,6 +32,7 @@ class DbRuntime:
         self.now = now
         self.out: list[Outgoing] = []
         self.published: set[str] = set()  # event types published (their waiters are woken)
+        self.reroute = False  # an action freed capacity or put a session back in a queue
 
     def get_records(self, object_name: str, where: dict[str, Any]) -> list[dict[str, Any]]:
         if object_name == "MessagingSession":
@@ -93,24 +94,74 @@ class DbRuntime:
         records.update_fields(self.conn, row.id, {**row.fields, **fields}, self.now)
 
     def act(self, action: str, inputs: dict[str, Any]) -> Any:
-        from livedesk.agents.service import post_agent_message  # agents use flows too
-
+        """The Conversation Toolkit actions, as the agent running the flow."""
         if self.owner is None:
             raise ValueError(f"{action} needs an agent running the flow")
-        if action == "sendMessage":
-            try:
-                self.out += post_agent_message(
-                    self.conn,
-                    self.owner,
-                    text_of(inputs.get("sessionId")),
-                    new_id(),
-                    text_of(inputs.get("message")),
-                    self.now,
+        try:
+            return self._act(self.owner, action, {k: text_of(v) for k, v in inputs.items()})
+        except AppError as exc:
+            raise ValueError(exc.message) from None
+
+    def _act(self, p: AgentPrincipal, action: str, inputs: dict[str, str]) -> str:
+        from livedesk.agents.service import post_agent_message  # agents start flows too
+        from livedesk.attachments.service import request_file
+        from livedesk.conversations import inactivity, sessions
+        from livedesk.conversations.access import access_session
+        from livedesk.conversations.recorder import notify_agent, thread_of
+        from livedesk.routing.transfer import transfer
+
+        session_id = inputs.get("sessionId", "")
+        if action in ("sendMessage", "launchFlow"):
+            text = inputs.get("message", "")
+            if action == "launchFlow":
+                text = (
+                    f"lwc:flow:{inputs.get('flowName', '')}&recordId={inputs.get('recordId', '')}"
                 )
-            except AppError as exc:
-                raise ValueError(exc.message) from None
+            self.out += post_agent_message(self.conn, p, session_id, new_id(), text, self.now)
             return "sent"
-        raise ValueError(f"the {action} action is not available to flows yet")
+        session, conversation = access_session(self.conn, p, session_id, act=True)
+        thread = thread_of(conversation, session)
+        if action == "setAgentInput":
+            data = {
+                "sessionId": session.id,
+                "conversationId": conversation.id,
+                "text": inputs.get("message", ""),
+                "setAtCursor": False,
+            }
+            self.out.append(notify_agent(self.conn, p.agent_id, "AgentInputSet", data, self.now))
+        elif action == "endChat":
+            if sessions.is_open(session):
+                self.out += sessions.end_session(self.conn, thread, session, "Agent", self.now)
+                self.reroute = True
+        elif action == "initFileTransfer":
+            self.out += request_file(
+                self.conn,
+                p,
+                session,
+                conversation,
+                inputs.get("recordId", ""),
+                inputs.get("message") or None,
+                self.now,
+            )
+        elif action == "transfer":
+            self.out += transfer(
+                self.conn,
+                p,
+                session,
+                conversation,
+                inputs.get("queue") or None,
+                inputs.get("agentId") or None,
+                self.now,
+            )
+            self.reroute = True
+        elif action == "markInactive":
+            self.out += inactivity.make_inactive(
+                self.conn, thread, session, "mark_inactive", self.now
+            )
+            self.reroute = True
+        else:
+            raise ValueError(f"the {action} action is not available to flows")
+        return "done"
 
     def find_event(
         self, event_type: str, where: dict[str, Any], since_ms: int, after_replay: int

@@ -72,8 +72,7 @@ class FlowService:
             return _out(interview_id, interview), runtime.out, runtime.published
 
         result, out, published = await self.c.db.transaction(work)
-        await self.c.streams.announce(out)
-        await self.wake(p.org_id, published)
+        await self._after(p.org_id, out, published)
         return result
 
     async def next(
@@ -102,8 +101,7 @@ class FlowService:
             return _out(row.id, interview), runtime.out, runtime.published
 
         result, out, published = await self.c.db.transaction(work)
-        await self.c.streams.announce(out)
-        await self.wake(p.org_id, published)
+        await self._after(p.org_id, out, published)
         return result
 
     async def customer_answer(
@@ -139,6 +137,13 @@ class FlowService:
             return _out(row.id, interpreter.Interview.from_json(row.state))
 
         return await self.c.db.read(work)
+
+    async def _after(self, org_id: str, out: list[Outgoing], published: set[str]) -> None:
+        """After a flow's unit of work: tell the streams, route (flow actions may free capacity
+        or queue a session), wake the interviews waiting for what it published."""
+        await self.c.streams.announce(out)
+        await self.c.router.reroute([org_id])
+        await self.wake(org_id, published)
 
     async def wake(self, org_id: str, event_types: set[str]) -> None:
         """Resume the interviews waiting for these event types (each in its own unit)."""
@@ -180,9 +185,8 @@ class FlowService:
             return runtime.out, runtime.published, row.org_id
 
         out, published, org_id = await self.c.db.transaction(work)
-        await self.c.streams.announce(out)
-        if published:
-            await self.wake(org_id, published)
+        if org_id:
+            await self._after(org_id, out, published)
 
 
 def _owner(conn: Connection, row: Any) -> AgentPrincipal | None:
