@@ -227,7 +227,8 @@ async def test_history_refusals(api: Api, params: dict, code: str) -> None:
             },
             "invalid_request",
         ),
-        ({"id": uid(), "messageType": "StaticContentMessage"}, "invalid_request"),
+        ({"id": uid(), "messageType": "StaticContentMessage"}, "missing_static_content"),
+        ({"id": uid(), "messageType": "FormResponseMessage"}, "missing_form_response"),
     ],
 )
 async def test_send_refusals(api: Api, message: dict, code: str) -> None:

@@ -4,6 +4,7 @@ the Case holds it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -47,7 +48,7 @@ async def texts(customer: Customer) -> list[str]:
     ]
 
 
-async def answer_form(api: Api, customer: Customer, reason: str) -> None:
+async def answer_form(api: Api, customer: Customer, reason: str, miaw: bool = False) -> None:
     """The customer answers the flow screen the agent's message put in the chat window."""
     entries = (await customer.history(direction="FromStart")).json()["conversationEntries"]
     form = next(
@@ -57,13 +58,32 @@ async def answer_form(api: Api, customer: Customer, reason: str) -> None:
     )
     assert form["flow"]["flowName"] == "Use_of_Funds_Customer"
     assert form["flow"]["screen"]["fields"][0]["choices"][0] == "🛠 Renovation Work"
-    r = await api.http.post(
-        f"/iamessage/api/v2/conversation/{customer.conversation_id}/flow/"
-        f"{form['flow']['interviewId']}",
-        json={"values": {"use_of_fund_reason": reason}},
-        headers=customer.headers,
-    )
-    assert r.status_code == 202, r.text
+    if not miaw:
+        r = await api.http.post(
+            f"/iamessage/api/v2/conversation/{customer.conversation_id}/flow/"
+            f"{form['flow']['interviewId']}",
+            json={"values": {"use_of_fund_reason": reason}},
+            headers=customer.headers,
+        )
+        assert r.status_code == 202, r.text
+        return
+    body = {
+        "message": {
+            "id": str(uuid.uuid4()),
+            "messageType": "FormResponseMessage",
+            "formResponse": {
+                "formatType": "Result",
+                "interviewId": form["flow"]["interviewId"],
+                "values": {"use_of_fund_reason": reason},
+            },
+        },
+        "esDeveloperName": "Web_Chat",
+    }
+    url = f"/iamessage/api/v2/conversation/{customer.conversation_id}/message"
+    first = await api.http.post(url, json=body, headers=customer.headers)
+    again = await api.http.post(url, json=body, headers=customer.headers)  # a retry: once
+    assert first.status_code == again.status_code == 202, first.text
+    assert first.json() == again.json()
 
 
 async def start_flow(api: Api, agent: Agent, case_id: str) -> dict[str, Any]:
@@ -87,7 +107,7 @@ async def test_two_agents_two_customers_each_flow_reacts_to_its_own_answer(
     assert first["status"] == second["status"] == "waiting"
     assert (await texts(lin))[0] == f"lwc:flow:Use_of_Funds_Customer&recordId={case_a}"
     assert (await texts(bo))[0] == f"lwc:flow:Use_of_Funds_Customer&recordId={case_b}"
-    await answer_form(api, bo, "🚗 Vehicle")
+    await answer_form(api, bo, "🚗 Vehicle", miaw=True)  # as a MIAW FormResponseMessage
     a = await api.http.get(f"/api/v1/interviews/{first['id']}", headers=ada.headers)
     b = await api.http.get(f"/api/v1/interviews/{second['id']}", headers=grace.headers)
     assert a.json()["status"] == "waiting"  # not woken by the other customer's answer

@@ -26,10 +26,19 @@ class StaticContent(Lenient):
     text: str
 
 
+class FormResponse(Lenient):
+    """The answer to a flow screen shown in the chat (LiveDesk's shape of MIAW's form response)."""
+
+    formatType: Literal["Result"] = "Result"
+    interviewId: str = Field(max_length=64)
+    values: dict[str, Any] = {}
+
+
 class MessageBody(Lenient):
     id: str = Field(max_length=64)
-    messageType: Literal["StaticContentMessage"]
-    staticContent: StaticContent
+    messageType: Literal["StaticContentMessage", "FormResponseMessage"]
+    staticContent: StaticContent | None = None
+    formResponse: FormResponse | None = None
     inReplyToMessageId: str | None = Field(None, max_length=64)
 
 

@@ -102,6 +102,22 @@ class ConversationService:
         """Idempotent on the client's message id: a retry returns the original entry."""
         message = body.message
         check_uuid(message.id.lower(), "message")
+        if message.messageType == "FormResponseMessage":
+            if message.formResponse is None:
+                raise bad_request(
+                    "missing_form_response", "A FormResponseMessage needs `formResponse`."
+                )
+            from livedesk.flows.service import FlowService  # flows record conversation entries
+
+            return await FlowService(self.c).customer_answer(
+                p,
+                conversation_id,
+                message.formResponse.interviewId,
+                message.formResponse.values,
+                message_id=message.id.lower(),
+            )
+        if message.staticContent is None:
+            raise bad_request("missing_static_content", "A text message needs `staticContent`.")
         text = message.staticContent.text
         if not text.strip():
             raise bad_request("empty_message", "A message needs some text.")

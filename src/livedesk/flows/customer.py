@@ -100,6 +100,7 @@ def answer(
     interview_id: str,
     values: dict[str, Any],
     now: int,
+    response_id: str,
 ) -> tuple[list[NewEntry], DbRuntime]:
     """The customer submits the current screen: the response and the next screen, as entries."""
     row = repository.get_interview(conn, interview_id, lock=True)
@@ -118,7 +119,6 @@ def answer(
         state.to_json(),
         now,
     )
-    response_id = new_id()
     response = entries.text_message(response_id, ", ".join(str(v) for v in values.values()))
     response["abstractMessage"]["messageType"] = "FormResponseMessage"
     response["abstractMessage"]["formResponse"] = {"interviewId": row.id, "values": values}

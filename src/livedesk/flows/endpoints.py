@@ -23,7 +23,8 @@ async def answer_flow(
     c: ContainerDep,
     values: dict[str, Any] = Body({}, embed=True),
 ) -> Response:
-    """The customer submits the screen of a flow shown in the chat (`{"values": {...}}`)."""
+    """The customer submits the screen of a flow shown in the chat (`{"values": {...}}`); MIAW
+    clients can send a `FormResponseMessage` to the message call instead."""
     await FlowService(c).customer_answer(p, conversation_id, interview_id, values)
     return Response(status_code=202)
 

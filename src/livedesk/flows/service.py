@@ -12,7 +12,7 @@ from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.container import Container
 from livedesk.conversations import repository as conversations
 from livedesk.conversations.access import access_conversation
-from livedesk.conversations.entries import Sender
+from livedesk.conversations.entries import Entry, Sender, entry_from_row
 from livedesk.conversations.recorder import record, thread_of
 from livedesk.errors import bad_request, not_found
 from livedesk.flows import customer as customer_flows
@@ -105,29 +105,38 @@ class FlowService:
         return result
 
     async def customer_answer(
-        self, p: EndUserPrincipal, conversation_id: str, interview_id: str, values: dict[str, Any]
-    ) -> None:
-        """The customer submits a flow screen shown in the chat."""
+        self,
+        p: EndUserPrincipal,
+        conversation_id: str,
+        interview_id: str,
+        values: dict[str, Any],
+        message_id: str | None = None,
+    ) -> Entry:
+        """The customer submits a flow screen shown in the chat; idempotent on `message_id`."""
         now = self.c.clock.now_ms()
+        response_id = message_id or new_id()
 
-        def work(conn: Connection) -> tuple[list[Outgoing], set[str]]:
+        def work(conn: Connection) -> tuple[Entry, list[Outgoing], set[str]]:
             conversation = access_conversation(conn, p, conversation_id)
+            existing = conversations.find_entry(conn, conversation.id, response_id)
+            if existing is not None:
+                return entry_from_row(existing), [], set()
             if not is_uuid(interview_id):
                 raise not_found("interview_not_found", "There is no such form for you.")
             customer = Sender("EndUser", p.end_user_id, conversation.end_user_name)
             try:
                 new, runtime = customer_flows.answer(
-                    conn, p.org_id, customer, interview_id, values, now
+                    conn, p.org_id, customer, interview_id, values, now, response_id
                 )
             except interpreter.InputError as exc:
                 raise bad_request("invalid_screen_values", str(exc)) from None
             session = conversations.latest_session(conn, conversation.id)
-            out = record(conn, thread_of(conversation, session), new, now)[1]
-            return runtime.out + out, runtime.published
+            stored, out = record(conn, thread_of(conversation, session), new, now)
+            return stored[0], runtime.out + out, runtime.published
 
-        out, published = await self.c.db.transaction(work)
-        await self.c.streams.announce(out)
-        await self.wake(p.org_id, published)
+        entry, out, published = await self.c.db.transaction(work)
+        await self._after(p.org_id, out, published)
+        return entry
 
     async def get(self, p: AgentPrincipal, interview_id: str) -> InterviewOut:
         def work(conn: Connection) -> InterviewOut:
