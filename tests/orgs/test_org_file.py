@@ -90,6 +90,14 @@ def test_the_demo_org_is_valid() -> None:
             "queue Front: a queue cannot overflow to itself",
         ),
         (
+            GOOD.replace(
+                "queue: Front}",
+                "queue: Front, user_verification: {keysets: [{kid: k, issuer: i, audience: a, "
+                "public_key: nope}]}}",
+            ),
+            "`public_key` is not a PEM public key",
+        ),
+        (
             GOOD.replace("{name: Front}", "{name: Front, routing_model: random}"),
             "queues[0](Front).routing_model: Input should be 'most_available' or 'least_active'",
         ),

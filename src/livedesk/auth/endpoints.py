@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from livedesk.auth.schemas import GuestTokenCreate, LoginRequest, LoginResponse, TokenResponse
+from livedesk.auth.schemas import (
+    GuestTokenCreate,
+    LoginRequest,
+    LoginResponse,
+    TokenResponse,
+    VerifiedTokenCreate,
+)
 from livedesk.auth.service import AuthService, recipient_of
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
 
@@ -15,6 +21,14 @@ agent_router = APIRouter(prefix="/api/v1", tags=["agent: auth"])
 @miaw_router.post("/unauthenticated/access-token", response_model=TokenResponse)
 async def guest_token(body: GuestTokenCreate, c: ContainerDep) -> TokenResponse:
     return await AuthService(c).mint_guest_token(body)
+
+
+@miaw_router.post("/authenticated/access-token", response_model=TokenResponse)
+async def verified_token(body: VerifiedTokenCreate, c: ContainerDep) -> TokenResponse:
+    """A token for a verified user: the customer's own system signed `customerIdentityToken`
+    (RS256/ES256) with a key of the deployment's user verification; refusals are 401s whose
+    `code` says what is wrong."""
+    return await AuthService(c).mint_verified_token(body)
 
 
 @miaw_router.get("/continuation-access-token", response_model=TokenResponse)

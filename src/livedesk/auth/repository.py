@@ -32,3 +32,11 @@ def revoke(conn: Connection, token_id: str, expires_at: int) -> None:
 
 def prune_revoked(conn: Connection, now: int) -> None:
     conn.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+
+
+def find_verified_user(conn: Connection, org_id: str, external_subject: str) -> DbRow | None:
+    return conn.execute(
+        select(EndUser).where(
+            EndUser.org_id == org_id, EndUser.external_subject == external_subject
+        )
+    ).first()

@@ -17,6 +17,11 @@ class GuestTokenCreate(BaseModel):
     context: dict[str, Any] | None = None
 
 
+class VerifiedTokenCreate(GuestTokenCreate):
+    authorizationType: str = Field("JWT", max_length=20)
+    customerIdentityToken: str = Field(min_length=1, max_length=16384)
+
+
 class TokenResponse(BaseModel):
     accessToken: str
     lastEventId: str

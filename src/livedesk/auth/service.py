@@ -8,12 +8,19 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth import repository
+from livedesk.auth.identity import verify as verify_identity
 from livedesk.auth.passwords import verify_password
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
-from livedesk.auth.schemas import AgentOut, GuestTokenCreate, LoginResponse, TokenResponse
+from livedesk.auth.schemas import (
+    AgentOut,
+    GuestTokenCreate,
+    LoginResponse,
+    TokenResponse,
+    VerifiedTokenCreate,
+)
 from livedesk.auth.tokens import Claims
 from livedesk.container import Container
-from livedesk.errors import bad_request, unauthorized
+from livedesk.errors import AppError, bad_request, unauthorized
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.deployment_view import embedded_service_config
@@ -68,6 +75,71 @@ class AuthService:
             },
         }
         return TokenResponse(accessToken=token, lastEventId="0", context=context)
+
+    async def mint_verified_token(self, body: VerifiedTokenCreate) -> TokenResponse:
+        """The same person on any device: one end user per (issuer, subject) of the org."""
+        if body.authorizationType.upper() != "JWT":
+            raise bad_request("unsupported_authorization_type", "Only `JWT` is supported.")
+        now = self.c.clock.now_ms()
+        deployment = await self.c.db.read(
+            lambda conn: org_repository.find_deployment(conn, body.orgId, body.esDeveloperName)
+        )
+        if deployment is None:
+            raise bad_request(
+                "unknown_deployment",
+                f"There is no deployment {body.esDeveloperName!r} in org {body.orgId!r}.",
+            )
+        keysets = (deployment.config.get("user_verification") or {}).get("keysets", [])
+        if not keysets:
+            raise AppError(
+                "user_verification_not_enabled",
+                403,
+                "This deployment has no user verification keys; use a guest token.",
+            )
+        identity = verify_identity(body.customerIdentityToken, keysets, now / 1000)
+        external = f"{identity.issuer}|{identity.subject}"
+        name = str(
+            identity.claims.get("name") or identity.claims.get("given_name") or identity.subject
+        )
+
+        def work(conn: Connection) -> str:
+            found = repository.find_verified_user(conn, body.orgId, external)
+            if found is not None:
+                return str(found.id)
+            end_user_id = new_id()
+            repository.insert_end_user(
+                conn,
+                id=end_user_id,
+                org_id=body.orgId,
+                deployment_id=deployment.id,
+                kind="verified",
+                display_name=name[:200],
+                device_id=body.deviceId,
+                created_at=now,
+                external_subject=external,
+            )
+            stream_repository.create_head(conn, end_user_recipient(end_user_id))
+            return end_user_id
+
+        end_user_id = await self.c.db.transaction(work)
+        token, _ = self.c.signer.issue(
+            "enduser",
+            end_user_id,
+            body.orgId,
+            self.c.settings.limits.token_ttl_seconds,
+            dep=deployment.id,
+        )
+        head = await self.c.streams.head(end_user_recipient(end_user_id))
+        context = {
+            "deviceId": body.deviceId or new_id(),
+            "endUser": {"subject": end_user_id, "role": "EndUser", "displayName": name[:200]},
+            "configuration": {
+                "embeddedServiceConfig": embedded_service_config(
+                    deployment.developer_name, deployment.config, now
+                )
+            },
+        }
+        return TokenResponse(accessToken=token, lastEventId=str(head), context=context)
 
     async def continue_token(self, principal: EndUserPrincipal) -> TokenResponse:
         """A fresh token for the same end user, with the current stream position."""

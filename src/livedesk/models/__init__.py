@@ -75,12 +75,16 @@ class Agent(Base):
 
 class EndUser(Base):
     __tablename__ = "end_users"
+    __table_args__ = (UniqueConstraint("org_id", "external_subject"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
     kind: Mapped[str] = mapped_column(String(16))
     display_name: Mapped[str] = mapped_column(String(200))
     device_id: Mapped[str | None] = mapped_column(String(200))
+    external_subject: Mapped[str | None] = mapped_column(
+        String(800), doc="verified users: `<issuer>|<sub>` of their identity token"
+    )
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -20,7 +20,26 @@ def load_org_file(path: Path) -> OrgFile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise OrgFileError(f"{path}: cannot read the file: {exc.strerror}") from exc
-    return parse_org_text(text, str(path))
+    org = parse_org_text(text, str(path))
+    return _with_key_files(org, path)
+
+
+def _with_key_files(org: OrgFile, path: Path) -> OrgFile:
+    """Read the PEM files that keysets name (relative to the org file) into `public_key`."""
+    for i, deployment in enumerate(org.deployments):
+        for j, keyset in enumerate(deployment.user_verification.keysets):
+            if keyset.public_key_file is None:
+                continue
+            key_path = path.parent / keyset.public_key_file
+            where = f"deployments[{i}]({deployment.developer_name}).user_verification.keysets[{j}]"
+            try:
+                keyset.public_key = key_path.read_text()
+            except OSError as exc:
+                raise OrgFileError(
+                    f"{path}: {where}: cannot read {key_path}: {exc.strerror}"
+                ) from None
+            keyset.public_key_file = None
+    return org
 
 
 def load_demo_org() -> OrgFile:

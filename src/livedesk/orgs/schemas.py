@@ -139,6 +139,35 @@ class AttachmentPolicy(Strict):
     ]
 
 
+class Keyset(Strict):
+    """A key that signs customers' identity tokens (user verification)."""
+
+    kid: str = Field(min_length=1, max_length=200)
+    issuer: str = Field(min_length=1, max_length=500)
+    audience: str = Field(min_length=1, max_length=500)
+    algorithm: Literal["RS256", "ES256"] = "RS256"
+    public_key: str | None = Field(None, description="PEM")
+    public_key_file: str | None = Field(None, description="a PEM file, relative to the org file")
+    max_lifetime_seconds: int = Field(3600, ge=60, le=7 * 86400)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> Keyset:
+        if (self.public_key is None) == (self.public_key_file is None):
+            raise ValueError("give exactly one of `public_key` or `public_key_file`")
+        if self.public_key is not None:
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+            try:
+                load_pem_public_key(self.public_key.encode())
+            except ValueError:
+                raise ValueError("`public_key` is not a PEM public key") from None
+        return self
+
+
+class UserVerification(Strict):
+    keysets: list[Keyset] = []
+
+
 class DeploymentConfig(Strict):
     developer_name: str = Field(pattern=_NAME, max_length=80)
     label: str | None = None
@@ -152,6 +181,7 @@ class DeploymentConfig(Strict):
     allowed_origins: list[str] = []
     persist_prechat: bool = False
     attachments: AttachmentPolicy = AttachmentPolicy()
+    user_verification: UserVerification = UserVerification()
 
 
 class QueueConfig(Strict):

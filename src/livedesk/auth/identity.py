@@ -1,0 +1,103 @@
+"""Verifying a customer's identity token (a JWT signed by the customer's own system) against a
+deployment's user-verification keysets. Pure: token + keysets + now in, subject or a 401 out.
+
+Only RS256 and ES256 are accepted; the key is chosen by `kid`; `iss`, `aud`, `sub`, `exp`, `nbf`
+and `iat` are required and checked, and the token may not live longer than the keyset allows.
+Each refusal has its own code, so an integrator can see what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from livedesk.errors import AppError
+
+ALGORITHMS = ("RS256", "ES256")
+MAX_TOKEN_CHARS = 8192
+LEEWAY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    issuer: str
+    subject: str
+    claims: dict[str, Any]
+
+
+def refuse(code: str, message: str) -> AppError:
+    return AppError(code, 401, message)
+
+
+def verify(token: str, keysets: list[dict[str, Any]], now_s: float) -> VerifiedIdentity:
+    if len(token) > MAX_TOKEN_CHARS:
+        raise refuse(
+            "identity_token_too_large", f"The identity token is over {MAX_TOKEN_CHARS} characters."
+        )
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise refuse("identity_token_malformed", "The identity token is not a JWT.") from None
+    if header.get("alg") not in ALGORITHMS:
+        raise refuse(
+            "identity_token_algorithm",
+            f"Identity tokens must be signed with {' or '.join(ALGORITHMS)}, not {str(header.get('alg'))[:20]!r}.",
+        )
+    keyset = next((k for k in keysets if k.get("kid") == header.get("kid")), None)
+    if keyset is None:
+        raise refuse(
+            "identity_token_unknown_key", "No verification key of this deployment has that `kid`."
+        )
+    if keyset.get("algorithm", header["alg"]) != header["alg"]:
+        raise refuse("identity_token_algorithm", "The token's algorithm does not match its key.")
+    try:
+        claims = jwt.decode(
+            token,
+            keyset["public_key"],
+            algorithms=[header["alg"]],
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+                "verify_iss": False,
+            },
+        )
+    except jwt.InvalidSignatureError:
+        raise refuse(
+            "identity_token_signature", "The identity token's signature does not match."
+        ) from None
+    except jwt.PyJWTError:
+        raise refuse("identity_token_malformed", "The identity token could not be read.") from None
+    return _checked_claims(claims, keyset, now_s)
+
+
+def _checked_claims(
+    claims: dict[str, Any], keyset: dict[str, Any], now_s: float
+) -> VerifiedIdentity:
+    for name in ("exp", "iat"):
+        if not isinstance(claims.get(name), int | float):
+            raise refuse("identity_token_claims", f"The identity token needs a numeric `{name}`.")
+    if claims["exp"] <= now_s - LEEWAY_SECONDS:
+        raise refuse("identity_token_expired", "The identity token has expired.")
+    not_before = claims.get("nbf", claims["iat"])
+    if not isinstance(not_before, int | float) or not_before > now_s + LEEWAY_SECONDS:
+        raise refuse("identity_token_not_yet_valid", "The identity token is not valid yet.")
+    if claims["iat"] > now_s + LEEWAY_SECONDS:
+        raise refuse("identity_token_not_yet_valid", "The identity token was issued in the future.")
+    if claims["exp"] - claims["iat"] > int(keyset.get("max_lifetime_seconds", 3600)):
+        raise refuse("identity_token_lifetime", "The identity token lives longer than allowed.")
+    if claims.get("iss") != keyset["issuer"]:
+        raise refuse("identity_token_issuer", "The identity token comes from another issuer.")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if keyset["audience"] not in audiences:
+        raise refuse("identity_token_audience", "The identity token is meant for another audience.")
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
+        raise refuse(
+            "identity_token_subject", "The identity token needs a `sub` (who the user is)."
+        )
+    return VerifiedIdentity(keyset["issuer"], subject, claims)
