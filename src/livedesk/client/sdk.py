@@ -7,7 +7,7 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,7 +243,7 @@ class LiveDeskClient:
 
     # ------------------------------------------------------------------ events
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncGenerator[Event, None]:
         """Every event, for as long as the caller iterates: a dropped connection is reopened
         (backoff with jitter, up to `max_backoff` seconds) from the last event id seen."""
         delay = 0.2
