@@ -108,6 +108,57 @@ def apply(
     asyncio.run(run())
 
 
+client_app = typer.Typer(help="Integration clients (bot platforms handing users to agents).")
+app.add_typer(client_app, name="client")
+
+
+@client_app.command("add")
+def client_add(
+    name: Annotated[str, typer.Argument(help="The client's name: its tokens' `kid` and `iss`.")],
+    org: Annotated[str, typer.Option(help="The org id (00D…).")],
+    public_key: Annotated[Path, typer.Option(help="PEM file of the client's public key.")],
+    algorithm: Annotated[str, typer.Option(help="RS256 or ES256.")] = "RS256",
+    data_dir: DataDir = None,
+) -> None:
+    """Register (or update) an integration client. Its identity tokens use `kid` = `iss` = NAME
+    and `aud` = the org id; grant permission sets to its users with `assigned_to.clients`."""
+    import asyncio
+
+    from livedesk.auth import clients
+    from livedesk.errors import AppError
+    from livedesk.kit.clock import SystemClock
+    from livedesk.kit.db import Database
+    from livedesk.kit.migrate import upgrade_database
+
+    settings = _settings(data_dir)
+    try:
+        pem = public_key.read_text()
+    except OSError as exc:
+        typer.echo(f"{public_key}: cannot read the file: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url())
+
+    async def run() -> str:
+        db = Database(settings.resolved_database_url())
+        try:
+            now = SystemClock().now_ms()
+            return await db.transaction(
+                lambda conn: clients.add_or_update(conn, org, name, pem, algorithm, now)
+            )
+        finally:
+            await db.dispose()
+
+    try:
+        client_id = asyncio.run(run())
+    except AppError as exc:
+        typer.echo(f"{exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"client {name} ({client_id}) of org {org}: tokens use kid={name} iss={name} aud={org}"
+    )
+
+
 @app.command()
 def demo(
     url: Annotated[

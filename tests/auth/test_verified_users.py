@@ -3,10 +3,14 @@ token can be wrong — each a 401 with its own code."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -161,3 +165,69 @@ async def test_bad_identity_tokens_are_refused_with_distinct_codes(
 async def test_deployments_without_keys_refuse_clearly(api: Api, clock: FakeClock) -> None:
     r = await token_call(api, signed(claims(clock)))
     assert r.status_code == 403 and r.json()["code"] == "user_verification_not_enabled"
+
+
+async def test_an_integration_client_vouches_for_its_users(
+    api: Api, app: FastAPI, demo_org: OrgFile, clock: FakeClock, tmp_path: Path
+) -> None:
+    """`livedesk client add` registers the bot platform; its users get the permission sets
+    granted to the client."""
+    org = OrgFile.model_validate(
+        {
+            **demo_org.model_dump(mode="json"),
+            "event_types": [
+                *demo_org.model_dump(mode="json")["event_types"],
+                {"name": "Bot_Note__e", "fields": {"text": {"required": True}}},
+            ],
+            "permission_sets": [
+                *demo_org.model_dump(mode="json")["permission_sets"],
+                {
+                    "name": "Bot_Users",
+                    "events": {"Bot_Note__e": ["create"]},
+                    "assigned_to": {"clients": ["moveworks"]},
+                },
+            ],
+        }
+    )
+    c = app.state.container
+    await apply_org(c.db, c.clock, org)
+    key_file = tmp_path / "bot.pem"
+    key_file.write_text(pem(RSA_KEY))
+    settings = c.settings
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "livedesk",
+        "client",
+        "add",
+        "moveworks",
+        "--org",
+        ORG,
+        "--public-key",
+        str(key_file),
+        env={
+            **os.environ,
+            "LIVEDESK_DATA_DIR": str(settings.data_dir),
+            **({"LIVEDESK_DATABASE_URL": settings.database_url} if settings.database_url else {}),
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert "kid=moveworks iss=moveworks aud=00DLD0000000001" in out.decode()
+    identity = signed(claims(clock, iss="moveworks", aud=ORG, sub="mw-user-7"), kid="moveworks")
+    r = await token_call(api, identity)
+    assert r.status_code == 200, r.text
+    bot_user = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    note = await api.http.post("/api/v1/events/Bot_Note__e", json={"text": "hi"}, headers=bot_user)
+    assert note.status_code == 201, note.text
+    guest = await api.customer()
+    refused = await api.http.post(
+        "/api/v1/events/Bot_Note__e", json={"text": "hi"}, headers=guest.headers
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    again = await api.http.get(f"{MIAW}/authorization/continuation-access-token", headers=bot_user)
+    continued = {"Authorization": f"Bearer {again.json()['accessToken']}"}
+    still = await api.http.post("/api/v1/events/Bot_Note__e", json={"text": "x"}, headers=continued)
+    assert still.status_code == 201

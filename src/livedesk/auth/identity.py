@@ -25,6 +25,7 @@ class VerifiedIdentity:
     issuer: str
     subject: str
     claims: dict[str, Any]
+    client: str | None = None  # the integration client that vouched for the user
 
 
 def refuse(code: str, message: str) -> AppError:
@@ -100,4 +101,4 @@ def _checked_claims(
         raise refuse(
             "identity_token_subject", "The identity token needs a `sub` (who the user is)."
         )
-    return VerifiedIdentity(keyset["issuer"], subject, claims)
+    return VerifiedIdentity(keyset["issuer"], subject, claims, keyset.get("client"))

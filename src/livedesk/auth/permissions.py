@@ -1,6 +1,7 @@
 """Permission sets: who may read, create or edit which object or event type. Pure.
 
-Admins may do everything. Agents may read, create and edit Cases and Contacts without a
+Admins may do everything. Permission sets may also be assigned to the users an integration
+client brings (`assigned_to.clients`). Agents may read, create and edit Cases and Contacts without a
 permission set (a contact center cannot work without them); everything else — custom objects,
 platform events, and anything for end users — needs a permission set that grants it.
 """
@@ -35,7 +36,7 @@ def allowed(
             continue
         assigned = ps.get("assigned_to", {})
         if isinstance(p, EndUserPrincipal):
-            if assigned.get("end_users"):
+            if assigned.get("end_users") or (p.client and p.client in assigned.get("clients", [])):
                 return True
         elif username in assigned.get("agents", []) or set(p.roles) & set(
             assigned.get("roles", [])

@@ -12,6 +12,7 @@ class EndUserPrincipal:
     deployment_id: str
     token_id: str
     expires_ms: int
+    client: str | None = None  # the integration client that brought this verified user
 
     @property
     def subject(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.auth import repository
+from livedesk.auth import clients, repository
 from livedesk.auth.identity import verify as verify_identity
 from livedesk.auth.passwords import verify_password
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
@@ -90,6 +90,7 @@ class AuthService:
                 f"There is no deployment {body.esDeveloperName!r} in org {body.orgId!r}.",
             )
         keysets = (deployment.config.get("user_verification") or {}).get("keysets", [])
+        keysets = keysets + await self.c.db.read(lambda conn: clients.keysets(conn, body.orgId))
         if not keysets:
             raise AppError(
                 "user_verification_not_enabled",
@@ -97,6 +98,7 @@ class AuthService:
                 "This deployment has no user verification keys; use a guest token.",
             )
         identity = verify_identity(body.customerIdentityToken, keysets, now / 1000)
+        via = {"cli": identity.client} if identity.client else {}
         external = f"{identity.issuer}|{identity.subject}"
         name = str(
             identity.claims.get("name") or identity.claims.get("given_name") or identity.subject
@@ -128,6 +130,7 @@ class AuthService:
             body.orgId,
             self.c.settings.limits.token_ttl_seconds,
             dep=deployment.id,
+            **via,
         )
         head = await self.c.streams.head(end_user_recipient(end_user_id))
         context = {
@@ -149,6 +152,7 @@ class AuthService:
             principal.org_id,
             self.c.settings.limits.token_ttl_seconds,
             dep=principal.deployment_id,
+            **({"cli": principal.client} if principal.client else {}),
         )
         head = await self.c.streams.head(end_user_recipient(principal.end_user_id))
         return TokenResponse(accessToken=token, lastEventId=str(head))
@@ -182,8 +186,14 @@ class AuthService:
         deployment_id = claims.extra.get("dep")
         if not isinstance(deployment_id, str):
             raise unauthorized("invalid_token", "The access token is not valid.")
+        client = claims.extra.get("cli")
         return EndUserPrincipal(
-            claims.subject, claims.org_id, deployment_id, claims.token_id, claims.expires_ms
+            claims.subject,
+            claims.org_id,
+            deployment_id,
+            claims.token_id,
+            claims.expires_ms,
+            client if isinstance(client, str) else None,
         )
 
     async def agent(self, token: str) -> AgentPrincipal:

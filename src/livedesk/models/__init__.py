@@ -279,3 +279,16 @@ class FlowInterview(Base):
     state: Mapped[JsonDict] = mapped_column(JSON)
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class IntegrationClient(Base):
+    """A server-to-server client (a bot platform) that signs identity tokens for its users."""
+
+    __tablename__ = "integration_clients"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    name: Mapped[str] = mapped_column(String(80), doc="its tokens' `kid` and `iss`")
+    public_key: Mapped[str] = mapped_column(Text)
+    algorithm: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[int] = mapped_column(BigInteger)

@@ -245,6 +245,7 @@ class Assignment(Strict):
     agents: list[str] = []
     roles: list[Literal["agent", "supervisor", "admin"]] = []
     end_users: bool = False
+    clients: list[str] = Field([], description="integration clients: the users they bring")
 
 
 class PermissionSetConfig(Strict):
