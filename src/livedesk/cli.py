@@ -184,6 +184,29 @@ def demo(
 
 
 @app.command()
+def chat(
+    url: Annotated[str, typer.Option(help="The LiveDesk server.")] = "http://127.0.0.1:8080",
+    org: Annotated[str, typer.Option(help="The org id.")] = "00DLD0000000001",
+    deployment: Annotated[str, typer.Option(help="The deployment's developer name.")] = "Web_Chat",
+) -> None:
+    """Chat as a customer from the terminal (pre-chat, live messages, /file PATH, /end)."""
+    import asyncio
+
+    import httpx
+
+    from livedesk.client import chat as terminal
+    from livedesk.client.sdk import ClientError
+
+    try:
+        raise typer.Exit(asyncio.run(terminal.run(url.rstrip("/"), org, deployment)))
+    except (ClientError, httpx.HTTPError) as exc:
+        typer.echo(f"chat failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
