@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from livedesk.kit.db import DbRow
 from livedesk.kit.ids import new_id
@@ -41,13 +41,21 @@ def add(conn: Connection, kind: str, subject_id: str, due_at: int, now: int) -> 
     )
 
 
+# Built once: these run on every message (see conversations.repository).
+_EXISTS = select(Timer.id).where(
+    Timer.kind == bindparam("b_kind"), Timer.subject_id == bindparam("b_subject")
+)
+_CANCEL = delete(Timer).where(
+    Timer.kind == bindparam("b_kind"), Timer.subject_id == bindparam("b_subject")
+)
+
+
 def exists(conn: Connection, kind: str, subject_id: str) -> bool:
-    query = select(Timer.id).where(Timer.kind == kind, Timer.subject_id == subject_id)
-    return conn.execute(query).first() is not None
+    return conn.execute(_EXISTS, {"b_kind": kind, "b_subject": subject_id}).first() is not None
 
 
 def cancel(conn: Connection, kind: str, subject_id: str) -> None:
-    conn.execute(delete(Timer).where(Timer.kind == kind, Timer.subject_id == subject_id))
+    conn.execute(_CANCEL, {"b_kind": kind, "b_subject": subject_id})
 
 
 def due_ids(conn: Connection, now: int, limit: int) -> list[str]:
