@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Presence = Literal["Online", "Busy", "Away", "Offline"]
 
 # The Conversation Toolkit's action types (DESIGN 5.3); the ones this build performs are below.
-ACTION_TYPES = (
+ActionType = Literal[
     "sendMessage",
     "setAgentInput",
     "endChat",
@@ -18,7 +18,8 @@ ACTION_TYPES = (
     "sendComponent",
     "transfer",
     "markInactive",
-)
+]
+ACTION_TYPES: tuple[str, ...] = get_args(ActionType)
 SUPPORTED_ACTIONS = (
     "sendMessage",
     "setAgentInput",

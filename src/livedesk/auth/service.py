@@ -58,23 +58,7 @@ class AuthService:
             return deployment
 
         deployment = await self.c.db.transaction(work)
-        token, _ = self.c.signer.issue(
-            "enduser",
-            end_user_id,
-            body.orgId,
-            self.c.settings.limits.token_ttl_seconds,
-            dep=deployment.id,
-        )
-        context = {
-            "deviceId": body.deviceId or new_id(),
-            "endUser": {"subject": end_user_id, "role": "EndUser", "displayName": "Guest"},
-            "configuration": {
-                "embeddedServiceConfig": embedded_service_config(
-                    deployment.developer_name, deployment.config, now
-                )
-            },
-        }
-        return TokenResponse(accessToken=token, lastEventId="0", context=context)
+        return self._end_user_token(body, deployment, end_user_id, "Guest", "0", now)
 
     async def mint_verified_token(self, body: VerifiedTokenCreate) -> TokenResponse:
         """The same person on any device: one end user per (issuer, subject) of the org."""
@@ -124,25 +108,40 @@ class AuthService:
             return end_user_id
 
         end_user_id = await self.c.db.transaction(work)
+        head = await self.c.streams.head(end_user_recipient(end_user_id))
+        return self._end_user_token(
+            body, deployment, end_user_id, name[:200], str(head), now, **via
+        )
+
+    def _end_user_token(
+        self,
+        body: GuestTokenCreate,
+        deployment: Any,
+        end_user_id: str,
+        display_name: str,
+        last_event_id: str,
+        now: int,
+        **extra: str,
+    ) -> TokenResponse:
+        """MIAW's token response: the token, the stream position and the deployment's config."""
         token, _ = self.c.signer.issue(
             "enduser",
             end_user_id,
             body.orgId,
             self.c.settings.limits.token_ttl_seconds,
             dep=deployment.id,
-            **via,
+            **extra,
         )
-        head = await self.c.streams.head(end_user_recipient(end_user_id))
         context = {
             "deviceId": body.deviceId or new_id(),
-            "endUser": {"subject": end_user_id, "role": "EndUser", "displayName": name[:200]},
+            "endUser": {"subject": end_user_id, "role": "EndUser", "displayName": display_name},
             "configuration": {
                 "embeddedServiceConfig": embedded_service_config(
                     deployment.developer_name, deployment.config, now
                 )
             },
         }
-        return TokenResponse(accessToken=token, lastEventId=str(head), context=context)
+        return TokenResponse(accessToken=token, lastEventId=last_event_id, context=context)
 
     async def continue_token(self, principal: EndUserPrincipal) -> TokenResponse:
         """A fresh token for the same end user, with the current stream position."""

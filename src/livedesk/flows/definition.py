@@ -7,19 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from livedesk.agents.schemas import ActionType
 from livedesk.flows.expressions import ExpressionError, compile_expression
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
-ACTIONS = (
-    "sendMessage",
-    "setAgentInput",
-    "endChat",
-    "initFileTransfer",
-    "launchFlow",
-    "sendComponent",
-    "transfer",
-    "markInactive",
-)
 
 
 class Strict(BaseModel):
@@ -93,16 +84,7 @@ class Assignment(Element):
 
 class Action(Element):
     type: Literal["action"]
-    action: Literal[
-        "sendMessage",
-        "setAgentInput",
-        "endChat",
-        "initFileTransfer",
-        "launchFlow",
-        "sendComponent",
-        "transfer",
-        "markInactive",
-    ]
+    action: ActionType
     inputs: dict[str, str] = {}
     store: str | None = None
 
