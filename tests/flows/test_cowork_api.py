@@ -191,6 +191,10 @@ async def test_flow_errors(api: Api) -> None:
     assert r.status_code == 400 and r.json()["code"] == "invalid_flow_input"
     r = await api.http.get("/api/v1/interviews/nope", headers=ada.headers)
     assert r.status_code == 404
+    r = await api.http.post(
+        "/api/v1/flows/Use_of_Funds_Customer/interviews", json={}, headers=ada.headers
+    )
+    assert r.status_code == 400 and r.json()["code"] == "customer_flow"
 
 
 async def test_launch_flow_action_puts_the_form_in_the_chat(api: Api, app: FastAPI) -> None:

@@ -50,6 +50,11 @@ class FlowService:
 
         def work(conn: Connection) -> tuple[InterviewOut, list[Outgoing], set[str]]:
             flow = load_flow(conn, p.org_id, name)
+            if flow.audience == "customer":
+                raise bad_request(
+                    "customer_flow",
+                    f"{name} runs in the customer's chat: launch it with the `launchFlow` action.",
+                )
             runtime = DbRuntime(conn, p.org_id, p, now)
             try:
                 interview = interpreter.start(flow, inputs, runtime, now)
