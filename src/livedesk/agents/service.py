@@ -358,6 +358,5 @@ def post_agent_message(
     ) or entries.text_message(identifier, text)
     new = NewEntry(identifier, "Message", Sender("Agent", p.agent_id, name), payload)
     out = record(conn, thread_of(conversation, session), [new], now)[1]
-    deployment = inactivity.deployment_config(conn, conversation.deployment_id)
-    inactivity.on_agent_message(conn, session, deployment, now)
+    inactivity.on_agent_message(conn, session, conversation.deployment_id, now)
     return out

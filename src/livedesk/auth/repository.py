@@ -9,16 +9,11 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 from livedesk.kit.db import DbRow
 from livedesk.models import EndUser, RevokedToken
 
-_GET_END_USER = select(EndUser).where(EndUser.id == bindparam("id"))
 _IS_REVOKED = select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti"))
 
 
 def insert_end_user(conn: Connection, **values: Any) -> None:
     conn.execute(insert(EndUser).values(**values))
-
-
-def get_end_user(conn: Connection, end_user_id: str) -> DbRow | None:
-    return conn.execute(_GET_END_USER, {"id": end_user_id}).first()
 
 
 def is_revoked(conn: Connection, token_id: str) -> bool:

@@ -32,9 +32,12 @@ def deployment_config(conn: Connection, deployment_id: str) -> dict[str, Any]:
     return dict(row.config) if row is not None else {}
 
 
-def on_agent_message(conn: Connection, session: Any, deployment: dict[str, Any], now: int) -> None:
+def on_agent_message(conn: Connection, session: Any, deployment_id: str, now: int) -> None:
+    """Start the customer-inactivity timer unless it runs already (the deployment's settings are
+    read only then: most agent messages leave the timer alone)."""
     if session.status != "Active" or timers.exists(conn, INACTIVITY, session.id):
         return
+    deployment = deployment_config(conn, deployment_id)
     minutes = int(deployment.get("customer_inactivity_minutes", 5))
     timers.add(conn, INACTIVITY, session.id, now + minutes * 60_000, now)
 

@@ -29,21 +29,17 @@ def queue_configs(conn: Connection, org_id: str) -> dict[str, dict[str, Any]]:
     return {r.name: r.config for r in rows}
 
 
-def waiting_work(conn: Connection, org_id: str, queues: set[str]) -> list[WaitingWork]:
-    """Waiting sessions of the org in these queues that are not on offer right now."""
+def waiting_work(
+    conn: Connection, org_id: str, queues: set[str]
+) -> tuple[list[WaitingWork], dict[str, DbRow]]:
+    """Waiting sessions of the org in these queues that are not on offer right now, for the
+    engine and as rows by id (an offer needs the row: no second read per offer)."""
     on_offer = select(AgentWork.session_id).where(
         AgentWork.status.in_(LIVE), AgentWork.org_id == org_id
     )
     rows = list(
         conn.execute(
-            select(
-                MessagingSession.id,
-                MessagingSession.queue_name,
-                MessagingSession.priority,
-                MessagingSession.queued_at,
-                MessagingSession.work_weight,
-                MessagingSession.routing_attributes,
-            )
+            select(MessagingSession)
             .join(Conversation, Conversation.id == MessagingSession.conversation_id)
             .where(
                 Conversation.org_id == org_id,
@@ -54,7 +50,7 @@ def waiting_work(conn: Connection, org_id: str, queues: set[str]) -> list[Waitin
         )
     )
     passed = passed_over(conn, [r.id for r in rows])
-    return [
+    works = [
         WaitingWork(
             session_id=r.id,
             queue=r.queue_name,
@@ -66,6 +62,7 @@ def waiting_work(conn: Connection, org_id: str, queues: set[str]) -> list[Waitin
         )
         for r in rows
     ]
+    return works, {r.id: r for r in rows}
 
 
 def _skills(attributes: dict[str, Any] | None) -> list[str]:

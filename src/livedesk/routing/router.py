@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from livedesk.conversations import repository as conversations
 from livedesk.conversations.recorder import customer_notice
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
@@ -90,7 +89,7 @@ class Router:
             if not agents:
                 return 0, out  # nobody can take anything: no need to look at the queues
             served = set().union(*(a.queues for a in agents))
-            waiting = repository.waiting_work(conn, org_id, served)
+            waiting, rows = repository.waiting_work(conn, org_id, served)
             if not waiting:
                 return 0, out
             queues = repository.queue_configs(conn, org_id)
@@ -100,8 +99,11 @@ class Router:
             }
             offers = engine.plan(waiting, agents, models)
             for o in offers:
-                session = conversations.get_session(conn, o.session_id)
-                out.append(work.offer(conn, org_id, session, o.agent_id, queues.get(o.queue), now))
+                out.append(
+                    work.offer(
+                        conn, org_id, rows[o.session_id], o.agent_id, queues.get(o.queue), now
+                    )
+                )
             return len(offers), out
 
         started = time.perf_counter()

@@ -77,8 +77,3 @@ def remove(conn: Connection, timer_id: str) -> bool:
 
 def postpone(conn: Connection, timer_id: str, due_at: int) -> None:
     conn.execute(update(Timer).where(Timer.id == timer_id).values(due_at=due_at))
-
-
-def next_due(conn: Connection) -> int | None:
-    value = conn.execute(select(Timer.due_at).order_by(Timer.due_at).limit(1)).scalar()
-    return int(value) if value is not None else None
