@@ -97,6 +97,12 @@ class Agent:
     async def answer(self, work_id: str, verb: str = "accept") -> httpx.Response:
         return await self.api.http.post(f"/api/v1/work/{work_id}/{verb}", headers=self.headers)
 
+    async def link_case(self, session_id: str) -> str:
+        """A new Case from the session's pre-chat, linked to the session; its id."""
+        r = await self.api.http.post(f"/api/v1/sessions/{session_id}/case", headers=self.headers)
+        assert r.status_code == 200, r.text
+        return str(r.json()["caseId"])
+
     async def act(self, session_id: str, **body: Any) -> httpx.Response:
         return await self.api.http.post(
             f"/api/v1/sessions/{session_id}/actions", json=body, headers=self.headers

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
-from livedesk.models import MessagingSession
-from livedesk.records import repository as records
 from tests.helpers import Api, agent_stream, customer_stream
 
 
@@ -32,19 +28,9 @@ async def test_set_agent_input_reaches_only_this_agents_stream(live: Api) -> Non
     assert all("Dear customer" not in str(e) for e in history)
 
 
-async def test_a_session_can_be_named_by_its_conversation_or_its_case(api: Api, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_session_can_be_named_by_its_conversation_or_its_case(api: Api) -> None:
     customer, ada = await api.chatting()
-    c = app.state.container
-    case_id = await c.db.transaction(
-        lambda conn: records.create(conn, "00DLD0000000001", "Case", {"Subject": "Loan"}, 0)
-    )
-    await c.db.transaction(
-        lambda conn: conn.execute(
-            update(MessagingSession)
-            .where(MessagingSession.id == customer.session_id)
-            .values(case_id=case_id)
-        )
-    )
+    case_id = await ada.link_case(customer.session_id or "")
     for name in (customer.session_id, customer.conversation_id, case_id):
         r = await ada.act(name or "", actionType="sendMessage", message=f"via {name}")
         assert r.status_code == 200, r.text

@@ -32,14 +32,11 @@ async def next_update(updates: AsyncIterator[Update], kind: str) -> Update:
 
 
 async def agent_takes(api: Api, agent: Agent) -> str:
+    """The agent comes online; routing has offered it the waiting session when that returns."""
     await agent.presence("Online")
-    for _ in range(100):
-        offers = await agent.work("Assigned")
-        if offers:
-            await agent.answer(offers[0]["workId"])
-            return str(offers[0]["sessionId"])
-        await asyncio.sleep(0.05)
-    raise AssertionError("no offer")
+    [offer] = await agent.work("Assigned")
+    await agent.answer(offer["workId"])
+    return str(offer["sessionId"])
 
 
 async def test_accepted_greeting_messages_files_and_agent_closes(

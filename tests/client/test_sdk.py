@@ -56,20 +56,22 @@ async def test_events_resume_after_a_dropped_connection(live: Api, live_url: str
         await agent.accept((await client.routing_status(conversation))["sessionId"])
         session = (await client.routing_status(conversation))["sessionId"]
         received: list[str] = []
+        three = asyncio.Event()
 
         async def listen() -> None:
             async for event in client.events():
                 entry = event.entry
                 if entry and entry["entryType"] == "Message" and entry["sender"]["role"] == "Agent":
                     received.append(event.text or "")
+                    if len(received) == 3:
+                        three.set()
                     if len(received) == 6:
                         return
 
         listener = asyncio.create_task(listen())
         for i in range(3):
             await agent.act(session, actionType="sendMessage", message=f"m{i}")
-        while len(received) < 3:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+        await asyncio.wait_for(three.wait(), 20)
         # drop every open connection of the client: the iterator must reconnect and resume
         transport = client._http._transport
         await transport.aclose()

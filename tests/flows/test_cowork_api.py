@@ -9,34 +9,20 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import update
 
 from livedesk.app import create_app
 from livedesk.config import Settings
 from livedesk.kit.clock import FakeClock
-from livedesk.models import MessagingSession
 from livedesk.orgs.schemas import OrgFile
 from livedesk.orgs.service import apply_org
-from livedesk.records import repository as records
 from tests.helpers import Agent, Api, Customer
 
 E = "/api/v1/events/Use_Of_Fund__e"
 
 
-async def with_case(api: Api, app: FastAPI, agent_name: str) -> tuple[Customer, Agent, str]:
+async def with_case(api: Api, agent_name: str) -> tuple[Customer, Agent, str]:
     customer, agent = await api.chatting(agent_name)
-    c = app.state.container
-    case_id = await c.db.transaction(
-        lambda conn: records.create(conn, "00DLD0000000001", "Case", {"Subject": "Loan"}, 0)
-    )
-    await c.db.transaction(
-        lambda conn: conn.execute(
-            update(MessagingSession)
-            .where(MessagingSession.id == customer.session_id)
-            .values(case_id=case_id)
-        )
-    )
-    return customer, agent, case_id
+    return customer, agent, await agent.link_case(customer.session_id or "")
 
 
 async def texts(customer: Customer) -> list[str]:
@@ -100,8 +86,8 @@ async def start_flow(api: Api, agent: Agent, case_id: str) -> dict[str, Any]:
 async def test_two_agents_two_customers_each_flow_reacts_to_its_own_answer(
     api: Api, app: FastAPI
 ) -> None:
-    lin, ada, case_a = await with_case(api, app, "ada")
-    bo, grace, case_b = await with_case(api, app, "grace")
+    lin, ada, case_a = await with_case(api, "ada")
+    bo, grace, case_b = await with_case(api, "grace")
     first = await start_flow(api, ada, case_a)
     second = await start_flow(api, grace, case_b)
     assert first["status"] == second["status"] == "waiting"
@@ -141,7 +127,7 @@ async def test_two_agents_two_customers_each_flow_reacts_to_its_own_answer(
 async def test_a_waiting_interview_completes_after_a_restart(
     api: Api, app: FastAPI, settings: Settings, clock: FakeClock
 ) -> None:
-    lin, ada, case_a = await with_case(api, app, "ada")
+    lin, ada, case_a = await with_case(api, "ada")
     started = await start_flow(api, ada, case_a)
     assert started["status"] == "waiting"
     restarted = create_app(settings, clock)  # a new server process on the same database
@@ -157,7 +143,7 @@ async def test_a_waiting_interview_completes_after_a_restart(
 
 
 async def test_form_answers_are_checked(api: Api, app: FastAPI) -> None:
-    lin, ada, case_a = await with_case(api, app, "ada")
+    lin, ada, case_a = await with_case(api, "ada")
     await start_flow(api, ada, case_a)
     entries = (await lin.history(direction="FromStart")).json()["conversationEntries"]
     interview_id = next(
@@ -198,7 +184,7 @@ async def test_flow_errors(api: Api) -> None:
 
 
 async def test_launch_flow_action_puts_the_form_in_the_chat(api: Api, app: FastAPI) -> None:
-    lin, ada, case_a = await with_case(api, app, "ada")
+    lin, ada, case_a = await with_case(api, "ada")
     r = await ada.act(
         lin.session_id or "",
         actionType="launchFlow",
