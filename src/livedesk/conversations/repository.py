@@ -4,51 +4,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from livedesk.conversations.entries import Entry, NewEntry
+from livedesk.kit import sql
 from livedesk.kit.db import DbRow
-from livedesk.models import Conversation, ConversationEntry, EndUser, MessagingSession
+from livedesk.kit.sql import Sql
+from livedesk.models import Conversation, ConversationEntry, MessagingSession
 
 OPEN_SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive")
 
 
-# The statements of the message path are built once: building and hashing a statement costs
-# more than SQLite running it.
-_GET_CONVERSATION = (
-    select(Conversation, EndUser.display_name.label("end_user_name"))
-    .join(EndUser, EndUser.id == Conversation.end_user_id)
-    .where(Conversation.id == bindparam("id"))
+# The statements of the message path run on the driver (see kit.sql).
+_CONVERSATION_COLUMNS = (
+    "c.id, c.org_id, c.deployment_id, c.end_user_id, c.status, c.language, c.prechat,"
+    " c.created_at, c.closed_at, c.last_entry_at, c.session_count"
 )
-_LATEST_SESSION = (
-    select(MessagingSession)
-    .where(MessagingSession.conversation_id == bindparam("conversation_id"))
-    .order_by(MessagingSession.number.desc())
-    .limit(1)
+_GET_CONVERSATION = Sql(
+    f"SELECT {_CONVERSATION_COLUMNS}, u.display_name AS end_user_name"
+    " FROM conversations c JOIN end_users u ON u.id = c.end_user_id WHERE c.id = :id",
+    json=["prechat"],
 )
-_FIND_ENTRY = select(ConversationEntry).where(
-    ConversationEntry.conversation_id == bindparam("conversation_id"),
-    ConversationEntry.identifier == bindparam("identifier"),
+_SESSION_COLUMNS = ", ".join(c.name for c in MessagingSession.__table__.columns)
+_LATEST_SESSION = Sql(
+    f"SELECT {_SESSION_COLUMNS} FROM messaging_sessions WHERE conversation_id = :conversation_id"
+    " ORDER BY number DESC LIMIT 1",
+    json=["routing_attributes"],
 )
-_LAST = Conversation.last_entry_at
-_COUNT = bindparam("count", type_=BigInteger)
-_NOW = bindparam("now", type_=BigInteger)
-_ALLOCATE_TIMES = (
-    update(Conversation)
-    .where(Conversation.id == bindparam("conversation_id"))
-    .values(
-        last_entry_at=case(
-            (_LAST + _COUNT > _NOW + _COUNT - 1, _LAST + _COUNT), else_=_NOW + _COUNT - 1
-        )
-    )
-    .returning(Conversation.last_entry_at)
+_GET_SESSION = Sql(
+    f"SELECT {_SESSION_COLUMNS} FROM messaging_sessions WHERE id = :id",
+    json=["routing_attributes"],
 )
-_INSERT_ENTRY = insert(ConversationEntry)
+_ENTRY_COLUMNS = ", ".join(c.name for c in ConversationEntry.__table__.columns)
+_FIND_ENTRY = Sql(
+    f"SELECT {_ENTRY_COLUMNS} FROM conversation_entries"
+    " WHERE conversation_id = :conversation_id AND identifier = :identifier",
+    json=["payload"],
+)
+# The next `count` timestamps: after the last one given out, and not before now.
+_ALLOCATE_TIMES = Sql(
+    "UPDATE conversations SET last_entry_at = CASE WHEN last_entry_at + :count > :latest"
+    " THEN last_entry_at + :count ELSE :latest END WHERE id = :conversation_id"
+    " RETURNING last_entry_at"
+)
+_INSERT_ENTRY = Sql(
+    "INSERT INTO conversation_entries (identifier, conversation_id, session_id, entry_type,"
+    " sender_role, sender_subject, sender_display_name, payload, client_timestamp,"
+    " transcripted_at) VALUES (:identifier, :conversation_id, :session_id, :entry_type,"
+    " :sender_role, :sender_subject, :sender_display_name, :payload, :client_timestamp,"
+    " :transcripted_at)",
+    json=["payload"],
+)
 
 
 def get_conversation(conn: Connection, conversation_id: str) -> DbRow | None:
     """The conversation, with its end user's display name as `end_user_name`."""
-    return conn.execute(_GET_CONVERSATION, {"id": conversation_id}).first()
+    return sql.one(conn, _GET_CONVERSATION, {"id": conversation_id})
 
 
 def insert_conversation(conn: Connection, **values: Any) -> None:
@@ -64,10 +75,7 @@ def close_conversation(conn: Connection, conversation_id: str, now: int) -> None
 
 
 def latest_session(conn: Connection, conversation_id: str) -> DbRow | None:
-    return conn.execute(_LATEST_SESSION, {"conversation_id": conversation_id}).first()
-
-
-_GET_SESSION = select(MessagingSession).where(MessagingSession.id == bindparam("id"))
+    return sql.one(conn, _LATEST_SESSION, {"conversation_id": conversation_id})
 
 
 def latest_session_of_record(conn: Connection, record_id: str) -> DbRow | None:
@@ -80,7 +88,7 @@ def latest_session_of_record(conn: Connection, record_id: str) -> DbRow | None:
 
 
 def get_session(conn: Connection, session_id: str) -> DbRow | None:
-    return conn.execute(_GET_SESSION, {"id": session_id}).first()
+    return sql.one(conn, _GET_SESSION, {"id": session_id})
 
 
 def next_session_number(conn: Connection, conversation_id: str) -> int:
@@ -113,17 +121,21 @@ def claim_waiting_session(conn: Connection, session_id: str, agent_id: str, now:
 
 
 def find_entry(conn: Connection, conversation_id: str, identifier: str) -> DbRow | None:
-    return conn.execute(
-        _FIND_ENTRY, {"conversation_id": conversation_id, "identifier": identifier}
-    ).first()
+    return sql.one(
+        conn, _FIND_ENTRY, {"conversation_id": conversation_id, "identifier": identifier}
+    )
 
 
 def allocate_times(conn: Connection, conversation_id: str, now: int, count: int) -> int:
     """Reserve `count` transcript timestamps, strictly increasing within the conversation, and
     return the first. The update also serialises writers of one conversation."""
-    value = conn.execute(
-        _ALLOCATE_TIMES, {"conversation_id": conversation_id, "now": now, "count": count}
-    ).scalar_one()
+    value = sql.scalar(
+        conn,
+        _ALLOCATE_TIMES,
+        {"conversation_id": conversation_id, "latest": now + count - 1, "count": count},
+    )
+    if value is None:
+        raise LookupError(f"no conversation {conversation_id}")
     return int(value) - count + 1
 
 
@@ -144,7 +156,8 @@ def insert_entries(
         )
         for i, n in enumerate(new)
     ]
-    conn.execute(
+    sql.run(
+        conn,
         _INSERT_ENTRY,
         [
             {

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
-from sqlalchemy import Connection, Engine, MetaData, Row, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -46,7 +46,8 @@ class Base(DeclarativeBase):
 
 
 UnitOfWork = Callable[[Connection], T]
-DbRow: TypeAlias = Row[*tuple[Any, ...]]
+# A row: columns by attribute (SQLAlchemy's rows, or kit.sql's named tuples).
+DbRow: TypeAlias = Any
 RETRIES = 3
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 CHECKPOINT_SECONDS = 1.0

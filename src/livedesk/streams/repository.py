@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
+from livedesk.kit import sql
+from livedesk.kit.sql import Sql
 from livedesk.models import StreamEvent, StreamHead
 
-# Built once: these run for every event (see conversations.repository).
-_NEXT_SEQ = (
-    update(StreamHead)
-    .where(StreamHead.recipient == bindparam("b_recipient"))
-    .values(last_seq=StreamHead.last_seq + 1)
-    .returning(StreamHead.last_seq)
+# These run for every event: on the driver (see kit.sql).
+_NEXT_SEQ = Sql(
+    "UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient = :recipient"
+    " RETURNING last_seq"
 )
-_INSERT_EVENT = insert(StreamEvent)
+_INSERT_EVENT = Sql(
+    "INSERT INTO stream_events (recipient, seq, event, data, created_at)"
+    " VALUES (:recipient, :seq, :event, :data, :created_at)"
+)
 _HEAD = select(StreamHead.last_seq).where(StreamHead.recipient == bindparam("b_recipient"))
 
 
@@ -24,7 +27,7 @@ def create_head(conn: Connection, recipient: str) -> None:
 def next_seq(conn: Connection, recipient: str) -> int:
     """Take the recipient's next sequence number; the row stays locked until commit, so one
     recipient's events commit in sequence order and a reader never sees N+1 before N."""
-    seq = conn.execute(_NEXT_SEQ, {"b_recipient": recipient}).scalar_one_or_none()
+    seq = sql.scalar(conn, _NEXT_SEQ, {"recipient": recipient})
     if seq is None:
         conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=1))
         seq = 1
@@ -34,7 +37,8 @@ def next_seq(conn: Connection, recipient: str) -> int:
 def insert_event(
     conn: Connection, recipient: str, seq: int, event: str, data: str, now: int
 ) -> None:
-    conn.execute(
+    sql.run(
+        conn,
         _INSERT_EVENT,
         {"recipient": recipient, "seq": seq, "event": event, "data": data, "created_at": now},
     )

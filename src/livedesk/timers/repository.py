@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
+from livedesk.kit import sql
 from livedesk.kit.db import DbRow
 from livedesk.kit.ids import new_id
+from livedesk.kit.sql import Sql
 from livedesk.models import Timer
 
 
@@ -24,12 +26,19 @@ def schedule(conn: Connection, kind: str, subject_id: str, due_at: int, now: int
         )
 
 
-_INSERT = insert(Timer)
+# These run on every message: on the driver (see kit.sql).
+_INSERT = Sql(
+    "INSERT INTO timers (id, kind, subject_id, due_at, created_at)"
+    " VALUES (:id, :kind, :subject_id, :due_at, :created_at)"
+)
+_EXISTS = Sql("SELECT id FROM timers WHERE kind = :kind AND subject_id = :subject_id")
+_CANCEL = Sql("DELETE FROM timers WHERE kind = :kind AND subject_id = :subject_id")
 
 
 def add(conn: Connection, kind: str, subject_id: str, due_at: int, now: int) -> None:
     """A timer for a subject that has none yet (a new work item): one insert."""
-    conn.execute(
+    sql.run(
+        conn,
         _INSERT,
         {
             "id": new_id(),
@@ -41,21 +50,12 @@ def add(conn: Connection, kind: str, subject_id: str, due_at: int, now: int) -> 
     )
 
 
-# Built once: these run on every message (see conversations.repository).
-_EXISTS = select(Timer.id).where(
-    Timer.kind == bindparam("b_kind"), Timer.subject_id == bindparam("b_subject")
-)
-_CANCEL = delete(Timer).where(
-    Timer.kind == bindparam("b_kind"), Timer.subject_id == bindparam("b_subject")
-)
-
-
 def exists(conn: Connection, kind: str, subject_id: str) -> bool:
-    return conn.execute(_EXISTS, {"b_kind": kind, "b_subject": subject_id}).first() is not None
+    return sql.one(conn, _EXISTS, {"kind": kind, "subject_id": subject_id}) is not None
 
 
 def cancel(conn: Connection, kind: str, subject_id: str) -> None:
-    conn.execute(_CANCEL, {"b_kind": kind, "b_subject": subject_id})
+    sql.run(conn, _CANCEL, {"kind": kind, "subject_id": subject_id})
 
 
 def due_ids(conn: Connection, now: int, limit: int) -> list[str]:

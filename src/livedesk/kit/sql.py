@@ -1,0 +1,102 @@
+"""Hot statements: SQL written once, run on the driver without SQLAlchemy's execution path.
+
+Running a statement through SQLAlchemy Core costs ~35 µs of Python (cache lookup, parameter and
+result processing, event dispatch) where SQLite itself needs ~5 µs for a lookup by key; a chat
+message runs ten of them. The statements on the message path are therefore written here as SQL
+text with `:name` parameters that SQLite and PostgreSQL both read. On SQLite they run on the
+sqlite3 connection under the unit of work's SQLAlchemy connection (so in the same transaction);
+on PostgreSQL through SQLAlchemy's `text()`. Everything else stays on SQLAlchemy Core: this is
+for the few statements that run for every message.
+
+Rows come back as named tuples (attribute access, like SQLAlchemy rows); columns named in
+`json` are decoded, and parameters named in `json` are encoded, as the JSON column type does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, TextClause, text
+
+from livedesk.kit import jsonutil
+
+Params = Mapping[str, Any]
+
+
+class Sql:
+    """One statement; `json` names the JSON columns among its parameters and result columns."""
+
+    __slots__ = ("_json", "_row", "_text", "sql")
+
+    def __init__(self, sql: str, *, json: Iterable[str] = ()) -> None:
+        self.sql = " ".join(sql.split())
+        self._text: TextClause = text(self.sql)
+        self._json = frozenset(json)
+        self._row: Any = None
+
+    def _params(self, params: Params) -> Params:
+        if not self._json:
+            return params
+        return {
+            k: jsonutil.dumps_str(v) if k in self._json and v is not None else v
+            for k, v in params.items()
+        }
+
+    def _rows(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Any]:
+        row = self._row
+        if row is None or row._fields != tuple(names):
+            row = self._row = namedtuple("Row", names)
+        if not self._json:
+            return [row._make(r) for r in rows]
+        decode = [n in self._json for n in names]
+        return [
+            row._make(
+                jsonutil.loads(v) if d and isinstance(v, str | bytes) else v
+                for v, d in zip(r, decode, strict=True)
+            )
+            for r in rows
+        ]
+
+
+def _driver(conn: Connection) -> sqlite3.Connection | None:
+    """The sqlite3 connection under `conn`, or None on another database."""
+    raw = conn.connection.dbapi_connection
+    return raw if isinstance(raw, sqlite3.Connection) else None
+
+
+def rows(conn: Connection, stmt: Sql, params: Params) -> list[Any]:
+    raw = _driver(conn)
+    if raw is not None:
+        cursor = raw.execute(stmt.sql, stmt._params(params))
+        names = [d[0] for d in cursor.description]
+        return stmt._rows(names, cursor.fetchall())
+    result = conn.execute(stmt._text, stmt._params(params))
+    return stmt._rows(list(result.keys()), result.fetchall())
+
+
+def one(conn: Connection, stmt: Sql, params: Params) -> Any | None:
+    """The first row, or None."""
+    found = rows(conn, stmt, params)
+    return found[0] if found else None
+
+
+def scalar(conn: Connection, stmt: Sql, params: Params) -> Any | None:
+    """The first column of the first row, or None."""
+    found = rows(conn, stmt, params)
+    return found[0][0] if found else None
+
+
+def run(conn: Connection, stmt: Sql, params: Params | Sequence[Params]) -> int:
+    """Run a statement without results (several parameter sets: once each); the row count."""
+    raw = _driver(conn)
+    if isinstance(params, Mapping):
+        if raw is not None:
+            return raw.execute(stmt.sql, stmt._params(params)).rowcount
+        return conn.execute(stmt._text, stmt._params(params)).rowcount
+    many = [stmt._params(p) for p in params]
+    if raw is not None:
+        return raw.executemany(stmt.sql, many).rowcount
+    return conn.execute(stmt._text, many).rowcount
