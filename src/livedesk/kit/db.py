@@ -24,7 +24,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -84,17 +84,14 @@ def _json_serializer(value: Any) -> str:
     return jsonutil.dumps_str(value)
 
 
-def _is_busy(exc: OperationalError) -> bool:
-    orig = exc.orig
-    return isinstance(orig, sqlite3.OperationalError) and orig.sqlite_errorname in (
-        "SQLITE_BUSY",
-        "SQLITE_LOCKED",
-    )
+BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
 def _sqlite_engine(
-    url: str, *, immediate: bool, busy_ms: int = 30_000, autocheckpoint: bool = True
+    url: str, *, begin: str | None, busy_ms: int = 30_000, autocheckpoint: bool = True
 ) -> Engine:
+    """An engine on the stdlib driver; `begin` is the statement that starts its transactions
+    (None: the caller emits it, as the event-loop writer does)."""
     engine = create_engine(
         sync_url(url),
         json_serializer=_json_serializer,
@@ -115,9 +112,12 @@ def _sqlite_engine(
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if begin is not None:
+        statement = begin
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(statement)
 
     return engine
 
@@ -130,14 +130,15 @@ class Database:
         self.is_sqlite = is_sqlite(url)
         self._async_engine: AsyncEngine | None = None
         self._writer: Engine | None = None
+        self._writer_conn: Connection | None = None
         self._patient_writer: Engine | None = None
         self._reader: Engine | None = None
         self._checkpointed_at = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
         if self.is_sqlite:
-            self._writer = _sqlite_engine(url, immediate=True, busy_ms=0, autocheckpoint=False)
-            self._patient_writer = _sqlite_engine(url, immediate=True)
-            self._reader = _sqlite_engine(url, immediate=False)
+            self._writer = _sqlite_engine(url, begin=None, busy_ms=0, autocheckpoint=False)
+            self._patient_writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE")
+            self._reader = _sqlite_engine(url, begin="BEGIN")
             self._write_pool = concurrent.futures.ThreadPoolExecutor(1, "livedesk-db-write")
             self._read_pool = concurrent.futures.ThreadPoolExecutor(2, "livedesk-db-read")
         else:
@@ -170,20 +171,36 @@ class Database:
         raise AssertionError("unreachable")
 
     async def _sqlite_transaction(self, work: UnitOfWork[T]) -> T:
-        assert self._writer is not None and self._patient_writer is not None
-        began = False
+        assert self._patient_writer is not None
+        conn = self._writer_connection()
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
         try:
-            with self._writer.begin() as conn:
-                began = True
-                result = work(conn)
-        except OperationalError as exc:
-            if began or not _is_busy(exc):
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorname not in BUSY:
                 raise
             # Another process holds the write lock: wait for it in the writer thread.
             result = await _in_thread(self._write_pool, self._patient_writer, work)
+        else:
+            try:
+                result = work(conn)
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
         if time.monotonic() - self._checkpointed_at > CHECKPOINT_SECONDS:
             self._start_checkpoint()
         return result
+
+    def _writer_connection(self) -> Connection:
+        """The event loop's one writer connection, open for the life of the database. Its
+        transactions are begun and ended here on the driver: SQLAlchemy's autobegin on it is a
+        no-op (no "begin" listener), so its statements run inside them."""
+        if self._writer_conn is None:
+            assert self._writer is not None
+            self._writer_conn = self._writer.connect()
+        return self._writer_conn
 
     def _start_checkpoint(self) -> None:
         """Copy the WAL back into the database file (and sync it) in the writer thread."""
@@ -216,6 +233,9 @@ class Database:
             return
         assert self._writer is not None and self._patient_writer is not None
         assert self._reader is not None
+        if self._writer_conn is not None:
+            self._writer_conn.close()
+            self._writer_conn = None
         self._write_pool.shutdown(wait=True)
         self._read_pool.shutdown(wait=True)
         for engine in (self._writer, self._patient_writer, self._reader):
