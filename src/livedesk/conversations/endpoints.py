@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from livedesk.conversations import transcript
 from livedesk.conversations.schemas import (
@@ -11,14 +11,15 @@ from livedesk.conversations.schemas import (
     ConversationCreated,
     ConversationList,
     EntriesResponse,
-    EntryRef,
     EntrySend,
     MessageSend,
     RoutingStatus,
     SendResponse,
 )
 from livedesk.conversations.service import ConversationService, HistoryQuery
-from livedesk.deps import ContainerDep, CurrentEndUser
+from livedesk.deps import ContainerDep, CurrentEndUser, current_end_user, get_container
+from livedesk.web.bodies import documented, json_body
+from livedesk.web.errors import JsonResponse
 
 router = APIRouter(prefix="/iamessage/api/v2/conversation", tags=["customer: conversations"])
 
@@ -40,14 +41,22 @@ async def list_conversations(
     return await ConversationService(c).list(p, inclClosedConvs, limit)
 
 
-@router.post("/{conversation_id}/message", status_code=202, response_model=SendResponse)
-async def send_message(
-    conversation_id: str, body: MessageSend, p: CurrentEndUser, c: ContainerDep
-) -> SendResponse:
+@router.post(
+    "/{conversation_id}/message",
+    status_code=202,
+    response_model=SendResponse,
+    openapi_extra=documented(MessageSend),
+)
+async def send_message(conversation_id: str, request: Request) -> Response:
+    """The hottest call: it reads its token and body itself (see web.bodies)."""
+    c = await get_container(request)
+    p = await current_end_user(request, c)
+    body = await json_body(request, MessageSend)
     entry = await ConversationService(c).send_message(p, conversation_id, body)
-    return SendResponse(
-        conversationEntries=[EntryRef(id=entry.identifier, clientTimestamp=entry.transcripted_at)]
-    )
+    sent = {
+        "conversationEntries": [{"id": entry.identifier, "clientTimestamp": entry.transcripted_at}]
+    }
+    return JsonResponse(sent, status_code=202)
 
 
 @router.post("/{conversation_id}/entry", status_code=202)
