@@ -48,7 +48,9 @@ async def list_conversations(
     openapi_extra=documented(MessageSend),
 )
 async def send_message(conversation_id: str, request: Request) -> Response:
-    """The hottest call: it reads its token and body itself (see web.bodies)."""
+    """Send a text message (or a form response); a retry with the same `message.id` returns
+    the original entry."""
+    # The hottest call: it reads its token and body itself (see web.bodies).
     c = await get_container(request)
     p = await current_end_user(request, c)
     body = await json_body(request, MessageSend)
