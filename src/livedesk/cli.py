@@ -41,6 +41,7 @@ def serve(
     import uvicorn
 
     from livedesk.app import create_app
+    from livedesk.kit.heap import freeze_startup_objects
 
     settings = _settings(data_dir, demo=demo or Settings().demo)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
@@ -53,8 +54,10 @@ def serve(
         typer.echo(
             "  demo org      00DLD0000000001, deployment Web_Chat, agents ada/grace (password demo)"
         )
+    application = create_app(settings)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(settings),
+        application,
         host=host,
         port=port,
         log_level=log_level,

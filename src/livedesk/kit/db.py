@@ -131,6 +131,7 @@ class Database:
         self._async_engine: AsyncEngine | None = None
         self._writer: Engine | None = None
         self._writer_conn: Connection | None = None
+        self._batch: list[asyncio.Future[None]] | None = None  # units waiting for the commit
         self._patient_writer: Engine | None = None
         self._reader: Engine | None = None
         self._checkpointed_at = time.monotonic()
@@ -171,27 +172,52 @@ class Database:
         raise AssertionError("unreachable")
 
     async def _sqlite_transaction(self, work: UnitOfWork[T]) -> T:
-        assert self._patient_writer is not None
+        """Group commit: a unit of work joins the open batch (or opens one) and runs in its own
+        savepoint; the batch commits once the loop has run the callbacks that were ready when it
+        opened, and each unit returns only after that commit."""
         conn = self._writer_connection()
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, sqlite3.Connection)
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorname not in BUSY:
-                raise
-            # Another process holds the write lock: wait for it in the writer thread.
-            result = await _in_thread(self._write_pool, self._patient_writer, work)
-        else:
+        if self._batch is None:
             try:
-                result = work(conn)
-            except BaseException:
-                raw.execute("ROLLBACK")
-                raise
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorname not in BUSY:
+                    raise
+                # Another process holds the write lock: wait for it in the writer thread.
+                assert self._patient_writer is not None
+                return await _in_thread(self._write_pool, self._patient_writer, work)
+            self._batch = []
+            asyncio.get_running_loop().call_soon(self._commit_batch, raw)
+        raw.execute("SAVEPOINT unit")
+        try:
+            result = work(conn)
+        except BaseException:
+            raw.execute("ROLLBACK TO unit")
+            raw.execute("RELEASE unit")
+            raise
+        raw.execute("RELEASE unit")
+        committed = asyncio.get_running_loop().create_future()
+        self._batch.append(committed)
+        await committed
+        return result
+
+    def _commit_batch(self, raw: sqlite3.Connection) -> None:
+        batch, self._batch = self._batch or [], None
+        try:
             raw.execute("COMMIT")
+        except Exception as exc:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            for committed in batch:
+                if not committed.done():
+                    committed.set_exception(exc)
+        else:
+            for committed in batch:
+                if not committed.done():
+                    committed.set_result(None)
         if time.monotonic() - self._checkpointed_at > CHECKPOINT_SECONDS:
             self._start_checkpoint()
-        return result
 
     def _writer_connection(self) -> Connection:
         """The event loop's one writer connection, open for the life of the database. Its
