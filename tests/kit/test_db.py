@@ -81,3 +81,96 @@ async def test_the_wal_is_checkpointed_into_the_database_file(
     assert database._checkpoint is not None  # started by that commit, in the writer thread
     await database._checkpoint
     assert main_file.stat().st_size > 400_000
+
+
+def _count_in_file(path: Path, body: str) -> int:
+    """What another connection (another process, a reader thread) sees: committed rows only."""
+    other = sqlite3.connect(path / "livedesk.db")
+    try:
+        return int(
+            other.execute("SELECT count(*) FROM notes WHERE body = ?", (body,)).fetchone()[0]
+        )
+    finally:
+        other.close()
+
+
+async def test_units_started_together_share_one_commit_and_return_after_it(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits = 0
+    commit_batch = database._commit_batch
+
+    def counting(raw: sqlite3.Connection) -> None:
+        nonlocal commits
+        commits += 1
+        commit_batch(raw)
+
+    monkeypatch.setattr(database, "_commit_batch", counting)
+    visible: list[int] = []
+
+    async def write(body: str) -> None:
+        await database.transaction(_insert(body))
+        visible.append(_count_in_file(tmp_path, body))
+
+    await asyncio.gather(*(write(f"n{i}") for i in range(20)))
+    assert visible == [1] * 20  # every caller returned only once its row was committed
+    assert commits == 1  # the twenty units ran in one loop turn: one COMMIT
+    await database.transaction(_insert("later"))
+    assert commits == 2
+
+
+async def test_a_failing_unit_rolls_back_alone_and_its_batch_commits(
+    database: Database, tmp_path: Path
+) -> None:
+    def failing(conn: Connection) -> None:
+        conn.execute(text("INSERT INTO notes (body) VALUES ('lost')"))
+        raise ValueError("no")
+
+    results = await asyncio.gather(
+        database.transaction(_insert("a")),
+        database.transaction(failing),
+        database.transaction(_insert("b")),
+        return_exceptions=True,
+    )
+    assert results[0] == 1 and isinstance(results[1], ValueError) and results[2] == 2
+    assert [_count_in_file(tmp_path, b) for b in ("a", "lost", "b")] == [1, 0, 1]
+
+
+async def test_a_failed_commit_fails_every_unit_of_its_batch_and_stores_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    def deferred_schema(conn: Connection) -> None:
+        conn.execute(text("CREATE TABLE parents (id INTEGER PRIMARY KEY)"))
+        conn.execute(
+            text(
+                "CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER"
+                " REFERENCES parents(id) DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+
+    await database.transaction(deferred_schema)
+
+    def orphan(conn: Connection) -> None:  # only checked at COMMIT
+        conn.execute(text("INSERT INTO children (parent_id) VALUES (42)"))
+
+    results = await asyncio.gather(
+        database.transaction(_insert("a")),
+        database.transaction(orphan),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, Exception) for r in results), results
+    assert _count_in_file(tmp_path, "a") == 0
+    assert await database.transaction(_insert("after")) == 1  # the next batch is fine
+
+
+async def test_a_cancelled_caller_does_not_disturb_the_others_in_its_batch(
+    database: Database, tmp_path: Path
+) -> None:
+    first = asyncio.create_task(database.transaction(_insert("a")))
+    second = asyncio.create_task(database.transaction(_insert("b")))
+    await asyncio.sleep(0)  # both units ran; they wait for the commit
+    first.cancel()
+    assert await second == 2
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert _count_in_file(tmp_path, "a") == 1  # it ran, so it is committed with its batch
