@@ -174,3 +174,15 @@ async def test_a_cancelled_caller_does_not_disturb_the_others_in_its_batch(
     with pytest.raises(asyncio.CancelledError):
         await first
     assert _count_in_file(tmp_path, "a") == 1  # it ran, so it is committed with its batch
+
+
+async def test_closing_the_database_commits_units_waiting_for_their_commit(
+    tmp_path: Path,
+) -> None:
+    database = Database(sqlite_url(tmp_path))
+    await database.transaction(_create)
+    waiting = asyncio.create_task(database.transaction(_insert("last words")))
+    await asyncio.sleep(0)  # the unit ran; its commit is scheduled
+    await database.dispose()
+    assert await waiting == 1
+    assert _count_in_file(tmp_path, "last words") == 1

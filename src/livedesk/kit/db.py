@@ -208,7 +208,9 @@ class Database:
         return result
 
     def _commit_batch(self, raw: sqlite3.Connection) -> None:
-        batch, self._batch = self._batch or [], None
+        if self._batch is None:
+            return  # committed already (by dispose)
+        batch, self._batch = self._batch, None
         try:
             raw.execute("COMMIT")
         except Exception as exc:
@@ -265,6 +267,9 @@ class Database:
         assert self._writer is not None and self._patient_writer is not None
         assert self._reader is not None
         if self._writer_conn is not None:
+            raw = self._writer_conn.connection.dbapi_connection
+            if isinstance(raw, sqlite3.Connection):
+                self._commit_batch(raw)  # units of work still waiting for their commit
             self._writer_conn.close()
             self._writer_conn = None
         self._write_pool.shutdown(wait=True)

@@ -48,7 +48,7 @@ class Sql:
     def _rows(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Any]:
         row = self._row
         if row is None or row._fields != tuple(names):
-            row = self._row = namedtuple("Row", names)
+            row = self._row = namedtuple("Row", names, rename=True)
         if not self._json:
             return [row._make(r) for r in rows]
         decode = [n in self._json for n in names]
