@@ -8,8 +8,9 @@ sqlite3 connection under the unit of work's SQLAlchemy connection (so in the sam
 on PostgreSQL through SQLAlchemy's `text()`. Everything else stays on SQLAlchemy Core: this is
 for the few statements that run for every message.
 
-Rows come back as named tuples (attribute access, like SQLAlchemy rows); columns named in
-`json` are decoded, and parameters named in `json` are encoded, as the JSON column type does.
+Rows come back as named tuples (attribute access, like SQLAlchemy rows). Parameters named in
+`json` are encoded to JSON text, and result columns named in `json` decoded, as the JSON column
+type does (on PostgreSQL the driver decodes them).
 """
 
 from __future__ import annotations
@@ -45,16 +46,18 @@ class Sql:
             for k, v in params.items()
         }
 
-    def _rows(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Any]:
+    def _rows(
+        self, names: Sequence[str], rows: Iterable[Sequence[Any]], *, decode_json: bool
+    ) -> list[Any]:
         row = self._row
         if row is None or row._fields != tuple(names):
             row = self._row = namedtuple("Row", names, rename=True)
-        if not self._json:
+        if not (decode_json and self._json):
             return [row._make(r) for r in rows]
         decode = [n in self._json for n in names]
         return [
             row._make(
-                jsonutil.loads(v) if d and isinstance(v, str | bytes) else v
+                jsonutil.loads(v) if d and v is not None else v
                 for v, d in zip(r, decode, strict=True)
             )
             for r in rows
@@ -72,9 +75,10 @@ def rows(conn: Connection, stmt: Sql, params: Params) -> list[Any]:
     if raw is not None:
         cursor = raw.execute(stmt.sql, stmt._params(params))
         names = [d[0] for d in cursor.description]
-        return stmt._rows(names, cursor.fetchall())
+        return stmt._rows(names, cursor.fetchall(), decode_json=True)
+    # asyncpg decodes JSON itself (SQLAlchemy's codec); it expects JSON text as parameters.
     result = conn.execute(stmt._text, stmt._params(params))
-    return stmt._rows(list(result.keys()), result.fetchall())
+    return stmt._rows(list(result.keys()), result.fetchall(), decode_json=False)
 
 
 def one(conn: Connection, stmt: Sql, params: Params) -> Any | None:
