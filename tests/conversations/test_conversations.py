@@ -243,6 +243,45 @@ async def test_send_refusals(api: Api, message: dict, code: str) -> None:
     assert r.json()["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("content", "code", "field"),
+    [
+        (b"", "missing_body", None),
+        (b"  \n", "missing_body", None),
+        (b'{"message": ', "malformed_json", None),
+        (b"[1, 2]", "invalid_request", ""),
+        (b'{"esDeveloperName": "Web_Chat"}', "invalid_request", "message"),
+        (
+            b'{"message": {"id": 5, "messageType": "StaticContentMessage"}}',
+            "invalid_request",
+            "message.id",
+        ),
+    ],
+)
+async def test_send_bodies_that_are_not_messages(
+    api: Api, content: bytes, code: str, field: str | None
+) -> None:
+    """The message call reads its own body: the same 400s as every other call."""
+    customer = await api.customer()
+    await customer.create_conversation()
+    r = await api.http.post(
+        f"{MIAW}/conversation/{customer.conversation_id}/message",
+        content=content,
+        headers={**customer.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == code
+    if field is not None:
+        assert r.json()["errors"][0]["field"] == field
+
+
+async def test_send_tolerates_keys_it_does_not_know(api: Api) -> None:
+    customer = await api.customer()
+    await customer.create_conversation()
+    r = await customer.send("hello", somethingNew={"a": 1})
+    assert r.status_code == 202, r.text
+
+
 async def test_unknown_and_foreign_conversations_look_the_same(api: Api) -> None:
     owner = await api.customer()
     await owner.create_conversation()

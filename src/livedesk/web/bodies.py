@@ -14,11 +14,15 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from livedesk.errors import bad_request
+
 M = TypeVar("M", bound=BaseModel)
 
 
 async def json_body(request: Request, model: type[M]) -> M:
     raw = await request.body()
+    if not raw.strip():
+        raise bad_request("missing_body", "This call needs a JSON body.")
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
