@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+import httpx
 from fastapi import FastAPI
 
 from livedesk.kit.clock import FakeClock
@@ -93,3 +97,16 @@ async def test_events_are_kept_for_their_retention_then_deleted(
     ada = await api.agent("ada")  # a fresh token: the fake clock moved past the old one
     r = await api.http.get(E, headers=ada.headers)
     assert [e["fields"]["id"] for e in r.json()["events"]] == ["newer"]
+
+
+async def test_logging_out_closes_the_agents_event_subscriptions_too(live: Api) -> None:
+    ada = await live.agent("ada")
+    async with open_stream(live.http, f"{E}/stream", ada.headers) as stream:
+        r = await live.http.post("/api/v1/auth/logout", headers=ada.headers)
+        assert r.status_code == 204
+        with contextlib.suppress(EOFError, httpx.RemoteProtocolError):
+            async with asyncio.timeout(5):
+                while True:
+                    await stream.next()
+    r = await live.http.get(f"{E}/stream", headers=ada.headers)
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"

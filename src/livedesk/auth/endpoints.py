@@ -11,7 +11,7 @@ from livedesk.auth.schemas import (
     TokenResponse,
     VerifiedTokenCreate,
 )
-from livedesk.auth.service import AuthService, recipient_of
+from livedesk.auth.service import AuthService
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
 
 miaw_router = APIRouter(prefix="/iamessage/api/v2/authorization", tags=["customer: auth"])
@@ -38,7 +38,7 @@ async def continuation_token(principal: CurrentEndUser, c: ContainerDep) -> Toke
 
 @miaw_router.delete("/token", status_code=204)
 async def revoke_token(principal: CurrentEndUser, c: ContainerDep) -> Response:
-    await AuthService(c).revoke(recipient_of(principal), principal.token_id, principal.expires_ms)
+    await AuthService(c).revoke(principal.token_id, principal.expires_ms)
     return Response(status_code=204)
 
 
@@ -49,5 +49,5 @@ async def login(body: LoginRequest, c: ContainerDep) -> LoginResponse:
 
 @agent_router.post("/auth/logout", status_code=204)
 async def logout(principal: CurrentAgent, c: ContainerDep) -> Response:
-    await AuthService(c).revoke(recipient_of(principal), principal.token_id, principal.expires_ms)
+    await AuthService(c).revoke(principal.token_id, principal.expires_ms)
     return Response(status_code=204)

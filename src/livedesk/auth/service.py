@@ -156,10 +156,11 @@ class AuthService:
         head = await self.c.streams.head(end_user_recipient(principal.end_user_id))
         return TokenResponse(accessToken=token, lastEventId=str(head))
 
-    async def revoke(self, recipient: str, token_id: str, expires_ms: int) -> None:
+    async def revoke(self, token_id: str, expires_ms: int) -> None:
+        """The token stops working, and every stream opened with it closes."""
         await self.c.db.transaction(lambda conn: repository.revoke(conn, token_id, expires_ms))
         self.c.revocations.forget(token_id)
-        await self.c.streams.close_streams(recipient, token_id)
+        await self.c.streams.close_streams(token_id)
 
     async def login(self, username: str, password: str) -> LoginResponse:
         row = await self.c.db.read(

@@ -1,7 +1,8 @@
 """The stream hub: which open streams in this process listen to which recipient.
 
 Messages arrive from the bus as bytes: `E <recipient> <seq> \n<frame>` for a durable event
-(seq 0 for an ephemeral one such as typing) and `R <recipient> <jti>` when a token is revoked.
+(seq 0 for an ephemeral one such as typing) and `R <jti>` when a token is revoked: every stream
+opened with it closes, whatever it follows (the principal's own events, or platform events).
 """
 
 from __future__ import annotations
@@ -48,19 +49,18 @@ class Mailbox:
 class StreamHub:
     def __init__(self, mailbox_limit: int = 1000) -> None:
         self._mailboxes: dict[str, set[Mailbox]] = {}
+        self._by_token: dict[str, set[Mailbox]] = {}
         self._limit = mailbox_limit
 
     def subscribe(self, recipient: str, token_id: str) -> Mailbox:
         mailbox = Mailbox(recipient, token_id, self._limit)
         self._mailboxes.setdefault(recipient, set()).add(mailbox)
+        self._by_token.setdefault(token_id, set()).add(mailbox)
         return mailbox
 
     def unsubscribe(self, mailbox: Mailbox) -> None:
-        boxes = self._mailboxes.get(mailbox.recipient)
-        if boxes is not None:
-            boxes.discard(mailbox)
-            if not boxes:
-                del self._mailboxes[mailbox.recipient]
+        _discard(self._mailboxes, mailbox.recipient, mailbox)
+        _discard(self._by_token, mailbox.token_id, mailbox)
 
     @property
     def open_streams(self) -> int:
@@ -74,15 +74,21 @@ class StreamHub:
             for box in self._mailboxes.get(recipient, ()):
                 box.put(int(seq), frame)
         elif message.startswith(b"R "):
-            _, recipient, token_id = message.decode().split(" ")
-            for box in list(self._mailboxes.get(recipient, ())):
-                if box.token_id == token_id:
-                    box.close()
+            for box in list(self._by_token.get(message[2:].decode(), ())):
+                box.close()
+
+
+def _discard(index: dict[str, set[Mailbox]], key: str, mailbox: Mailbox) -> None:
+    boxes = index.get(key)
+    if boxes is not None:
+        boxes.discard(mailbox)
+        if not boxes:
+            del index[key]
 
 
 def event_message(recipient: str, seq: int, frame: bytes) -> bytes:
     return b"E %s %d\n%s" % (recipient.encode(), seq, frame)
 
 
-def revoke_message(recipient: str, token_id: str) -> bytes:
-    return f"R {recipient} {token_id}".encode()
+def revoke_message(token_id: str) -> bytes:
+    return f"R {token_id}".encode()

@@ -56,8 +56,9 @@ class StreamService:
         """An event with no id (typing): delivered to open streams, never stored or replayed."""
         await self._bus.publish(event_message(recipient, 0, sse.frame(None, event, data)))
 
-    async def close_streams(self, recipient: str, token_id: str) -> None:
-        await self._bus.publish(revoke_message(recipient, token_id))
+    async def close_streams(self, token_id: str) -> None:
+        """Close every stream opened with a token, in every process."""
+        await self._bus.publish(revoke_message(token_id))
 
     async def head(self, recipient: str) -> int:
         return await self._db.read(lambda conn: repository.head(conn, recipient))
