@@ -18,6 +18,7 @@ from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
 from livedesk.routing import work as routing_work
 from livedesk.routing.router import Router
+from livedesk.streams import retention as stream_retention
 from livedesk.streams.hub import StreamHub
 from livedesk.streams.service import StreamService
 from livedesk.timers.scheduler import Scheduler
@@ -45,6 +46,7 @@ class Container:
         await self.router.reroute(await self.db.read(org_repository.org_ids))
         now = self.clock.now_ms()
         await self.db.transaction(lambda conn: retention.ensure_scheduled(conn, now))
+        await self.db.transaction(lambda conn: stream_retention.ensure_scheduled(conn, now))
         self.scheduler.start(self.settings.timers.poll_seconds)
 
     async def close(self) -> None:
@@ -66,6 +68,9 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     scheduler.register(inactivity.INACTIVITY, timeouts.on_inactivity_timeout)
     scheduler.register(inactivity.AUTO_END, timeouts.on_auto_end)
     scheduler.register(retention.RETENTION, retention.on_retention)
+    scheduler.register(
+        stream_retention.RETENTION, stream_retention.handler(settings.streams.retention_hours)
+    )
     scheduler.after_firing(router.reroute)
     key = (
         settings.token_key.encode() if settings.token_key else load_or_create_key(settings.data_dir)

@@ -229,6 +229,7 @@ class StreamEvent(Base):
     """One event of one recipient's durable stream; SSE resumes by reading these."""
 
     __tablename__ = "stream_events"
+    __table_args__ = (Index("ix_stream_events_created_at", "created_at"),)
     recipient: Mapped[str] = mapped_column(String(120), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event: Mapped[str] = mapped_column(String(60))

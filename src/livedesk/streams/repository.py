@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from livedesk.kit import sql
 from livedesk.kit.sql import Sql
@@ -61,6 +61,12 @@ def events_after(
     return [(r.seq, r.event, r.data) for r in rows]
 
 
-def prune_before(conn: Connection, before_ms: int) -> int:
-    result = conn.execute(delete(StreamEvent).where(StreamEvent.created_at < before_ms))
-    return result.rowcount
+_PRUNE_PERSONAL = Sql(
+    "DELETE FROM stream_events WHERE (recipient, seq) IN (SELECT recipient, seq FROM stream_events"
+    " WHERE created_at < :before AND (recipient LIKE 'u:%' OR recipient LIKE 'a:%') LIMIT :limit)"
+)
+
+
+def prune_personal_before(conn: Connection, before_ms: int, limit: int) -> int:
+    """Delete up to `limit` end-user and agent stream events created before `before_ms`."""
+    return sql.run(conn, _PRUNE_PERSONAL, {"before": before_ms, "limit": limit})
