@@ -16,10 +16,8 @@ OPEN_SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive")
 
 
 # The statements of the message path run on the driver (see kit.sql).
-_CONVERSATION_COLUMNS = (
-    "c.id, c.org_id, c.deployment_id, c.end_user_id, c.status, c.language, c.prechat,"
-    " c.created_at, c.closed_at, c.last_entry_at, c.session_count"
-)
+# Column lists come from the models, so a new column is read here too.
+_CONVERSATION_COLUMNS = ", ".join(f"c.{c.name}" for c in Conversation.__table__.columns)
 _GET_CONVERSATION = Sql(
     f"SELECT {_CONVERSATION_COLUMNS}, u.display_name AS end_user_name"
     " FROM conversations c JOIN end_users u ON u.id = c.end_user_id WHERE c.id = :id",
