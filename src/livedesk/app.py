@@ -22,6 +22,7 @@ from livedesk.conversations.endpoints import router as conversation_router
 from livedesk.events.endpoints import router as event_router
 from livedesk.flows.endpoints import customer_router as customer_flow_router
 from livedesk.flows.endpoints import router as flow_router
+from livedesk.flows.service import FlowService
 from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
 from livedesk.orgs.loader import load_demo_org
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if settings.demo:
             await apply_org(container.db, container.clock, load_demo_org())
         await container.start()
+        await FlowService(container).wake_all()
         try:
             yield
         finally:

@@ -12,10 +12,11 @@ from fastapi import FastAPI
 
 from livedesk.app import create_app
 from livedesk.config import Settings
+from livedesk.events.service import publish_in_unit
 from livedesk.kit.clock import FakeClock
 from livedesk.orgs.schemas import OrgFile
 from livedesk.orgs.service import apply_org
-from tests.helpers import Agent, Api, Customer
+from tests.helpers import ORG, Agent, Api, Customer
 
 E = "/api/v1/events/Use_Of_Fund__e"
 
@@ -238,3 +239,26 @@ async def test_flows_can_use_the_toolkit_actions(api: Api, app: FastAPI, demo_or
     assert r.status_code == 201 and r.json()["status"] == "finished", r.text
     session = await api.http.get(f"/api/v1/sessions/{lin.session_id}", headers=ada.headers)
     assert session.json()["status"] == "Ended" and session.json()["endedByRole"] == "Agent"
+
+
+async def test_an_event_that_woke_nothing_before_a_crash_is_found_at_start_up(
+    api: Api, app: FastAPI, settings: Settings, clock: FakeClock
+) -> None:
+    lin, ada, case_a = await with_case(api, "ada")
+    started = await start_flow(api, ada, case_a)
+    assert started["status"] == "waiting"
+    c = app.state.container
+    fields = {"id": case_a, "use_of_fund_reason": "Other"}
+    publisher = {"role": "EndUser", "subject": lin.subject}
+    # Committed, but the process "died" before waking anyone: nobody called wake.
+    await c.db.transaction(
+        lambda conn: publish_in_unit(conn, ORG, "Use_Of_Fund__e", fields, publisher, clock.now_ms())
+    )
+    row = await api.http.get(f"/api/v1/interviews/{started['id']}", headers=ada.headers)
+    assert row.json()["status"] == "waiting"
+    restarted = create_app(settings, clock)
+    async with restarted.router.lifespan_context(restarted):
+        transport = httpx.ASGITransport(app=restarted)
+        async with httpx.AsyncClient(transport=transport, base_url="http://again") as http:
+            row = await http.get(f"/api/v1/interviews/{started['id']}", headers=ada.headers)
+    assert row.json()["status"] == "screen" and row.json()["variables"]["reason"] == "Other"

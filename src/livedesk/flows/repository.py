@@ -31,6 +31,16 @@ def save(
     )
 
 
+def waited_for(conn: Connection) -> list[tuple[str, str]]:
+    """Every (org, event type) some interview is waiting for."""
+    query = (
+        select(FlowInterview.org_id, FlowInterview.waiting_event_type)
+        .where(FlowInterview.waiting_event_type.is_not(None))
+        .distinct()
+    )
+    return [(org_id, str(event_type)) for org_id, event_type in conn.execute(query)]
+
+
 def waiting_for(conn: Connection, org_id: str, event_type: str) -> list[str]:
     return list(
         conn.execute(

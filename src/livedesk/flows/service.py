@@ -159,6 +159,13 @@ class FlowService:
         await self.c.router.reroute([org_id])
         await self.wake(org_id, published)
 
+    async def wake_all(self) -> None:
+        """At start-up: resume every waiting interview once. An event published just before a
+        process stopped may not have woken its interviews; a resumed interview looks at the
+        events published since it began to wait, so it finds it now."""
+        for org_id, event_type in await self.c.db.read(repository.waited_for):
+            await self.wake(org_id, {event_type})
+
     async def wake(self, org_id: str, event_types: set[str]) -> None:
         """Resume the interviews waiting for these event types (each in its own unit)."""
         for event_type in event_types:
