@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from livedesk import __version__
 from livedesk.agents.endpoints import router as agent_router
@@ -17,7 +16,7 @@ from livedesk.attachments.endpoints import router as attachment_router
 from livedesk.auth.endpoints import agent_router as agent_auth_router
 from livedesk.auth.endpoints import miaw_router as miaw_auth_router
 from livedesk.config import Settings
-from livedesk.container import Container, build_container
+from livedesk.container import build_container
 from livedesk.conversations.endpoints import router as conversation_router
 from livedesk.events.endpoints import router as event_router
 from livedesk.flows.endpoints import customer_router as customer_flow_router
@@ -25,12 +24,14 @@ from livedesk.flows.endpoints import router as flow_router
 from livedesk.flows.service import FlowService
 from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
+from livedesk.ops.endpoints import router as ops_router
+from livedesk.ops.requests import RequestObserver
 from livedesk.orgs.loader import load_demo_org
 from livedesk.orgs.service import apply_org
 from livedesk.records.endpoints import router as record_router
 from livedesk.routing.endpoints import router as routing_router
 from livedesk.streams.endpoints import router as stream_router
-from livedesk.web.errors import JsonResponse, error_response, install_error_handlers
+from livedesk.web.errors import install_error_handlers
 from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
 
 # Uploads stream through to their endpoint, which enforces the deployment's limits as it reads.
@@ -77,9 +78,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         event_router,
         flow_router,
         customer_flow_router,
+        ops_router,
     ):
         app.include_router(router)
-    _health_routes(app, container)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.limits.max_body_bytes,
@@ -87,18 +88,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         streamed_max_bytes=settings.limits.max_upload_bytes,
     )
     app.add_middleware(CorsMiddleware, allowed=container.origins.get)
+    app.add_middleware(RequestObserver, metrics=container.metrics)  # outermost: sees everything
     return app
-
-
-def _health_routes(app: FastAPI, c: Container) -> None:
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["ops"], response_model=None)
-    async def readyz() -> dict[str, str] | JsonResponse:
-        try:
-            await c.db.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
-        except Exception:
-            return error_response(503, "database_unavailable", "The database does not answer.")
-        return {"status": "ready"}

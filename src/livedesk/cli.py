@@ -35,13 +35,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     data_dir: DataDir = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    log_level: Annotated[
+        str, typer.Option(help="debug, info (one line per request), warning or error.")
+    ] = "warning",
+    log_format: Annotated[
+        str, typer.Option(help="text, or json: one JSON object per line.")
+    ] = "text",
 ) -> None:
     """Run the server (migrations run first)."""
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("use text or json", param_hint="--log-format")
+    if log_level.lower() not in ("debug", "info", "warning", "error", "critical"):
+        raise typer.BadParameter("use debug, info, warning or error", param_hint="--log-level")
     import uvicorn
 
     from livedesk.app import create_app
     from livedesk.kit.heap import freeze_startup_objects
+    from livedesk.ops import logs
 
     settings = _settings(data_dir, demo=demo or Settings().demo)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
@@ -50,17 +60,21 @@ def serve(
     typer.echo(f"  customer API  {base}/iamessage/api/v2   (SSE: {base}/eventrouter/v1/sse)")
     typer.echo(f"  agent API     {base}/api/v1             (SSE: {base}/api/v1/agent/stream)")
     typer.echo(f"  API docs      {base}/docs")
+    typer.echo(f"  metrics       {base}/metrics")
     if settings.demo:
         typer.echo(
             "  demo org      00DLD0000000001, deployment Web_Chat, agents ada/grace (password demo)"
         )
+    logs.configure(log_level, log_format)
     application = create_app(settings)
     freeze_startup_objects()
     uvicorn.run(
         application,
         host=host,
         port=port,
-        log_level=log_level,
+        log_level=log_level.lower(),
+        log_config=None,  # logs.configure set up every logger
+        access_log=False,  # livedesk.access logs each request, with its route
         proxy_headers=False,
         timeout_graceful_shutdown=3,
     )

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     token_key: str | None = None
     demo: bool = False
+    metrics_token: str | None = Field(
+        None, description="if set, /metrics answers only `Authorization: Bearer <this>`"
+    )
     migrate_on_start: bool = True
     streams: StreamSettings = StreamSettings()
     limits: LimitSettings = LimitSettings()

@@ -14,6 +14,7 @@ from livedesk.conversations import inactivity, timeouts
 from livedesk.events import retention
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
+from livedesk.ops.metrics import Metrics
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
 from livedesk.routing import work as routing_work
@@ -39,6 +40,7 @@ class Container:
     router: Router
     scheduler: Scheduler
     storage: LocalStorage
+    metrics: Metrics
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -89,4 +91,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         router=router,
         scheduler=scheduler,
         storage=LocalStorage(settings.data_dir / "files"),
+        metrics=Metrics(db.stats),
     )

@@ -24,6 +24,7 @@ import concurrent.futures
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
@@ -56,6 +57,16 @@ DbRow: TypeAlias = Any
 RETRIES = 3
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 CHECKPOINT_SECONDS = 1.0
+
+
+@dataclass
+class DbStats:
+    """Counts since start (read by /metrics)."""
+
+    transactions: int = 0  # read-write units of work run
+    commits: int = 0  # COMMITs (SQLite shares one among the units of a loop turn)
+    retries: int = 0  # PostgreSQL units run again after a conflict
+    busy_waits: int = 0  # SQLite units that waited for another process in a thread
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -136,6 +147,7 @@ class Database:
         self._async_engine: AsyncEngine | None = None
         self._writer: Engine | None = None
         self._writer_conn: Connection | None = None
+        self.stats = DbStats()
         self._batch: list[asyncio.Future[None]] | None = None  # units waiting for the commit
         self._patient_writer: Engine | None = None
         self._reader: Engine | None = None
@@ -168,12 +180,16 @@ class Database:
         for attempt in range(1, RETRIES + 1):
             try:
                 async with self._async_engine.begin() as conn:
-                    return await conn.run_sync(work)
+                    result = await conn.run_sync(work)
+                self.stats.transactions += 1
+                self.stats.commits += 1
+                return result
             except DBAPIError as exc:
                 # Two writers raced (deadlock, serialization, the same new key): the work runs
                 # again from scratch and now sees what the winner committed.
                 if attempt == RETRIES or _sqlstate(exc) not in RETRYABLE_SQLSTATES:
                     raise
+                self.stats.retries += 1
         raise AssertionError("unreachable")
 
     async def _sqlite_transaction(self, work: UnitOfWork[T]) -> T:
@@ -191,7 +207,11 @@ class Database:
                     raise
                 # Another process holds the write lock: wait for it in the writer thread.
                 assert self._patient_writer is not None
-                return await _in_thread(self._write_pool, self._patient_writer, work)
+                self.stats.busy_waits += 1
+                result = await _in_thread(self._write_pool, self._patient_writer, work)
+                self.stats.transactions += 1
+                self.stats.commits += 1
+                return result
             self._batch = []
             asyncio.get_running_loop().call_soon(self._commit_batch, raw)
         raw.execute("SAVEPOINT unit")
@@ -202,6 +222,7 @@ class Database:
             raw.execute("RELEASE unit")
             raise
         raw.execute("RELEASE unit")
+        self.stats.transactions += 1
         committed = asyncio.get_running_loop().create_future()
         self._batch.append(committed)
         await committed
@@ -213,6 +234,7 @@ class Database:
         batch, self._batch = self._batch, None
         try:
             raw.execute("COMMIT")
+            self.stats.commits += 1
         except Exception as exc:
             if raw.in_transaction:
                 raw.execute("ROLLBACK")

@@ -1,0 +1,1 @@
+"""Operating a server: health checks, Prometheus metrics, request logs (DESIGN 9)."""
