@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from rawhttp import Connection, HttpError, Response, SseStream
 
@@ -570,16 +572,40 @@ async def measure(
     window = Window(start + opts.warmup, start + opts.warmup + opts.duration)
     workers = [asyncio.create_task(converse(c, pending, window, tally)) for c in conversations]
     try:
-        await asyncio.sleep(window.warm_end - time.perf_counter())  # the fixed warm-up
-        first = CpuSample.take(pid)
-        await asyncio.sleep(window.end - time.perf_counter())  # the fixed measurement window
-        last = CpuSample.take(pid)
+        with progress_bar() as bar:
+            task = bar.add_task("warm-up", total=opts.warmup + opts.duration, messages=0)
+            await sleep_showing(window.warm_end, bar, task, start, tally)  # the fixed warm-up
+            first = CpuSample.take(pid)
+            bar.update(task, description="measuring")
+            await sleep_showing(window.end, bar, task, start, tally)  # the measurement window
+            last = CpuSample.take(pid)
         await asyncio.gather(*workers)
     finally:
         for task in workers + readers:
             task.cancel()
         await asyncio.gather(*workers, *readers, return_exceptions=True)
     return tally, first, last
+
+
+def progress_bar() -> Progress:
+    """A bar on the terminal (stderr) while load runs; nothing when stderr is not a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[messages]} messages"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+async def sleep_showing(
+    deadline: float, bar: Progress, task: TaskID, start: float, tally: Tally
+) -> None:
+    while (left := deadline - time.perf_counter()) > 0:
+        await asyncio.sleep(min(left, 0.25))
+        bar.update(task, completed=time.perf_counter() - start, messages=tally.accepted)
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

@@ -80,6 +80,27 @@ def serve(
     )
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def bench(ctx: typer.Context) -> None:
+    """Run the chat load benchmark against LiveDesk and a bare baseline server, with a progress
+    bar and a table (bench/chat_load.py of a source checkout; its options pass through: -c 50,
+    --duration 10, --skip-baseline, --idle-streams 5000, --json FILE, --help)."""
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "bench" / "chat_load.py"
+    if not script.is_file():
+        typer.echo(
+            "livedesk bench runs from a source checkout installed with `pip install -e .`: "
+            f"{script} is not there.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    os.execv(sys.executable, [sys.executable, str(script), *ctx.args])
+
+
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None) -> None:
     """Bring the database schema up to date."""
