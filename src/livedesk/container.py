@@ -91,5 +91,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         router=router,
         scheduler=scheduler,
         storage=LocalStorage(settings.data_dir / "files"),
-        metrics=Metrics(db.stats),
+        metrics=Metrics(lambda: db.stats),
     )

@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy import Connection, text
 
 from livedesk.kit import db as db_module
+from livedesk.kit import sql
 from livedesk.kit.db import Database, sqlite_url
+from livedesk.kit.group_commit import BatchLost
+from livedesk.kit.sql import Sql
 
 
 def _create(conn: Connection) -> None:
@@ -95,17 +98,9 @@ def _count_in_file(path: Path, body: str) -> int:
 
 
 async def test_units_started_together_share_one_commit_and_return_after_it(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, tmp_path: Path
 ) -> None:
-    commits = 0
-    commit_batch = database._commit_batch
-
-    def counting(raw: sqlite3.Connection) -> None:
-        nonlocal commits
-        commits += 1
-        commit_batch(raw)
-
-    monkeypatch.setattr(database, "_commit_batch", counting)
+    commits = database.stats.commits
     visible: list[int] = []
 
     async def write(body: str) -> None:
@@ -114,9 +109,10 @@ async def test_units_started_together_share_one_commit_and_return_after_it(
 
     await asyncio.gather(*(write(f"n{i}") for i in range(20)))
     assert visible == [1] * 20  # every caller returned only once its row was committed
-    assert commits == 1  # the twenty units ran in one loop turn: one COMMIT
+    assert database.stats.commits == commits + 1  # twenty units in one loop turn: one COMMIT
     await database.transaction(_insert("later"))
-    assert commits == 2
+    assert database.stats.commits == commits + 2
+    assert database.stats.transactions == database.stats.commits + 19
 
 
 async def test_a_failing_unit_rolls_back_alone_and_its_batch_commits(
@@ -134,6 +130,77 @@ async def test_a_failing_unit_rolls_back_alone_and_its_batch_commits(
     )
     assert results[0] == 1 and isinstance(results[1], ValueError) and results[2] == 2
     assert [_count_in_file(tmp_path, b) for b in ("a", "lost", "b")] == [1, 0, 1]
+
+
+_RAW_INSERT = Sql("INSERT INTO notes (body) VALUES (:body)")
+
+
+def _raw_insert(body: str):  # type: ignore[no-untyped-def]
+    """A unit of work whose statements bypass SQLAlchemy (kit.sql), like the message path."""
+
+    def work(conn: Connection) -> str:
+        sql.run(conn, _RAW_INSERT, {"body": body})
+        return body
+
+    return work
+
+
+async def test_a_statement_that_fails_to_compile_undoes_only_its_own_unit(
+    tmp_path: Path,
+) -> None:
+    database = Database(sqlite_url(tmp_path))
+    await database.transaction(_create)
+    await database.transaction(_raw_insert("first"))  # the writer has only seen driver statements
+
+    def missing_value(conn: Connection) -> None:
+        conn.execute(text("INSERT INTO notes (body) VALUES (:body)"), {})
+
+    results = await asyncio.gather(
+        database.transaction(_raw_insert("a")),
+        database.transaction(missing_value),
+        database.transaction(_raw_insert("b")),
+        return_exceptions=True,
+    )
+    assert results[0] == "a" and results[2] == "b", results
+    assert "body" in str(results[1])  # its own error, not a savepoint's
+    assert [_count_in_file(tmp_path, b) for b in ("first", "a", "b")] == [1, 1, 1]
+    await database.dispose()
+
+
+async def test_a_unit_that_ends_the_whole_transaction_loses_its_batch_and_only_it(
+    database: Database, tmp_path: Path
+) -> None:
+    await database.transaction(
+        lambda conn: conn.execute(text("CREATE UNIQUE INDEX u ON notes (body)"))
+    )
+    await database.transaction(_insert("taken"))
+
+    def rollback_all(conn: Connection) -> None:  # as SQLite does on a full disk or an I/O error
+        conn.execute(text("INSERT OR ROLLBACK INTO notes (body) VALUES ('taken')"))
+
+    results = await asyncio.gather(
+        database.transaction(_raw_insert("before")),
+        database.transaction(rollback_all),
+        database.transaction(_raw_insert("after")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], BatchLost), results  # its transaction is gone: not stored
+    assert "UNIQUE" in str(results[1])  # the unit that did it gets its own error
+    assert results[2] == "after"  # a new batch
+    assert [_count_in_file(tmp_path, b) for b in ("before", "after")] == [0, 1]
+    assert await database.transaction(_raw_insert("next")) == "next"
+
+
+async def test_the_writer_connection_is_replaced_once_it_is_invalidated(
+    database: Database, tmp_path: Path
+) -> None:
+    def break_the_connection(conn: Connection) -> None:
+        conn.invalidate()  # what SQLAlchemy does after a disconnect-like error
+
+    with pytest.raises(sqlite3.ProgrammingError):  # closed under the unit
+        await database.transaction(break_the_connection)
+    assert await database.transaction(_raw_insert("again")) == "again"
+    assert _count_in_file(tmp_path, "again") == 1
 
 
 async def test_a_failed_commit_fails_every_unit_of_its_batch_and_stores_nothing(

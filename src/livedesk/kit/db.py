@@ -3,11 +3,7 @@
 SQLite runs a read-write unit of work right on the event loop, on one writer connection of the
 stdlib driver that stays open: SQLite has one writer anyway, a unit of work is a few statements on
 pages that are in memory, and handing it to a thread costs more than running it (two thread
-switches and a fight for the GIL). Units of work commit in groups: the first one of a loop turn
-begins a transaction and schedules its COMMIT for the end of the turn, each unit runs in its own
-savepoint (an error rolls back that unit alone), and every caller returns only once the COMMIT is
-done, so nothing is acknowledged before it is stored. A COMMIT writes every page it changed to the
-WAL; sharing it among the messages that arrived together was worth 20% of the message path.
+switches and a fight for the GIL). The units of one loop turn share a COMMIT (kit.group_commit).
 The two things that can wait on something else go to threads: a write that finds the database
 locked by another process (`livedesk apply` beside a running server) is retried in the writer
 thread, which may wait; and WAL checkpoints, which sync the disk, run there every second instead
@@ -21,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from livedesk.kit import jsonutil
+from livedesk.kit.group_commit import Busy, GroupCommit
 
 T = TypeVar("T")
 
@@ -100,9 +96,6 @@ def _json_serializer(value: Any) -> str:
     return jsonutil.dumps_str(value)
 
 
-BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
-
-
 def _sqlite_engine(
     url: str, *, begin: str | None, busy_ms: int = 30_000, autocheckpoint: bool = True
 ) -> Engine:
@@ -145,16 +138,17 @@ class Database:
         self.url = url
         self.is_sqlite = is_sqlite(url)
         self._async_engine: AsyncEngine | None = None
-        self._writer: Engine | None = None
-        self._writer_conn: Connection | None = None
-        self.stats = DbStats()
-        self._batch: list[asyncio.Future[None]] | None = None  # units waiting for the commit
+        self._writer: GroupCommit | None = None
         self._patient_writer: Engine | None = None
         self._reader: Engine | None = None
         self._checkpointed_at = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
+        self._pg_transactions = self._retries = self._busy_waits = self._thread_writes = 0
         if self.is_sqlite:
-            self._writer = _sqlite_engine(url, begin=None, busy_ms=0, autocheckpoint=False)
+            self._writer = GroupCommit(
+                _sqlite_engine(url, begin=None, busy_ms=0, autocheckpoint=False),
+                self._after_commit,
+            )
             self._patient_writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE")
             self._reader = _sqlite_engine(url, begin="BEGIN")
             self._write_pool = concurrent.futures.ThreadPoolExecutor(1, "livedesk-db-write")
@@ -169,6 +163,17 @@ class Database:
             )
 
     @property
+    def stats(self) -> DbStats:
+        units = self._writer.units if self._writer else 0
+        commits = self._writer.commits if self._writer else 0
+        return DbStats(
+            transactions=self._pg_transactions + units + self._thread_writes,
+            commits=self._pg_transactions + commits + self._thread_writes,
+            retries=self._retries,
+            busy_waits=self._busy_waits,
+        )
+
+    @property
     def dialect_name(self) -> str:
         return "sqlite" if self.is_sqlite else "postgresql"
 
@@ -181,81 +186,30 @@ class Database:
             try:
                 async with self._async_engine.begin() as conn:
                     result = await conn.run_sync(work)
-                self.stats.transactions += 1
-                self.stats.commits += 1
+                self._pg_transactions += 1
                 return result
             except DBAPIError as exc:
                 # Two writers raced (deadlock, serialization, the same new key): the work runs
                 # again from scratch and now sees what the winner committed.
                 if attempt == RETRIES or _sqlstate(exc) not in RETRYABLE_SQLSTATES:
                     raise
-                self.stats.retries += 1
+                self._retries += 1
         raise AssertionError("unreachable")
 
     async def _sqlite_transaction(self, work: UnitOfWork[T]) -> T:
-        """Group commit: a unit of work joins the open batch (or opens one) and runs in its own
-        savepoint; the batch commits once the loop has run the callbacks that were ready when it
-        opened, and each unit returns only after that commit."""
-        conn = self._writer_connection()
-        raw = conn.connection.dbapi_connection
-        assert isinstance(raw, sqlite3.Connection)
-        if self._batch is None:
-            try:
-                raw.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorname not in BUSY:
-                    raise
-                # Another process holds the write lock: wait for it in the writer thread.
-                assert self._patient_writer is not None
-                self.stats.busy_waits += 1
-                result = await _in_thread(self._write_pool, self._patient_writer, work)
-                self.stats.transactions += 1
-                self.stats.commits += 1
-                return result
-            self._batch = []
-            asyncio.get_running_loop().call_soon(self._commit_batch, raw)
-        raw.execute("SAVEPOINT unit")
+        assert self._writer is not None and self._patient_writer is not None
         try:
-            result = work(conn)
-        except BaseException:
-            raw.execute("ROLLBACK TO unit")
-            raw.execute("RELEASE unit")
-            raise
-        raw.execute("RELEASE unit")
-        self.stats.transactions += 1
-        committed = asyncio.get_running_loop().create_future()
-        self._batch.append(committed)
-        await committed
-        return result
+            return await self._writer.run(work)
+        except Busy:
+            # Another process holds the write lock: wait for it in the writer thread.
+            self._busy_waits += 1
+            result = await _in_thread(self._write_pool, self._patient_writer, work)
+            self._thread_writes += 1
+            return result
 
-    def _commit_batch(self, raw: sqlite3.Connection) -> None:
-        if self._batch is None:
-            return  # committed already (by dispose)
-        batch, self._batch = self._batch, None
-        try:
-            raw.execute("COMMIT")
-            self.stats.commits += 1
-        except Exception as exc:
-            if raw.in_transaction:
-                raw.execute("ROLLBACK")
-            for committed in batch:
-                if not committed.done():
-                    committed.set_exception(exc)
-        else:
-            for committed in batch:
-                if not committed.done():
-                    committed.set_result(None)
+    def _after_commit(self) -> None:
         if time.monotonic() - self._checkpointed_at > CHECKPOINT_SECONDS:
             self._start_checkpoint()
-
-    def _writer_connection(self) -> Connection:
-        """The event loop's one writer connection, open for the life of the database. Its
-        transactions are begun and ended here on the driver: SQLAlchemy's autobegin on it is a
-        no-op (no "begin" listener), so its statements run inside them."""
-        if self._writer_conn is None:
-            assert self._writer is not None
-            self._writer_conn = self._writer.connect()
-        return self._writer_conn
 
     def _start_checkpoint(self) -> None:
         """Copy the WAL back into the database file (and sync it) in the writer thread."""
@@ -288,15 +242,10 @@ class Database:
             return
         assert self._writer is not None and self._patient_writer is not None
         assert self._reader is not None
-        if self._writer_conn is not None:
-            raw = self._writer_conn.connection.dbapi_connection
-            if isinstance(raw, sqlite3.Connection):
-                self._commit_batch(raw)  # units of work still waiting for their commit
-            self._writer_conn.close()
-            self._writer_conn = None
+        self._writer.close()  # commits units still waiting for their commit
         self._write_pool.shutdown(wait=True)
         self._read_pool.shutdown(wait=True)
-        for engine in (self._writer, self._patient_writer, self._reader):
+        for engine in (self._writer.engine, self._patient_writer, self._reader):
             engine.dispose()
 
 

@@ -9,7 +9,7 @@ so ids never become label values; requests that match no route count as `unmatch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 
 from prometheus_client import (
@@ -32,7 +32,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class _DbCollector(Collector):
-    def __init__(self, stats: DbStats) -> None:
+    def __init__(self, stats: Callable[[], DbStats]) -> None:
         self._stats = stats
 
     def collect(self) -> Iterator[Metric]:
@@ -42,14 +42,14 @@ class _DbCollector(Collector):
             "retries": "PostgreSQL units of work run again after a conflict.",
             "busy_waits": "SQLite units of work that waited for another process's lock.",
         }
-        for name, value in asdict(self._stats).items():
+        for name, value in asdict(self._stats()).items():
             family = CounterMetricFamily(f"livedesk_db_{name}", help_[name])
             family.add_metric([], value)
             yield family
 
 
 class Metrics:
-    def __init__(self, db_stats: DbStats) -> None:
+    def __init__(self, db_stats: Callable[[], DbStats]) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "livedesk_http_requests",
