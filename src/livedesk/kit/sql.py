@@ -6,7 +6,8 @@ message runs ten of them. The statements on the message path are therefore writt
 text with `:name` parameters that SQLite and PostgreSQL both read. On SQLite they run on the
 sqlite3 connection under the unit of work's SQLAlchemy connection (so in the same transaction);
 on PostgreSQL through SQLAlchemy's `text()`. Everything else stays on SQLAlchemy Core: this is
-for the few statements that run for every message.
+for the few statements that run for every message (and the odd statement that reads better as
+SQL, such as the chunked delete of stream retention).
 
 Rows come back as named tuples (attribute access, like SQLAlchemy rows). Parameters named in
 `json` are encoded to JSON text, and result columns named in `json` decoded, as the JSON column
