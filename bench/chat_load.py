@@ -70,6 +70,13 @@ MESSAGE_TIMEOUT = 10.0  # a message not on the agent stream by then is reported 
 STARTUP_TIMEOUT = 60.0
 HEALTH_POLL = 0.05  # readiness probe interval while a server starts
 STOP_TIMEOUT = 10.0
+# The load is many customers' worth from one address, faster than any person types: the
+# benchmark measures the message path, not the rate limiter (which is off for its server).
+NO_RATE_LIMITS = {
+    "LIVEDESK_RATE_LIMITS__TOKENS_PER_MINUTE": "0",
+    "LIVEDESK_RATE_LIMITS__MESSAGES_PER_SECOND": "0",
+    "LIVEDESK_RATE_LIMITS__STREAMS_PER_TOKEN": "0",
+}
 
 
 class BenchError(Exception):
@@ -226,11 +233,20 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def spawned(name: str, cmd: list[str], port: int, workdir: Path) -> Iterator[Server]:
+def spawned(
+    name: str, cmd: list[str], port: int, workdir: Path, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """Run a server subprocess; always stop it, and show its stderr if something failed."""
     stderr_path = workdir / f"{name}.stderr"
     with (workdir / f"{name}.stdout").open("wb") as out, stderr_path.open("wb") as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=REPO_DIR)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            cwd=REPO_DIR,
+            env={**os.environ, **(env or {})},
+        )
         server = Server(name, port, proc, stderr_path)
         try:
             yield server
@@ -250,7 +266,7 @@ def livedesk_server(port: int, agents: int) -> Iterator[Server]:
         data_dir = workdir / "data"
         apply_org(workdir, data_dir, agents)
         cmd = [livedesk_command(), "serve", "--data-dir", str(data_dir), "--port", str(port)]
-        with spawned("livedesk", cmd, port, workdir) as server:
+        with spawned("livedesk", cmd, port, workdir, env=NO_RATE_LIMITS) as server:
             yield server
 
 

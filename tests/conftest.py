@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from livedesk.app import create_app
-from livedesk.config import Settings, TimerSettings
+from livedesk.config import RateLimitSettings, Settings, TimerSettings
 from livedesk.kit.clock import FakeClock
 from livedesk.kit.db import async_url, sqlite_url
 from livedesk.kit.migrate import upgrade_database
@@ -111,6 +111,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         migrate_on_start=False,
         # Tests fire timers themselves (`scheduler.run_due()` after moving the fake clock).
         timers=TimerSettings(poll_seconds=3600),
+        # Tests make tokens and messages faster than people do; tests/web/test_limits.py turns
+        # the limits on.
+        rate_limits=RateLimitSettings(
+            tokens_per_minute=0, messages_per_second=0, message_burst=0, streams_per_token=0
+        ),
     )
 
 

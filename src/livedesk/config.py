@@ -31,6 +31,17 @@ class LimitSettings(BaseModel):
     revocation_cache_seconds: float = Field(2.0, ge=0)
 
 
+class RateLimitSettings(BaseModel):
+    """0 turns a limit off."""
+
+    tokens_per_minute: int = Field(
+        60, ge=0, description="new tokens and logins per client address (burst: as many)"
+    )
+    messages_per_second: float = Field(5.0, ge=0, description="per end user, after the burst")
+    message_burst: int = Field(20, ge=0, description="messages an end user may send at once")
+    streams_per_token: int = Field(20, ge=0, description="open streams per token and process")
+
+
 class TimerSettings(BaseModel):
     poll_seconds: float = Field(0.5, gt=0, le=3600, description="how often due timers are fired")
 
@@ -50,6 +61,7 @@ class Settings(BaseSettings):
     streams: StreamSettings = StreamSettings()
     limits: LimitSettings = LimitSettings()
     timers: TimerSettings = TimerSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
 
     def resolved_database_url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir)

@@ -23,6 +23,7 @@ from livedesk.streams import retention as stream_retention
 from livedesk.streams.hub import StreamHub
 from livedesk.streams.service import StreamService
 from livedesk.timers.scheduler import Scheduler
+from livedesk.web.limits import RateLimits
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Container:
     scheduler: Scheduler
     storage: LocalStorage
     metrics: Metrics
+    limits: RateLimits
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -92,4 +94,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         scheduler=scheduler,
         storage=LocalStorage(settings.data_dir / "files"),
         metrics=Metrics(lambda: db.stats),
+        limits=RateLimits(settings.rate_limits, clock, hub),
     )

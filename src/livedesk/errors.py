@@ -36,3 +36,9 @@ def not_found(code: str, message: str) -> AppError:
 
 def conflict(code: str, message: str, **data: Any) -> AppError:
     return AppError(code, 409, message, **data)
+
+
+def too_many_requests(code: str, message: str, retry_after_seconds: int) -> AppError:
+    error = AppError(code, 429, message, retryAfterSeconds=retry_after_seconds)
+    error.headers["Retry-After"] = str(retry_after_seconds)
+    return error

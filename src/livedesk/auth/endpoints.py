@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from livedesk.auth.schemas import (
     GuestTokenCreate,
@@ -19,15 +19,19 @@ agent_router = APIRouter(prefix="/api/v1", tags=["agent: auth"])
 
 
 @miaw_router.post("/unauthenticated/access-token", response_model=TokenResponse)
-async def guest_token(body: GuestTokenCreate, c: ContainerDep) -> TokenResponse:
+async def guest_token(body: GuestTokenCreate, request: Request, c: ContainerDep) -> TokenResponse:
+    c.limits.new_token(request)
     return await AuthService(c).mint_guest_token(body)
 
 
 @miaw_router.post("/authenticated/access-token", response_model=TokenResponse)
-async def verified_token(body: VerifiedTokenCreate, c: ContainerDep) -> TokenResponse:
+async def verified_token(
+    body: VerifiedTokenCreate, request: Request, c: ContainerDep
+) -> TokenResponse:
     """A token for a verified user: the customer's own system signed `customerIdentityToken`
     (RS256/ES256) with a key of the deployment's user verification; refusals are 401s whose
     `code` says what is wrong."""
+    c.limits.new_token(request)
     return await AuthService(c).mint_verified_token(body)
 
 
@@ -43,7 +47,8 @@ async def revoke_token(principal: CurrentEndUser, c: ContainerDep) -> Response:
 
 
 @agent_router.post("/auth/login", response_model=LoginResponse)
-async def login(body: LoginRequest, c: ContainerDep) -> LoginResponse:
+async def login(body: LoginRequest, request: Request, c: ContainerDep) -> LoginResponse:
+    c.limits.new_token(request)
     return await AuthService(c).login(body.username, body.password)
 
 

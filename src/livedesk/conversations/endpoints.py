@@ -53,6 +53,7 @@ async def send_message(conversation_id: str, request: Request) -> Response:
     # The hottest call: it reads its token and body itself (see web.bodies).
     c = await get_container(request)
     p = await current_end_user(request, c)
+    c.limits.message(p.end_user_id)
     body = await json_body(request, MessageSend)
     entry = await ConversationService(c).send_message(p, conversation_id, body)
     sent = {

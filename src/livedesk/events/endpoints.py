@@ -46,6 +46,7 @@ async def subscribe(
 ) -> SseResponse:
     """Server-Sent Events of the type; `Last-Event-Id` (a replay id) replays what followed it."""
     wanted = await EventService(c).subscription(p, event_type, filter)
+    c.limits.stream(p.token_id)
     return SseResponse(
         streams=c.streams,
         hub=c.hub,

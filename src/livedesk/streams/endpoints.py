@@ -29,6 +29,7 @@ def cursor_of(request: Request) -> int | None:
 
 
 def _stream(request: Request, c: Container, p: EndUserPrincipal | AgentPrincipal) -> SseResponse:
+    c.limits.stream(p.token_id)
     return SseResponse(
         streams=c.streams,
         hub=c.hub,

@@ -62,6 +62,9 @@ class StreamHub:
         _discard(self._mailboxes, mailbox.recipient, mailbox)
         _discard(self._by_token, mailbox.token_id, mailbox)
 
+    def open_streams_of(self, token_id: str) -> int:
+        return len(self._by_token.get(token_id, ()))
+
     @property
     def open_streams(self) -> int:
         return sum(len(b) for b in self._mailboxes.values())

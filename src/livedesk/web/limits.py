@@ -1,0 +1,66 @@
+"""Rate limits (DESIGN 8): new tokens per client address, messages per end user, open streams per
+token. Over a limit is a 429 with `Retry-After`. Limits are kept per process; 0 turns one off.
+
+Behind a reverse proxy every client has the proxy's address (forwarded headers are not trusted):
+raise or turn off the token limit there, or let the proxy limit by address.
+"""
+
+from __future__ import annotations
+
+import math
+
+from starlette.requests import Request
+
+from livedesk.config import RateLimitSettings
+from livedesk.errors import AppError, too_many_requests
+from livedesk.kit.clock import Clock
+from livedesk.kit.ratelimit import RateLimiter
+from livedesk.streams.hub import StreamHub
+
+
+def _limiter(per_second: float, burst: int) -> RateLimiter | None:
+    return RateLimiter(per_second, max(1, burst)) if per_second > 0 else None
+
+
+def _refusal(code: str, what: str, seconds: float) -> AppError:
+    wait = max(1, math.ceil(seconds))
+    return too_many_requests(code, f"Too many {what}: try again in {wait} s.", wait)
+
+
+class RateLimits:
+    def __init__(self, settings: RateLimitSettings, clock: Clock, hub: StreamHub) -> None:
+        self._clock = clock
+        self._hub = hub
+        self._tokens = _limiter(settings.tokens_per_minute / 60, settings.tokens_per_minute)
+        self._messages = _limiter(settings.messages_per_second, settings.message_burst)
+        self._streams_per_token = settings.streams_per_token
+
+    def _now(self) -> float:
+        return self._clock.now_ms() / 1000
+
+    def new_token(self, request: Request) -> None:
+        """Before minting a token or checking a password: per client address."""
+        if self._tokens is None:
+            return
+        client = request.client.host if request.client else "unknown"
+        seconds = self._tokens.wait(client, self._now())
+        if seconds:
+            raise _refusal("too_many_tokens", "new tokens from this address", seconds)
+
+    def message(self, end_user_id: str) -> None:
+        """Before recording a customer's message or file."""
+        if self._messages is None:
+            return
+        seconds = self._messages.wait(end_user_id, self._now())
+        if seconds:
+            raise _refusal("too_many_messages", "messages", seconds)
+
+    def stream(self, token_id: str) -> None:
+        """Before opening a stream: how many this token has open in this process."""
+        limit = self._streams_per_token
+        if limit and self._hub.open_streams_of(token_id) >= limit:
+            raise too_many_requests(
+                "too_many_streams",
+                f"This token has {limit} streams open already; close one first.",
+                5,
+            )

@@ -1,0 +1,100 @@
+"""Rate limits: new tokens per address, messages per end user, streams per token; 429 with
+Retry-After, and the limit lifts as time passes."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
+
+from livedesk.config import RateLimitSettings
+from livedesk.kit.clock import FakeClock
+from livedesk.kit.ratelimit import RateLimiter
+from livedesk.web.limits import RateLimits
+from tests.helpers import Api, customer_stream
+
+
+def _limit(app: FastAPI, clock: FakeClock, **settings: float) -> None:
+    c = app.state.container
+    c.limits = RateLimits(RateLimitSettings(**settings), clock, c.hub)  # type: ignore[arg-type]
+
+
+async def test_new_tokens_are_limited_per_address(api: Api, app: FastAPI, clock: FakeClock) -> None:
+    _limit(app, clock, tokens_per_minute=3)
+    for _ in range(3):
+        await api.customer()
+    r = await api.http.post(
+        "/iamessage/api/v2/authorization/unauthenticated/access-token",
+        json={"orgId": "00DLD0000000001", "esDeveloperName": "Web_Chat"},
+    )
+    assert r.status_code == 429 and r.json()["code"] == "too_many_tokens"
+    assert r.headers["Retry-After"] == "20" and r.json()["retryAfterSeconds"] == 20
+    login = await api.http.post("/api/v1/auth/login", json={"username": "ada", "password": "x"})
+    assert login.status_code == 429  # password guessing counts too
+    clock.advance(20)
+    await api.customer()  # one more token has come back
+
+
+async def test_messages_are_limited_per_end_user(api: Api, app: FastAPI, clock: FakeClock) -> None:
+    _limit(app, clock, messages_per_second=1, message_burst=2)
+    lin = await api.waiting_customer()
+    bo = await api.waiting_customer()
+    assert (await lin.send("one")).status_code == 202
+    assert (await lin.send("two")).status_code == 202
+    r = await lin.send("three")
+    assert r.status_code == 429 and r.json()["code"] == "too_many_messages"
+    assert r.headers["Retry-After"] == "1"
+    assert (await bo.send("someone else")).status_code == 202  # per end user
+    clock.advance(1)
+    assert (await lin.send("three, again")).status_code == 202
+    history = (await lin.history()).json()["conversationEntries"]
+    texts = [
+        e["entryPayload"]["abstractMessage"]["staticContent"]["text"]
+        for e in history
+        if e["entryType"] == "Message"
+    ]
+    assert "three" not in texts  # a refused message is not recorded
+
+
+async def test_streams_are_limited_per_token(live: Api, app: FastAPI, clock: FakeClock) -> None:
+    _limit(app, clock, streams_per_token=1)
+    customer = await live.customer()
+    async with customer_stream(customer):
+        r = await live.http.get("/eventrouter/v1/sse", headers=customer.headers)
+        assert r.status_code == 429 and r.json()["code"] == "too_many_streams"
+    async with customer_stream(customer):
+        pass  # the first one closed: room again
+
+
+@given(
+    rate=st.floats(0.1, 100),
+    burst=st.integers(1, 50),
+    gaps=st.lists(st.floats(0, 5), min_size=1, max_size=200),
+)
+def test_a_bucket_never_allows_more_than_burst_plus_rate_times_time(
+    rate: float, burst: int, gaps: list[float]
+) -> None:
+    limiter = RateLimiter(rate, burst)
+    now = allowed = 0.0
+    for gap in gaps:
+        now += gap
+        wait = limiter.wait("k", now)
+        assert wait >= 0
+        if wait == 0:
+            allowed += 1
+        else:
+            assert limiter.wait("k", now + wait + 1e-9) == 0  # waiting as told is enough
+            now += wait + 1e-9
+            allowed += 1
+        assert allowed <= burst + rate * now + 1e-6
+
+
+def test_idle_keys_are_forgotten_when_there_are_too_many() -> None:
+    limiter = RateLimiter(1.0, 2, max_keys=3)
+    for key in "abc":
+        limiter.wait(key, 0.0)
+    limiter.wait("d", 10.0)  # a, b, c have refilled by then
+    assert len(limiter) == 1
+    with pytest.raises(ValueError):
+        RateLimiter(0, 1)
