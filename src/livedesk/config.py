@@ -15,6 +15,9 @@ class StreamSettings(BaseModel):
     ping_seconds: float = Field(15.0, gt=0, le=30)
     catch_up_batch: int = Field(500, ge=1)
     mailbox_limit: int = Field(1000, ge=1)
+    sweep_seconds: float = Field(
+        15.0, gt=0, description="how often open streams are checked against the database"
+    )
     retention_hours: int = Field(
         168, ge=1, description="how long end users' and agents' stream events can be replayed"
     )

@@ -22,6 +22,7 @@ from livedesk.routing.router import Router
 from livedesk.streams import retention as stream_retention
 from livedesk.streams.hub import StreamHub
 from livedesk.streams.service import StreamService
+from livedesk.streams.sweeper import StreamSweeper
 from livedesk.timers.scheduler import Scheduler
 from livedesk.web.limits import RateLimits
 
@@ -43,6 +44,7 @@ class Container:
     storage: LocalStorage
     metrics: Metrics
     limits: RateLimits
+    sweeper: StreamSweeper
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -52,9 +54,11 @@ class Container:
         await self.db.transaction(lambda conn: retention.ensure_scheduled(conn, now))
         await self.db.transaction(lambda conn: stream_retention.ensure_scheduled(conn, now))
         self.scheduler.start(self.settings.timers.poll_seconds)
+        self.sweeper.start(self.settings.streams.sweep_seconds)
 
     async def close(self) -> None:
         await self.scheduler.stop()
+        await self.sweeper.stop()
         await self.bus.close()
         await self.db.dispose()
 
@@ -95,4 +99,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         storage=LocalStorage(settings.data_dir / "files"),
         metrics=Metrics(lambda: db.stats),
         limits=RateLimits(settings.rate_limits, clock, hub),
+        sweeper=StreamSweeper(db, hub),
     )

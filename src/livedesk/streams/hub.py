@@ -23,6 +23,7 @@ class Mailbox:
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
     closed: bool = False
+    cursor: int = -1  # the last event the stream wrote (set by the stream; -1: not started)
 
     def put(self, seq: int, frame: bytes) -> None:
         if len(self.items) >= self.limit:
@@ -35,6 +36,12 @@ class Mailbox:
 
     def close(self) -> None:
         self.closed = True
+        self.wakeup.set()
+
+    def poke(self) -> None:
+        """Something was committed that this stream was not told about: catch up from the
+        database (as after an overflow)."""
+        self.overflowed = True
         self.wakeup.set()
 
     def take(self) -> tuple[list[tuple[int, bytes]], bool]:
@@ -68,6 +75,19 @@ class StreamHub:
     @property
     def open_streams(self) -> int:
         return sum(len(b) for b in self._mailboxes.values())
+
+    def recipients(self) -> list[str]:
+        return list(self._mailboxes)
+
+    def sweep(self, heads: dict[str, int]) -> int:
+        """Poke every open stream whose recipient's head is past its cursor; how many."""
+        poked = 0
+        for recipient, head in heads.items():
+            for box in self._mailboxes.get(recipient, ()):
+                if 0 <= box.cursor < head:
+                    box.poke()
+                    poked += 1
+        return poked
 
     def deliver(self, message: bytes) -> None:
         """Bus handler: wake the mailboxes the message is for."""

@@ -49,6 +49,13 @@ def head(conn: Connection, recipient: str) -> int:
     return value or 0
 
 
+def heads(conn: Connection, recipients: list[str]) -> dict[str, int]:
+    query = select(StreamHead.recipient, StreamHead.last_seq).where(
+        StreamHead.recipient.in_(recipients)
+    )
+    return {recipient: int(seq) for recipient, seq in conn.execute(query)}
+
+
 def events_after(
     conn: Connection, recipient: str, cursor: int, limit: int
 ) -> list[tuple[int, str, str]]:

@@ -83,6 +83,7 @@ class SseResponse(Response):
 
     async def _follow(self, send: Send, mailbox: Mailbox, cursor: int) -> None:
         while True:
+            mailbox.cursor = cursor  # what the hub's sweep compares with the head
             try:
                 async with asyncio.timeout(self.ping_seconds):
                     await mailbox.wakeup.wait()

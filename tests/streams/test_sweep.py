@@ -1,0 +1,32 @@
+"""The sweep: a stream that missed its wake-up (a lost bus message) catches up from the
+database at the next sweep, without a repeat."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from livedesk.kit import jsonutil
+from livedesk.streams.service import append, end_user_recipient
+from tests.helpers import Api, customer_stream
+
+
+async def test_a_stream_that_missed_a_wake_up_catches_up_at_the_sweep(
+    live: Api, app: FastAPI
+) -> None:
+    c = app.state.container
+    customer = await live.customer()
+    recipient = end_user_recipient(customer.subject)
+    async with customer_stream(customer) as stream:
+        assert await c.sweeper.sweep_once() == 0  # nobody is behind
+        # Committed, but its announcement is lost (nothing told the bus).
+        data = jsonutil.dumps({"note": "missed"})
+        out = await c.db.transaction(lambda conn: append(conn, recipient, "NOTE", data, 1))
+        assert await c.sweeper.sweep_once() == 1
+        event = await stream.next()
+        assert event.event == "NOTE" and event.id == str(out.seq)
+        assert event.data == {"note": "missed"}
+        await c.streams.announce([out])  # the late announcement is not a repeat
+        assert await c.sweeper.sweep_once() == 0
+        later = await c.db.transaction(lambda conn: append(conn, recipient, "NOTE", b"{}", 2))
+        await c.streams.announce([later])
+        assert (await stream.next()).id == str(later.seq)  # the next one, not the missed again
