@@ -3,6 +3,8 @@ Retry-After, and the limit lifts as time passes."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fastapi import FastAPI
 from hypothesis import given
@@ -63,6 +65,10 @@ async def test_streams_are_limited_per_token(live: Api, app: FastAPI, clock: Fak
     async with customer_stream(customer):
         r = await live.http.get("/eventrouter/v1/sse", headers=customer.headers)
         assert r.status_code == 429 and r.json()["code"] == "too_many_streams"
+    hub = app.state.container.hub
+    async with asyncio.timeout(5):  # the server notices the disconnect
+        while hub.open_streams:  # noqa: ASYNC110 (nothing signals a closed stream)
+            await asyncio.sleep(0.01)
     async with customer_stream(customer):
         pass  # the first one closed: room again
 
