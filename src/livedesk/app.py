@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,10 +52,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if settings.demo:
             await apply_org(container.db, container.clock, load_demo_org())
         await container.start()
-        await FlowService(container).wake_all()
+        # In the background: a server with many waiting interviews opens its port at once.
+        waking = asyncio.create_task(FlowService(container).wake_all(), name="livedesk-wake")
+        app.state.waking = waking
         try:
             yield
         finally:
+            waking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waking
             await container.close()
 
     app = FastAPI(

@@ -8,7 +8,9 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from livedesk.app import create_app
 from livedesk.config import Settings
@@ -258,7 +260,34 @@ async def test_an_event_that_woke_nothing_before_a_crash_is_found_at_start_up(
     assert row.json()["status"] == "waiting"
     restarted = create_app(settings, clock)
     async with restarted.router.lifespan_context(restarted):
+        await restarted.state.waking  # start-up resumes waiting interviews in the background
         transport = httpx.ASGITransport(app=restarted)
         async with httpx.AsyncClient(transport=transport, base_url="http://again") as http:
             row = await http.get(f"/api/v1/interviews/{started['id']}", headers=ada.headers)
     assert row.json()["status"] == "screen" and row.json()["variables"]["reason"] == "Other"
+
+
+async def test_an_interview_that_cannot_resume_stops_neither_start_up_nor_the_others(
+    api: Api, app: FastAPI, settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, ada, case_a = await with_case(api, "ada")
+    broken = await start_flow(api, ada, case_a)
+    bo, grace, case_b = await with_case(api, "grace")
+    fine = await start_flow(api, grace, case_b)
+    c = app.state.container
+    # `livedesk apply` of an org file without that flow any more:
+    await c.db.transaction(
+        lambda conn: conn.execute(
+            text("UPDATE flow_interviews SET flow = 'Gone' WHERE id = :id"), {"id": broken["id"]}
+        )
+    )
+    r = await api.http.post(
+        E, json={"id": case_b, "use_of_fund_reason": "Other"}, headers=bo.headers
+    )
+    assert r.status_code == 201  # the publisher does not pay for a broken interview
+    row = await api.http.get(f"/api/v1/interviews/{fine['id']}", headers=grace.headers)
+    assert row.json()["status"] == "screen"
+    restarted = create_app(settings, clock)
+    async with restarted.router.lifespan_context(restarted):  # starts
+        await restarted.state.waking
+    assert any("could not resume interview" in r.message for r in caplog.records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -22,6 +23,8 @@ from livedesk.flows.runtime import DbRuntime
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.streams.service import Outgoing
+
+log = logging.getLogger(__name__)
 
 
 class InterviewOut(BaseModel):
@@ -160,9 +163,9 @@ class FlowService:
         await self.wake(org_id, published)
 
     async def wake_all(self) -> None:
-        """At start-up: resume every waiting interview once. An event published just before a
-        process stopped may not have woken its interviews; a resumed interview looks at the
-        events published since it began to wait, so it finds it now."""
+        """At start-up (in the background): resume every waiting interview once. An event
+        published just before a process stopped may not have woken its interviews; a resumed
+        interview looks at the events published since it began to wait, so it finds it now."""
         for org_id, event_type in await self.c.db.read(repository.waited_for):
             await self.wake(org_id, {event_type})
 
@@ -173,7 +176,10 @@ class FlowService:
                 partial(repository.waiting_for, org_id=org_id, event_type=event_type)
             )
             for interview_id in ids:
-                await self._wake_one(interview_id)
+                try:
+                    await self._wake_one(interview_id)
+                except Exception:  # one broken interview (its flow was removed…) stops no other
+                    log.exception("could not resume interview %s", interview_id)
 
     async def _wake_one(self, interview_id: str) -> None:
         now = self.c.clock.now_ms()
@@ -188,6 +194,8 @@ class FlowService:
             interview = interpreter.resume(
                 flow, interpreter.Interview.from_json(row.state), runtime
             )
+            if interview.status == "waiting" and interview.to_json() == row.state:
+                return [], set(), ""  # still waiting for the same thing: nothing to save or tell
             repository.save(
                 conn, row.id, interview.status, _waiting(interview), interview.to_json(), now
             )
