@@ -4,6 +4,7 @@ another process waits for it in a thread, and the WAL is checkpointed outside co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -253,3 +254,26 @@ async def test_closing_the_database_commits_units_waiting_for_their_commit(
     await database.dispose()
     assert await waiting == 1
     assert _count_in_file(tmp_path, "last words") == 1
+
+
+async def test_writes_after_a_swallowed_transaction_ending_error_are_not_stored(
+    database: Database, tmp_path: Path
+) -> None:
+    await database.transaction(
+        lambda conn: conn.execute(text("CREATE UNIQUE INDEX u ON notes (body)"))
+    )
+    await database.transaction(_insert("taken"))
+
+    def swallows_and_goes_on(conn: Connection) -> None:
+        with contextlib.suppress(Exception):  # as a flow that catches a failing action
+            conn.execute(text("INSERT OR ROLLBACK INTO notes (body) VALUES ('taken')"))
+        conn.execute(text("INSERT INTO notes (body) VALUES ('behind its back')"))
+
+    results = await asyncio.gather(
+        database.transaction(_raw_insert("other")),
+        database.transaction(swallows_and_goes_on),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], BatchLost) and isinstance(results[1], sqlite3.Error), results
+    assert [_count_in_file(tmp_path, b) for b in ("other", "behind its back")] == [0, 0]
+    assert await database.transaction(_raw_insert("next")) == "next"

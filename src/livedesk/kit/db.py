@@ -100,7 +100,9 @@ def _sqlite_engine(
     url: str, *, begin: str | None, busy_ms: int = 30_000, autocheckpoint: bool = True
 ) -> Engine:
     """An engine on the stdlib driver; `begin` is the statement that starts its transactions
-    (None: the caller emits it, as the event-loop writer does)."""
+    (None: the caller emits it, as the event-loop writer does: then a write outside the
+    caller's transaction opens one of the driver's own instead of committing at once, so
+    nothing can be stored behind the caller's back — see kit.group_commit)."""
     engine = create_engine(
         sync_url(url),
         json_serializer=_json_serializer,
@@ -111,7 +113,9 @@ def _sqlite_engine(
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        # We emit BEGIN ourselves; the writer's driver begins a transaction before a write that
+        # finds none (the group commit then rolls it back), instead of writing in autocommit.
+        dbapi_connection.isolation_level = "DEFERRED" if begin is None else None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

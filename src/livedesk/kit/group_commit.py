@@ -8,7 +8,9 @@ sharing it among the messages that arrived together was worth 20% of the message
 
 If SQLite ends the whole transaction under a unit (it does on a full disk, an I/O error, or when
 a savepoint cannot be rolled back), the batch is lost as a whole: each of its callers gets
-`BatchLost` and nothing of it is stored; the next unit begins a new batch.
+`BatchLost` and nothing of it is stored; the next unit begins a new batch. A unit that catches
+that error and writes on is no exception: the driver (not in autocommit mode) puts those writes
+in a new transaction of its own, which the failed `RELEASE` of the unit's savepoint rolls back.
 
 The SQLAlchemy connection handed to units of work has its own transaction begun once and never
 ended: SQLAlchemy then neither begins nor rolls back anything on this connection by itself (left
