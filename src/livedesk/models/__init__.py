@@ -23,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from livedesk.kit.db import Base
 
 JsonDict = dict[str, Any]
+# End users' (`u:…`) and agents' (`a:…`) streams, as opposed to platform events' (`e:…`).
+PERSONAL_STREAMS = "recipient NOT LIKE 'e:%'"
 
 
 class Org(Base):
@@ -229,7 +231,16 @@ class StreamEvent(Base):
     """One event of one recipient's durable stream; SSE resumes by reading these."""
 
     __tablename__ = "stream_events"
-    __table_args__ = (Index("ix_stream_events_created_at", "created_at"),)
+    __table_args__ = (
+        # Stream retention deletes end users' and agents' events by age; platform events
+        # (`e:…`) have their own retention by type and stay out of this index.
+        Index(
+            "ix_stream_events_personal_age",
+            "created_at",
+            sqlite_where=text(PERSONAL_STREAMS),
+            postgresql_where=text(PERSONAL_STREAMS),
+        ),
+    )
     recipient: Mapped[str] = mapped_column(String(120), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event: Mapped[str] = mapped_column(String(60))

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, bindparam, insert, select
 
 from livedesk.kit import sql
 from livedesk.kit.sql import Sql
-from livedesk.models import StreamEvent, StreamHead
+from livedesk.models import PERSONAL_STREAMS, StreamEvent, StreamHead
 
 # These run for every event: on the driver (see kit.sql).
 _NEXT_SEQ = Sql(
@@ -68,9 +68,10 @@ def events_after(
     return [(r.seq, r.event, r.data) for r in rows]
 
 
+# The subquery's condition repeats the partial index's, so both databases use the index.
 _PRUNE_PERSONAL = Sql(
     "DELETE FROM stream_events WHERE (recipient, seq) IN (SELECT recipient, seq FROM stream_events"
-    " WHERE created_at < :before AND (recipient LIKE 'u:%' OR recipient LIKE 'a:%') LIMIT :limit)"
+    f" WHERE {PERSONAL_STREAMS} AND created_at < :before LIMIT :limit)"
 )
 
 
