@@ -9,12 +9,15 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.requests import Request
 
 from livedesk.config import RateLimitSettings
+from livedesk.errors import AppError
 from livedesk.kit.clock import FakeClock
 from livedesk.kit.ratelimit import RateLimiter
+from livedesk.streams.hub import StreamHub
 from livedesk.web.limits import RateLimits
-from tests.helpers import Api, customer_stream
+from tests.helpers import DEPLOYMENT, MIAW, Api, customer_stream, uid
 
 
 def _limit(app: FastAPI, clock: FakeClock, **settings: float) -> None:
@@ -39,8 +42,8 @@ async def test_new_tokens_are_limited_per_address(api: Api, app: FastAPI, clock:
 
 
 async def test_messages_are_limited_per_end_user(api: Api, app: FastAPI, clock: FakeClock) -> None:
-    _limit(app, clock, messages_per_second=1, message_burst=2)
-    lin = await api.waiting_customer()
+    _limit(app, clock, messages_per_second=1, message_burst=3)
+    lin = await api.waiting_customer()  # creating the conversation took one
     bo = await api.waiting_customer()
     assert (await lin.send("one")).status_code == 202
     assert (await lin.send("two")).status_code == 202
@@ -104,3 +107,51 @@ def test_idle_keys_are_forgotten_when_there_are_too_many() -> None:
     assert len(limiter) == 1
     with pytest.raises(ValueError):
         RateLimiter(0, 1)
+
+
+async def test_every_customer_write_shares_the_budget(
+    api: Api, app: FastAPI, clock: FakeClock
+) -> None:
+    _limit(app, clock, messages_per_second=1, message_burst=3)
+    lin = await api.customer()
+    assert (await lin.create_conversation()).status_code == 201
+    typing = await api.http.post(
+        f"{MIAW}/conversation/{lin.conversation_id}/entry",
+        json={"entryType": "TypingStartedIndicator"},
+        headers=lin.headers,
+    )
+    assert typing.status_code == 202
+    assert (await lin.send("hello")).status_code == 202
+    for r in (
+        await api.http.post(
+            f"{MIAW}/conversation",
+            json={"conversationId": uid(), "esDeveloperName": DEPLOYMENT},
+            headers=lin.headers,
+        ),
+        await api.http.post(
+            f"{MIAW}/conversation/{lin.conversation_id}/entry",
+            json={"entryType": "TypingStoppedIndicator"},
+            headers=lin.headers,
+        ),
+        await api.http.post(
+            "/api/v1/events/Use_Of_Fund__e",
+            json={"id": "x", "use_of_fund_reason": "y"},
+            headers=lin.headers,
+        ),
+    ):
+        assert r.status_code == 429 and r.json()["code"] == "too_many_messages", r.text
+
+
+def test_ipv6_clients_are_counted_by_their_64() -> None:
+    def request(host: str) -> Request:
+        return Request({"type": "http", "client": (host, 1), "headers": []})
+
+    clock = FakeClock()
+    limits = RateLimits(RateLimitSettings(tokens_per_minute=1), clock, StreamHub())
+    limits.new_token(request("2001:db8:1:2::1"))
+    with pytest.raises(AppError) as refused:
+        limits.new_token(request("2001:db8:1:2:ffff::9"))  # same /64
+    assert refused.value.status == 429
+    limits.new_token(request("2001:db8:1:3::1"))  # another /64
+    limits.new_token(request("192.0.2.1"))
+    limits.new_token(request("192.0.2.2"))  # IPv4: by address

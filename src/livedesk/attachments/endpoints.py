@@ -31,7 +31,7 @@ async def send_file(
     conversation_id: str, request: Request, p: CurrentEndUser, c: ContainerDep
 ) -> SendResponse:
     """MIAW's file message: multipart `messageEntry` (JSON) + `fileData`."""
-    c.limits.message(p.end_user_id)
+    c.limits.customer_write(p.end_user_id)
     entry = await AttachmentService(c).customer_upload(p, conversation_id, request)
     return SendResponse(
         conversationEntries=[EntryRef(id=entry.identifier, clientTimestamp=entry.transcripted_at)]

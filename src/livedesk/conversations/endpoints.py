@@ -28,6 +28,7 @@ router = APIRouter(prefix="/iamessage/api/v2/conversation", tags=["customer: con
 async def create_conversation(
     body: ConversationCreate, p: CurrentEndUser, c: ContainerDep
 ) -> ConversationCreated:
+    c.limits.customer_write(p.end_user_id)
     return await ConversationService(c).create(p, body)
 
 
@@ -53,7 +54,7 @@ async def send_message(conversation_id: str, request: Request) -> Response:
     # The hottest call: it reads its token and body itself (see web.bodies).
     c = await get_container(request)
     p = await current_end_user(request, c)
-    c.limits.message(p.end_user_id)
+    c.limits.customer_write(p.end_user_id)
     body = await json_body(request, MessageSend)
     entry = await ConversationService(c).send_message(p, conversation_id, body)
     sent = {
@@ -66,6 +67,7 @@ async def send_message(conversation_id: str, request: Request) -> Response:
 async def send_entry(
     conversation_id: str, body: EntrySend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
+    c.limits.customer_write(p.end_user_id)
     await ConversationService(c).typing(p, conversation_id, body)
     return Response(status_code=202)
 
@@ -74,6 +76,7 @@ async def send_entry(
 async def acknowledge_entries(
     conversation_id: str, body: AcksSend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
+    c.limits.customer_write(p.end_user_id)
     await ConversationService(c).acknowledge(p, conversation_id, body)
     return Response(status_code=202)
 

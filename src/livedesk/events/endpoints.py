@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Query, Request
 
+from livedesk.auth.principals import EndUserPrincipal
 from livedesk.deps import ContainerDep, CurrentPrincipal
 from livedesk.events.service import EventService, frame_filter
 from livedesk.streams.endpoints import SSE_DOC, cursor_of
@@ -20,6 +21,8 @@ async def publish(
     event_type: str, p: CurrentPrincipal, c: ContainerDep, fields: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     """Publish an event of the type (fields checked against its schema)."""
+    if isinstance(p, EndUserPrincipal):
+        c.limits.customer_write(p.end_user_id)
     return await EventService(c).publish(p, event_type, fields)
 
 

@@ -7,6 +7,7 @@ raise or turn off the token limit there, or let the proxy limit by address.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 
 from starlette.requests import Request
@@ -16,6 +17,19 @@ from livedesk.errors import AppError, too_many_requests
 from livedesk.kit.clock import Clock
 from livedesk.kit.ratelimit import RateLimiter
 from livedesk.streams.hub import StreamHub
+
+
+def _address_key(request: Request) -> str:
+    """The client's address; for IPv6 its /64 (one subscriber's network, which it can rotate
+    through freely)."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return host
 
 
 def _limiter(per_second: float, burst: int) -> RateLimiter | None:
@@ -42,13 +56,13 @@ class RateLimits:
         """Before minting a token or checking a password: per client address."""
         if self._tokens is None:
             return
-        client = request.client.host if request.client else "unknown"
-        seconds = self._tokens.wait(client, self._now())
+        seconds = self._tokens.wait(_address_key(request), self._now())
         if seconds:
             raise _refusal("too_many_tokens", "new tokens from this address", seconds)
 
-    def message(self, end_user_id: str) -> None:
-        """Before recording a customer's message or file."""
+    def customer_write(self, end_user_id: str) -> None:
+        """Before any customer call that writes or notifies: a message or file, a new
+        conversation, typing, receipts, a form answer, a published event."""
         if self._messages is None:
             return
         seconds = self._messages.wait(end_user_id, self._now())
