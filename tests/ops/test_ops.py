@@ -3,14 +3,19 @@ the optional token) and the request log in both formats."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from livedesk.kit.db import DbStats
 from livedesk.ops import logs
+from livedesk.ops.metrics import Metrics
+from livedesk.ops.requests import RequestObserver
 from tests.helpers import MIAW, ORG, Api, customer_stream
 
 
@@ -119,3 +124,60 @@ def test_log_lines_carry_exceptions_as_a_field() -> None:
         )
     line = json.loads(logs.JsonFormatter().format(record))
     assert line["message"] == "failed x" and "ValueError: boom" in line["exception"]
+
+
+async def _observe(app: Any, method: str = "GET") -> dict[str, float]:
+    metrics = Metrics(DbStats)
+    observer = RequestObserver(app, metrics)
+    scope = {"type": "http", "method": method, "path": "/x", "headers": []}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(_: Any) -> None:
+        return None
+
+    with contextlib.suppress(RuntimeError):
+        await observer(scope, receive, send)
+    return _samples(metrics.render(0, [], [], []).decode())
+
+
+async def test_unanswered_failed_and_odd_requests_are_counted_as_what_they_are() -> None:
+    async def gone(scope: Any, receive: Any, send: Any) -> None:
+        return None  # the client left before an answer
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("bug")
+
+    async def ok(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    assert _samples_of(await _observe(gone)) == {("GET", "499"): 1}
+    assert _samples_of(await _observe(broken)) == {("GET", "500"): 1}
+    assert _samples_of(await _observe(ok, method="FOO1")) == {("OTHER", "204"): 1}
+
+
+def _samples_of(samples: dict[str, float]) -> dict[tuple[str, str], float]:
+    out = {}
+    for name, value in samples.items():
+        if name.startswith("livedesk_http_requests_total{"):
+            labels = dict(part.split("=") for part in name[name.index("{") + 1 : -1].split(","))
+            out[(labels["method"].strip('"'), labels["status"].strip('"'))] = value
+    return out
+
+
+def test_text_logs_keep_what_clients_send_on_one_line() -> None:
+    record = logging.getLogger("livedesk.access").makeRecord(
+        "livedesk.access",
+        logging.INFO,
+        __file__,
+        1,
+        "%s",
+        ("GET /x\n2026-01-01 WARNING livedesk.auth: forged",),
+        None,
+        extra={"path": "/x\r\nforged"},
+    )
+    line = logs.TextFormatter().format(record)
+    assert "\n" not in line and "\r" not in line
+    assert "/x\\n2026-01-01 WARNING" in line and "path=/x\\r\\nforged" in line

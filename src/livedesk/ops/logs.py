@@ -34,14 +34,29 @@ class JsonFormatter(logging.Formatter):
         return jsonutil.dumps_str(entry)
 
 
+# Control characters in what a client sent (a percent-decoded path…) could forge log lines.
+_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def _one_line(value: object) -> str:
+    return str(value).translate(_ESCAPES)
+
+
 class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message key=value…`; the message and values on one line each time
+    (a traceback follows on its own lines)."""
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        line = f"{self.formatTime(record)} {record.levelname} {record.name}: "
+        line += _one_line(record.getMessage())
         extra = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
-        return line + "".join(f" {k}={v}" for k, v in extra.items())
+        line += "".join(f" {k}={_one_line(v)}" for k, v in extra.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 def configure(level: str, fmt: str) -> None:

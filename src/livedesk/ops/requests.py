@@ -1,5 +1,9 @@
 """The request observer: pure ASGI middleware that counts and times every request for /metrics
-and writes one access-log line per request (logger `livedesk.access`, level INFO)."""
+and writes one access-log line per request (logger `livedesk.access`, level INFO).
+
+A request the server never answered because the client went away counts as 499 (nginx's "client
+closed request"), not as a server error; an exception is a 500. Methods outside HTTP's usual set
+count as `OTHER`, so a client cannot invent label values."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from livedesk.ops.metrics import Metrics
 
 access_log = logging.getLogger("livedesk.access")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+CLIENT_CLOSED = 499
 
 
 class RequestObserver:
@@ -23,7 +29,7 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # unless the app answers
+        status = CLIENT_CLOSED  # unless the app answers (or fails: 500)
         stream = False
 
         async def observed(message: Message) -> None:
@@ -38,10 +44,15 @@ class RequestObserver:
 
         try:
             await self.app(scope, receive, observed)
+        except BaseException:
+            if status == CLIENT_CLOSED:
+                status = 500
+            raise
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.observe(scope["method"], route, status, seconds, stream=stream)
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            self.metrics.observe(method, route, status, seconds, stream=stream)
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 access_log.info(
