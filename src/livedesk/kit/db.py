@@ -118,7 +118,9 @@ def _sqlite_engine(
         dbapi_connection.isolation_level = "DEFERRED" if begin is None else None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # Every COMMIT syncs the WAL: what a client was told is stored survives a power cut
+        # (one fsync per group commit; ~10% of the message path on this project's machine).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         if not autocheckpoint:
