@@ -12,10 +12,10 @@ that long, never an event.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from functools import partial
 
+from livedesk.kit.background import Background
 from livedesk.kit.db import Database
 from livedesk.streams import repository
 from livedesk.streams.hub import StreamHub
@@ -28,7 +28,7 @@ class StreamSweeper:
     def __init__(self, db: Database, hub: StreamHub) -> None:
         self._db = db
         self._hub = hub
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("livedesk-stream-sweep")
 
     async def sweep_once(self) -> int:
         """Poke the streams that are behind; how many were."""
@@ -40,14 +40,10 @@ class StreamSweeper:
         return self._hub.sweep(heads)
 
     def start(self, every_seconds: float) -> None:
-        self._task = asyncio.create_task(self._loop(every_seconds), name="livedesk-stream-sweep")
+        self._background.start(self._loop(every_seconds))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _loop(self, every_seconds: float) -> None:
         while True:

@@ -7,7 +7,6 @@ rows deadlocks with the agents' own calls)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from functools import partial
 
 from sqlalchemy import Connection
 
+from livedesk.kit.background import Background
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.streams.service import Outgoing, StreamService
@@ -45,7 +45,7 @@ class Scheduler:
         self._streams = streams
         self._handlers: dict[str, Handler] = {}
         self._after: list[AfterFiring] = []
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("livedesk-timers")
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
@@ -93,14 +93,10 @@ class Scheduler:
         return handler(conn, row.subject_id, now)
 
     def start(self, poll_seconds: float) -> None:
-        self._task = asyncio.create_task(self._loop(poll_seconds), name="livedesk-timers")
+        self._background.start(self._loop(poll_seconds))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _loop(self, poll_seconds: float) -> None:
         while True:
