@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.auth import permissions
+from livedesk.auth import access as access_rules
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.container import Container
 from livedesk.errors import bad_request, not_found
@@ -105,11 +105,7 @@ class EventService:
         schema = objects.event_fields(config, event_type)
         if schema is None:
             raise not_found("unknown_event_type", f"There is no event type {event_type[:80]!r}.")
-        username = None
-        if isinstance(p, AgentPrincipal):
-            agent = org_repository.get_agent(conn, p.agent_id)
-            username = agent.username if agent is not None else None
-        permissions.require(config, p, "event", event_type, access, username)
+        access_rules.require(conn, config, p, "event", event_type, access)
         return schema
 
 

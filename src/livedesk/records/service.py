@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.auth import permissions
+from livedesk.auth import access as access_rules
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.container import Container
 from livedesk.errors import bad_request, not_found
@@ -81,9 +81,7 @@ class RecordService:
         schema = objects.object_fields(config, object_name)
         if schema is None:
             raise not_found("unknown_object", f"There is no object {object_name[:80]!r}.")
-        agent = org_repository.get_agent(conn, p.agent_id)
-        username = agent.username if agent is not None else None
-        permissions.require(config, p, "object", object_name, access, username)
+        access_rules.require(conn, config, p, "object", object_name, access)
         return schema
 
 
