@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from livedesk.attachments.storage import LocalStorage
 from livedesk.auth.tokens import RevocationCache, TokenSigner, load_or_create_key
 from livedesk.bus import Bus
@@ -51,8 +53,12 @@ class Container:
         # Sessions left waiting by a previous run are offered again.
         await self.router.reroute(await self.db.read(org_repository.org_ids))
         now = self.clock.now_ms()
-        await self.db.transaction(lambda conn: retention.ensure_scheduled(conn, now))
-        await self.db.transaction(lambda conn: stream_retention.ensure_scheduled(conn, now))
+
+        def schedule_retention(conn: Connection) -> None:
+            retention.ensure_scheduled(conn, now)
+            stream_retention.ensure_scheduled(conn, now)
+
+        await self.db.transaction(schedule_retention)
         self.scheduler.start(self.settings.timers.poll_seconds)
         self.sweeper.start(self.settings.streams.sweep_seconds)
 

@@ -65,9 +65,10 @@ class SseResponse(Response):
             # The head is read before the client sees the response: whatever it does once it
             # has the 200 commits after the head, so a stream without a cursor delivers it.
             head = await self.streams.head(self.recipient)
-            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
             # A cursor beyond the head (a stale id from another database) would wait forever.
             cursor = head if self.cursor is None else min(self.cursor, head)
+            mailbox.cursor = cursor  # the hub's sweep knows where the stream is from the start
+            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
             await send({"type": "http.response.body", "body": b": ok\n\n", "more_body": True})
             cursor = await self._catch_up(send, cursor)
             await self._follow(send, mailbox, cursor)
