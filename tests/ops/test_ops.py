@@ -158,6 +158,17 @@ async def test_unanswered_failed_and_odd_requests_are_counted_as_what_they_are()
     assert _samples_of(await _observe(ok, method="FOO1")) == {("OTHER", "204"): 1}
 
 
+async def test_a_finished_event_stream_is_counted_but_not_timed() -> None:
+    async def stream(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    samples = await _observe(stream)
+    assert _samples_of(samples) == {("GET", "200"): 1}
+    assert not any(k.startswith("livedesk_http_request_duration_seconds_count") for k in samples)
+
+
 def _samples_of(samples: dict[str, float]) -> dict[tuple[str, str], float]:
     out = {}
     for name, value in samples.items():
