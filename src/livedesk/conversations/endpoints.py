@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 
 from livedesk.conversations import transcript
+from livedesk.conversations.access import check_uuid
 from livedesk.conversations.schemas import (
     AcksSend,
     ConversationCreate,
@@ -18,6 +19,8 @@ from livedesk.conversations.schemas import (
 )
 from livedesk.conversations.service import ConversationService, HistoryQuery
 from livedesk.deps import ContainerDep, CurrentEndUser, current_end_user, get_container
+from livedesk.errors import bad_request
+from livedesk.flows.service import FlowService
 from livedesk.web.bodies import documented, json_body
 from livedesk.web.errors import JsonResponse
 
@@ -56,7 +59,23 @@ async def send_message(conversation_id: str, request: Request) -> Response:
     p = await current_end_user(request, c)
     c.limits.customer_write(p.end_user_id)
     body = await json_body(request, MessageSend)
-    entry = await ConversationService(c).send_message(p, conversation_id, body)
+    message = body.message
+    if message.messageType == "FormResponseMessage":
+        if message.formResponse is None:
+            raise bad_request(
+                "missing_form_response", "A FormResponseMessage needs `formResponse`."
+            )
+        check_uuid(message.id.lower(), "message")
+        entry = await FlowService(c).customer_answer(
+            p,
+            conversation_id,
+            message.formResponse.interviewId,
+            message.formResponse.values,
+            message_id=message.id.lower(),
+            body=body,
+        )
+    else:
+        entry = await ConversationService(c).send_message(p, conversation_id, body)
     sent = {
         "conversationEntries": [{"id": entry.identifier, "clientTimestamp": entry.transcripted_at}]
     }

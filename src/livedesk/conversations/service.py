@@ -99,23 +99,10 @@ class ConversationService:
     async def send_message(
         self, p: EndUserPrincipal, conversation_id: str, body: MessageSend
     ) -> Entry:
-        """Idempotent on the client's message id: a retry returns the original entry."""
+        """A text message; idempotent on the client's message id: a retry returns the original
+        entry. (Form responses are answers to flows: `FlowService.customer_answer`.)"""
         message = body.message
         check_uuid(message.id.lower(), "message")
-        if message.messageType == "FormResponseMessage":
-            if message.formResponse is None:
-                raise bad_request(
-                    "missing_form_response", "A FormResponseMessage needs `formResponse`."
-                )
-            from livedesk.flows.service import FlowService  # flows record conversation entries
-
-            return await FlowService(self.c).customer_answer(
-                p,
-                conversation_id,
-                message.formResponse.interviewId,
-                message.formResponse.values,
-                message_id=message.id.lower(),
-            )
         if message.staticContent is None:
             raise bad_request("missing_static_content", "A text message needs `staticContent`.")
         text = message.staticContent.text
@@ -134,13 +121,18 @@ class ConversationService:
         p: EndUserPrincipal,
         conversation_id: str,
         message_id: str,
-        payload: dict[str, Any],
+        content: dict[str, Any] | Compose,
         body: NewSessionFields,
         also: AlsoInUnit | None = None,
+        *,
+        opens_session: bool = True,
     ) -> Entry:
-        """Record a customer message (text or files): idempotent on its id, it opens a new session
-        after the last one ended (417 rules), brings an Inactive session back to the queue, and
-        stops the inactivity timer. `also` runs in the same unit of work once it is recorded."""
+        """The one path of customer input (text, files, answers to forms): idempotent on its id,
+        it opens a new session after the last one ended (417 rules) unless `opens_session` is
+        false (an answer to a form of an ended session), brings an Inactive session back to the
+        queue, and stops the inactivity timer. `content` is the message's payload, or a function
+        that makes the entries in the unit of work (the first is the customer's); `also` runs in
+        the same unit once they are recorded."""
         attributes = _checked_attributes(body.routingAttributes)
         await self._check_deployment_name(p, body.esDeveloperName)
         now = self.c.clock.now_ms()
@@ -156,21 +148,27 @@ class ConversationService:
             thread = thread_of(conversation, session)
             out: list[Outgoing] = []
             if not sessions.is_open(session):
-                deployment = inactivity.deployment_config(conn, conversation.deployment_id)
-                prechat = _new_session_prechat(deployment, conversation, body, attributes)
-                thread, out = sessions.open_session(conn, thread, deployment, prechat, now)
+                if opens_session:
+                    deployment = inactivity.deployment_config(conn, conversation.deployment_id)
+                    prechat = _new_session_prechat(deployment, conversation, body, attributes)
+                    thread, out = sessions.open_session(conn, thread, deployment, prechat, now)
             elif session is not None and session.status == "Inactive":
                 thread, out = inactivity.back_to_queue(conn, thread, session, now)
             else:
                 inactivity.on_customer_message(conn, session)
-            new = NewEntry(message_id, "Message", _sender(conversation), payload)
-            stored, recorded = record(conn, thread, [new], now)
+            sender = _sender(conversation)
+            made: list[Outgoing] = []
+            if isinstance(content, dict):
+                new = [NewEntry(message_id, "Message", sender, content)]
+            else:
+                new, made = content(conn, thread, sender, now)
+            stored, recorded = record(conn, thread, new, now)
             extra = also(conn, thread, stored[0], now) if also is not None else []
-            return stored[0], out + recorded + extra, bool(out)
+            return stored[0], out + made + recorded + extra, bool(out)
 
-        entry, out, opened = await self.c.db.transaction(work)
+        entry, out, queued = await self.c.db.transaction(work)
         await self.c.streams.announce(out)
-        if opened:
+        if queued:
             await self.c.router.reroute([p.org_id])
         return entry
 
@@ -388,7 +386,19 @@ class NewSessionFields(Protocol):
     routingAttributes: RoutingAttributes | None
 
 
+@dataclass
+class NoSessionFields:
+    """Customer input that says nothing about a new session (the flow answer call)."""
+
+    esDeveloperName: str | None = None
+    isNewMessagingSession: bool | None = None
+    routingAttributes: RoutingAttributes | None = None
+
+
 AlsoInUnit = Callable[[Connection, Thread, Entry, int], list[Outgoing]]
+# Makes the entries of customer input in its unit of work: the entries (the customer's first) and
+# what else the unit told streams (a flow's own events).
+Compose = Callable[[Connection, Thread, Sender, int], tuple[list[NewEntry], list[Outgoing]]]
 
 
 def _new_session_prechat(

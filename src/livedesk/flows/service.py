@@ -11,10 +11,9 @@ from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.container import Container
-from livedesk.conversations import repository as conversations
-from livedesk.conversations.access import access_conversation
-from livedesk.conversations.entries import Entry, Sender, entry_from_row
-from livedesk.conversations.recorder import record, thread_of
+from livedesk.conversations.entries import Entry, NewEntry, Sender
+from livedesk.conversations.recorder import Thread
+from livedesk.conversations.service import ConversationService, NewSessionFields, NoSessionFields
 from livedesk.errors import bad_request, not_found
 from livedesk.flows import customer as customer_flows
 from livedesk.flows import interpreter, repository
@@ -119,31 +118,38 @@ class FlowService:
         interview_id: str,
         values: dict[str, Any],
         message_id: str | None = None,
+        body: NewSessionFields | None = None,
     ) -> Entry:
-        """The customer submits a flow screen shown in the chat; idempotent on `message_id`."""
-        now = self.c.clock.now_ms()
+        """The customer submits a flow screen shown in the chat: customer input like a text
+        message (timers, an Inactive session back to its queue), except that it never opens a
+        new session; idempotent on `message_id`."""
         response_id = message_id or new_id()
+        published: set[str] = set()
 
-        def work(conn: Connection) -> tuple[Entry, list[Outgoing], set[str]]:
-            conversation = access_conversation(conn, p, conversation_id)
-            existing = conversations.find_entry(conn, conversation.id, response_id)
-            if existing is not None:
-                return entry_from_row(existing), [], set()
+        def compose(
+            conn: Connection, thread: Thread, customer: Sender, now: int
+        ) -> tuple[list[NewEntry], list[Outgoing]]:
             if not is_uuid(interview_id):
                 raise not_found("interview_not_found", "There is no such form for you.")
-            customer = Sender("EndUser", p.end_user_id, conversation.end_user_name)
             try:
                 new, runtime = customer_flows.answer(
                     conn, p.org_id, customer, interview_id, values, now, response_id
                 )
             except interpreter.InputError as exc:
                 raise bad_request("invalid_screen_values", str(exc)) from None
-            session = conversations.latest_session(conn, conversation.id)
-            stored, out = record(conn, thread_of(conversation, session), new, now)
-            return stored[0], runtime.out + out, runtime.published
+            published.clear()  # the unit may run again (a busy database)
+            published.update(runtime.published)
+            return new, runtime.out
 
-        entry, out, published = await self.c.db.transaction(work)
-        await self._after(p.org_id, out, published)
+        entry = await ConversationService(self.c).post_message(
+            p,
+            conversation_id,
+            response_id,
+            compose,
+            body or NoSessionFields(),
+            opens_session=False,
+        )
+        await self._after(p.org_id, [], published)
         return entry
 
     async def get(self, p: AgentPrincipal, interview_id: str) -> InterviewOut:
