@@ -56,7 +56,12 @@ class EntrySend(Lenient):
 
 
 class Ack(Lenient):
-    id: str = Field(max_length=64)
+    id: str | None = Field(
+        None,
+        max_length=64,
+        description="the receipt's id; when missing, derived from the end user, the entry and "
+        "the receipt's type, so that a retry is still recorded once",
+    )
     entryType: Literal["Delivery", "Read"]
     conversationEntryId: str = Field(max_length=64)
 

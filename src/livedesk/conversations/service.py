@@ -28,7 +28,7 @@ from livedesk.conversations.schemas import (
 )
 from livedesk.errors import AppError, bad_request, conflict
 from livedesk.kit import jsonutil
-from livedesk.kit.ids import new_id
+from livedesk.kit.ids import derived_id, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository as routing_repository
 from livedesk.routing.placement import ewt_seconds
@@ -219,15 +219,20 @@ class ConversationService:
                         "unknown_entry",
                         f"There is no entry {ack.conversationEntryId[:64]!r} in this conversation.",
                     )
-                if repository.find_entry(conn, conversation.id, ack.id) is not None:
-                    continue  # a retried acknowledgement
+                ack_id = ack.id or derived_id(
+                    "receipt", p.end_user_id, ack.conversationEntryId, ack.entryType
+                )
+                if any(n.identifier == ack_id for n in new) or (
+                    repository.find_entry(conn, conversation.id, ack_id) is not None
+                ):
+                    continue  # a retried (or repeated) acknowledgement
                 kind = (
                     "DeliveryAcknowledgement"
                     if ack.entryType == "Delivery"
                     else "ReadAcknowledgement"
                 )
-                payload = entries.acknowledgement(kind, ack.id, ack.conversationEntryId, now)
-                new.append(NewEntry(ack.id, kind, sender, payload))
+                payload = entries.acknowledgement(kind, ack_id, ack.conversationEntryId, now)
+                new.append(NewEntry(ack_id, kind, sender, payload))
             if not new:
                 return []
             return record(conn, thread, new, now)[1]

@@ -14,6 +14,15 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+_DERIVED = uuid.UUID("5b0e5f52-8d7e-4a53-9c55-2f1d1a1d2c10")  # LiveDesk's namespace for uuid5
+
+
+def derived_id(*parts: str) -> str:
+    """The same lowercase UUID for the same parts, every time (an id the client did not give,
+    made so that a retry is recognised)."""
+    return str(uuid.uuid5(_DERIVED, "\x1f".join(parts)))
+
+
 def new_secret(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
