@@ -13,6 +13,7 @@ from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.conversations import inactivity, timeouts
+from livedesk.conversations.typing import TypingRelay
 from livedesk.events import retention
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
@@ -47,6 +48,7 @@ class Container:
     metrics: Metrics
     limits: RateLimits
     sweeper: StreamSweeper
+    typing: TypingRelay
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -65,6 +67,7 @@ class Container:
     async def close(self) -> None:
         await self.scheduler.stop()
         await self.sweeper.stop()
+        await self.typing.close()
         await self.bus.close()
         await self.db.dispose()
 
@@ -106,4 +109,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         metrics=Metrics(lambda: db.stats),
         limits=RateLimits(settings.rate_limits, clock, hub),
         sweeper=StreamSweeper(db, hub),
+        typing=TypingRelay(lambda: clock.now_ms() / 1000),
     )

@@ -109,35 +109,56 @@ def test_idle_keys_are_forgotten_when_there_are_too_many() -> None:
         RateLimiter(0, 1)
 
 
-async def test_every_customer_write_shares_the_budget(
+async def test_every_customer_write_shares_the_budget_but_typing_and_receipts(
     api: Api, app: FastAPI, clock: FakeClock
 ) -> None:
     _limit(app, clock, messages_per_second=1, message_burst=3)
     lin = await api.customer()
     assert (await lin.create_conversation()).status_code == 201
-    typing = await api.http.post(
-        f"{MIAW}/conversation/{lin.conversation_id}/entry",
-        json={"entryType": "TypingStartedIndicator"},
-        headers=lin.headers,
-    )
-    assert typing.status_code == 202
-    assert (await lin.send("hello")).status_code == 202
+    for kind in ("TypingStartedIndicator", "TypingStoppedIndicator") * 10:
+        typing = await api.http.post(
+            f"{MIAW}/conversation/{lin.conversation_id}/entry",
+            json={"entryType": kind},
+            headers=lin.headers,
+        )
+        assert typing.status_code == 202  # never refused, never counted
+    sent = await lin.send("hello")
+    assert sent.status_code == 202
+    receipt = {
+        "acks": [
+            {
+                "entryType": "Read",
+                "conversationEntryId": sent.json()["conversationEntries"][0]["id"],
+            }
+        ]
+    }
+    for _ in range(5):  # receipts have their own budget (four times the messages')
+        r = await api.http.post(
+            f"{MIAW}/conversation/{lin.conversation_id}/acknowledge-entries",
+            json=receipt,
+            headers=lin.headers,
+        )
+        assert r.status_code == 202, r.text
+    for n in range(5, 13):
+        r = await api.http.post(
+            f"{MIAW}/conversation/{lin.conversation_id}/acknowledge-entries",
+            json=receipt,
+            headers=lin.headers,
+        )
+        assert (r.status_code, r.json()["code"] if n == 12 else None) == (
+            (429, "too_many_receipts") if n == 12 else (202, None)
+        ), r.text
+    event = {"id": "x", "use_of_fund_reason": "y"}
+    r = await api.http.post("/api/v1/events/Use_Of_Fund__e", json=event, headers=lin.headers)
+    assert r.status_code == 201, r.text  # the third write
     for r in (
         await api.http.post(
             f"{MIAW}/conversation",
             json={"conversationId": uid(), "esDeveloperName": DEPLOYMENT},
             headers=lin.headers,
         ),
-        await api.http.post(
-            f"{MIAW}/conversation/{lin.conversation_id}/entry",
-            json={"entryType": "TypingStoppedIndicator"},
-            headers=lin.headers,
-        ),
-        await api.http.post(
-            "/api/v1/events/Use_Of_Fund__e",
-            json={"id": "x", "use_of_fund_reason": "y"},
-            headers=lin.headers,
-        ),
+        await api.http.post("/api/v1/events/Use_Of_Fund__e", json=event, headers=lin.headers),
+        await lin.send("more"),
     ):
         assert r.status_code == 429 and r.json()["code"] == "too_many_messages", r.text
 

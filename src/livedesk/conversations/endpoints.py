@@ -86,7 +86,7 @@ async def send_message(conversation_id: str, request: Request) -> Response:
 async def send_entry(
     conversation_id: str, body: EntrySend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
-    c.limits.customer_write(p.end_user_id)
+    # never rate-limited: typing has its own allowance (conversations/typing.py)
     await ConversationService(c).typing(p, conversation_id, body)
     return Response(status_code=202)
 
@@ -95,7 +95,7 @@ async def send_entry(
 async def acknowledge_entries(
     conversation_id: str, body: AcksSend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
-    c.limits.customer_write(p.end_user_id)
+    c.limits.customer_receipts(p.end_user_id)
     await ConversationService(c).acknowledge(p, conversation_id, body)
     return Response(status_code=202)
 

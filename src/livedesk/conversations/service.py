@@ -185,25 +185,30 @@ class ConversationService:
         return await self.c.db.read(work)
 
     async def typing(self, p: EndUserPrincipal, conversation_id: str, body: EntrySend) -> None:
-        """Typing indicators reach the agent at once and are never stored."""
+        """Typing indicators reach the agent (at most one a second per conversation, the latest
+        state always; see `typing.py`) and are never stored."""
+        check_uuid(conversation_id, "conversation")
 
-        def work(conn: Connection) -> Thread:
-            conversation = access_conversation(conn, p, conversation_id)
-            return thread_of(conversation, repository.latest_session(conn, conversation.id))
+        async def forward(kind: str) -> None:
+            def work(conn: Connection) -> Thread:
+                conversation = access_conversation(conn, p, conversation_id)
+                return thread_of(conversation, repository.latest_session(conn, conversation.id))
 
-        thread = await self.c.db.read(work)
-        if thread.agent_id is None:
-            return
-        data = {
-            "sessionId": thread.session_id,
-            "conversationId": thread.conversation_id,
-            "entryType": body.entryType,
-            "sender": {"role": "EndUser", "subject": p.end_user_id},
-            "timestamp": self.c.clock.now_ms(),
-        }
-        await self.c.streams.send_ephemeral(
-            agent_recipient(thread.agent_id), "ConversationEntry", jsonutil.dumps(data)
-        )
+            thread = await self.c.db.read(work)
+            if thread.agent_id is None:
+                return
+            data = {
+                "sessionId": thread.session_id,
+                "conversationId": thread.conversation_id,
+                "entryType": kind,
+                "sender": {"role": "EndUser", "subject": p.end_user_id},
+                "timestamp": self.c.clock.now_ms(),
+            }
+            await self.c.streams.send_ephemeral(
+                agent_recipient(thread.agent_id), "ConversationEntry", jsonutil.dumps(data)
+            )
+
+        await self.c.typing.offer(f"{p.end_user_id} {conversation_id}", body.entryType, forward)
 
     async def acknowledge(self, p: EndUserPrincipal, conversation_id: str, body: AcksSend) -> None:
         now = self.c.clock.now_ms()

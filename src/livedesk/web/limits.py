@@ -1,6 +1,9 @@
 """Rate limits (DESIGN 8): new tokens per client address, messages per end user, open streams per
 token. Over a limit is a 429 with `Retry-After`. Limits are kept per process; 0 turns one off.
 
+What a client sends by itself never costs the customer a message: receipts have their own bucket
+(four times the messages'), and typing indicators are never refused (conversations/typing.py).
+
 Behind a reverse proxy every client has the proxy's address (forwarded headers are not trusted):
 raise or turn off the token limit there, or let the proxy limit by address.
 """
@@ -41,12 +44,19 @@ def _refusal(code: str, what: str, seconds: float) -> AppError:
     return too_many_requests(code, f"Too many {what}: try again in {wait} s.", wait)
 
 
+RECEIPTS_PER_MESSAGE = 4
+
+
 class RateLimits:
     def __init__(self, settings: RateLimitSettings, clock: Clock, hub: StreamHub) -> None:
         self._clock = clock
         self._hub = hub
         self._tokens = _limiter(settings.tokens_per_minute / 60, settings.tokens_per_minute)
         self._messages = _limiter(settings.messages_per_second, settings.message_burst)
+        self._receipts = _limiter(
+            RECEIPTS_PER_MESSAGE * settings.messages_per_second,
+            RECEIPTS_PER_MESSAGE * settings.message_burst,
+        )
         self._streams_per_token = settings.streams_per_token
 
     def _now(self) -> float:
@@ -61,13 +71,22 @@ class RateLimits:
             raise _refusal("too_many_tokens", "new tokens from this address", seconds)
 
     def customer_write(self, end_user_id: str) -> None:
-        """Before any customer call that writes or notifies: a message or file, a new
-        conversation, typing, receipts, a form answer, a published event."""
+        """Before any customer call that writes, but receipts: a message or file, a new
+        conversation, a form answer, a published event."""
         if self._messages is None:
             return
         seconds = self._messages.wait(end_user_id, self._now())
         if seconds:
             raise _refusal("too_many_messages", "messages", seconds)
+
+    def customer_receipts(self, end_user_id: str) -> None:
+        """Before recording delivery and read receipts (clients send them by themselves, two
+        for each message they get: they must not use up the customer's messages)."""
+        if self._receipts is None:
+            return
+        seconds = self._receipts.wait(end_user_id, self._now())
+        if seconds:
+            raise _refusal("too_many_receipts", "receipts", seconds)
 
     def stream(self, token_id: str) -> None:
         """Before opening a stream: how many this token has open in this process."""
