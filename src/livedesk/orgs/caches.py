@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
 from livedesk.kit.db import Database
 from livedesk.orgs import repository
+from livedesk.web.origins import OriginSet, compile_origins
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class AllowedOrigins:
-    """The union of the deployments' allowed origins, reread every few seconds (an org file may
-    be applied by another process)."""
+    """The union of the deployments' allowed origins and origin patterns, compiled for the CORS
+    middleware; reread every few seconds (an org file may be applied by another process) and
+    compiled again only when the list changed."""
 
     db: Database
     ttl_seconds: float = 10.0
-    _origins: set[str] = field(default_factory=set)
+    _texts: frozenset[str] = frozenset()
+    _compiled: OriginSet = field(default_factory=OriginSet)
     _loaded_at: float = -1e9
 
-    async def get(self) -> set[str]:
+    async def get(self) -> OriginSet:
         if time.monotonic() - self._loaded_at > self.ttl_seconds:
             await self.reload()
-        return self._origins
+        return self._compiled
 
     async def reload(self) -> None:
-        self._origins = await self.db.read(repository.all_allowed_origins)
+        texts = frozenset(await self.db.read(repository.all_allowed_origins))
+        if texts != self._texts:
+            compiled, problems = compile_origins(sorted(texts))
+            for problem in problems:  # stored before patterns were checked: allows nothing
+                log.warning("ignoring an allowed origin: %s", problem)
+            self._texts, self._compiled = texts, compiled
         self._loaded_at = time.monotonic()
 
 

@@ -81,9 +81,11 @@ def update_agent(conn: Connection, agent_id: str, **values: Any) -> None:
 
 
 def all_allowed_origins(conn: Connection) -> set[str]:
+    """The union of every deployment's `allowed_origins` (origins and origin patterns, as the
+    org file gave them): a preflight does not say which deployment it is for."""
     origins: set[str] = set()
     for (config,) in conn.execute(select(Deployment.config)):
-        origins.update(config.get("allowed_origins", []))
+        origins.update(o for o in config.get("allowed_origins", []) if isinstance(o, str))
     return origins
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from livedesk.flows.definition import Flow
 from livedesk.routing.engine import RoutingModel
 from livedesk.routing.hours import DAYS, parse_interval
+from livedesk.web.origins import parse_pattern
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 
@@ -178,10 +179,18 @@ class DeploymentConfig(Strict):
     auto_responses: AutoResponses = AutoResponses()
     customer_inactivity_minutes: int = Field(5, ge=5, le=30)
     auto_end_hours: int = Field(24, ge=24, le=30)
-    allowed_origins: list[str] = []
+    allowed_origins: list[str] = Field(
+        [], description="origins or patterns: https://*.example.com, http://localhost:*"
+    )
     persist_prechat: bool = False
     attachments: AttachmentPolicy = AttachmentPolicy()
     user_verification: UserVerification = UserVerification()
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origin_patterns(cls, value: list[str]) -> list[str]:
+        """Each entry is an origin or an origin pattern (livedesk.web.origins), kept canonical."""
+        return [str(parse_pattern(text)) for text in value]
 
 
 class QueueConfig(Strict):

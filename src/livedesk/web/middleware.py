@@ -9,6 +9,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from livedesk.kit import jsonutil
+from livedesk.web.origins import OriginSet
 
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Org-Id, Last-Event-Id, Cache-Control"
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -107,9 +108,10 @@ class BodyLimitMiddleware:
 
 class CorsMiddleware:
     """Answer preflights and decorate responses (errors and SSE included) for allowed origins:
-    the deployments' allowed origins plus the server's own."""
+    the server's own, and those the deployments' origins and origin patterns allow
+    (`livedesk.web.origins`)."""
 
-    def __init__(self, app: ASGIApp, allowed: Callable[[], Awaitable[set[str]]]) -> None:
+    def __init__(self, app: ASGIApp, allowed: Callable[[], Awaitable[OriginSet]]) -> None:
         self.app = app
         self.allowed = allowed
 
@@ -123,7 +125,7 @@ class CorsMiddleware:
             await self.app(scope, receive, send)
             return
         own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-        ok = origin == own or origin in await self.allowed() or "*" in await self.allowed()
+        ok = origin == own or (await self.allowed()).allows(origin)
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
         cors = [
             (b"access-control-allow-origin", origin.encode("latin-1")),
