@@ -17,6 +17,7 @@ from livedesk.attachments.schemas import (
     AttachmentOut,
     FileMessageEntry,
     UploadResult,
+    policy_of,
 )
 from livedesk.attachments.sniff import sniff
 from livedesk.attachments.storage import Incoming
@@ -35,6 +36,7 @@ from livedesk.kit import jsonutil
 from livedesk.kit.ids import is_uuid, new_id
 from livedesk.models import MessagingSession
 from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import AttachmentPolicy
 from livedesk.records import repository as records
 from livedesk.streams.service import Outgoing
 
@@ -59,7 +61,7 @@ class AttachmentService:
     ) -> Entry:
         check_uuid(conversation_id, "conversation")
         policy = await self._policy(p.deployment_id)
-        upload, files = await self._receive(request, policy, "fileData")
+        upload, files = await self._receive(request, policy, "fileData", ("messageEntry",))
         try:
             body = _message_entry(upload.fields.get("messageEntry"))
             check_uuid(body.message.id.lower(), "message")
@@ -113,7 +115,7 @@ class AttachmentService:
             lambda conn: _deployment_of_session(conn, p, session_id)
         )
         policy = await self._policy(deployment_id)
-        upload, files = await self._receive(request, policy, "file")
+        upload, files = await self._receive(request, policy, "file", ("text",))
         try:
             text = upload.fields.get("text")
             if text is not None and len(text) > self.c.settings.limits.max_text_chars:
@@ -185,41 +187,46 @@ class AttachmentService:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _policy(self, deployment_id: str) -> dict[str, Any]:
+    async def _policy(self, deployment_id: str) -> AttachmentPolicy:
         row = await self.c.db.read(lambda conn: org_repository.get_deployment(conn, deployment_id))
-        policy: dict[str, Any] = dict((row.config if row else {}).get("attachments") or {})
-        if not policy.get("enabled", True):
+        policy = policy_of(row.config if row else {})
+        if not policy.enabled:
             raise AppError("attachments_not_enabled", 403, "This deployment does not take files.")
-        policy.setdefault("max_bytes", 10 * 1024 * 1024)
-        policy.setdefault("max_files_per_message", 1)
-        policy.setdefault("allowed_types", ["image/png", "image/jpeg", "application/pdf"])
         return policy
 
     async def _receive(
-        self, request: Request, policy: dict[str, Any], field: str
+        self,
+        request: Request,
+        policy: AttachmentPolicy,
+        file_field: str,
+        fields: tuple[str, ...],
     ) -> tuple[Upload, list[Received]]:
+        """The upload, read by field name: `file_field` is the file, `fields` are kept."""
         upload = await read_upload(
             request.headers.get("content-type"),
             request.stream(),
             self.c.storage,
-            max_file_bytes=int(policy["max_bytes"]),
-            max_files=int(policy["max_files_per_message"]),
+            file_field=file_field,
+            fields=fields,
+            max_file_bytes=policy.max_bytes,
+            max_files=policy.max_files_per_message,
         )
         try:
-            files = [(name, f) for part, name, f in upload.files if part == field]
-            if not files or len(files) != len(upload.files):
-                raise bad_request("missing_file", f"Send the file in the form field `{field}`.")
+            if not upload.files:
+                raise bad_request(
+                    "missing_file", f"Send the file in the form field `{file_field}`."
+                )
             received = []
-            for name, f in files:
+            for name, f in upload.files:
                 if f.size == 0:
                     raise bad_request("empty_file", "The file is empty.")
                 kind = sniff(f.head)
-                if kind not in policy["allowed_types"]:
+                if kind not in policy.allowed_types:
                     raise AppError(
                         "file_type_not_allowed",
                         415,
                         f"Files of type {kind} are not accepted here; allowed: "
-                        f"{', '.join(policy['allowed_types'])}.",
+                        f"{', '.join(policy.allowed_types)}.",
                         detectedType=kind,
                     )
                 received.append(Received(display_name(name), kind, f))

@@ -27,6 +27,8 @@ async def prechat(
     }
     answers: dict[str, Any] = {}
     for field in forms[0]["formFields"] if forms else []:
+        if field.get("isHidden") is not False:
+            continue  # clients ask only for `isHidden: false` fields; the page sets the others
         options = choices.get(field.get("choiceListId", ""), [])
         hint = f" ({' / '.join(options)})" if options else ""
         star = "*" if field.get("required") else ""

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Uuid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
 RoutingAttributes = dict[str, str | int | float | bool | None]
+MAX_ATTRIBUTES = 50  # routing attributes (pre-chat answers) per call
+MAX_ATTRIBUTE_CHARS = 1000  # characters of one attribute's value
 
 
 class Lenient(BaseModel):

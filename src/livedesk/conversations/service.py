@@ -15,6 +15,8 @@ from livedesk.conversations.access import access_conversation, check_uuid
 from livedesk.conversations.entries import ENTRY_TYPES, Entry, NewEntry, Sender, entry_from_row
 from livedesk.conversations.recorder import Thread, record, thread_of
 from livedesk.conversations.schemas import (
+    MAX_ATTRIBUTE_CHARS,
+    MAX_ATTRIBUTES,
     AcksSend,
     ConversationCreate,
     ConversationCreated,
@@ -33,9 +35,6 @@ from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository as routing_repository
 from livedesk.routing.placement import ewt_seconds
 from livedesk.streams.service import Outgoing, agent_recipient
-
-MAX_ATTRIBUTES = 50
-MAX_ATTRIBUTE_CHARS = 1000
 
 
 @dataclass(frozen=True)
