@@ -29,6 +29,7 @@ class Customer:
     last_event_id: str
     conversation_id: str | None = None
     session_id: str | None = None
+    configuration: dict[str, Any] = field(default_factory=dict)  # the embeddedServiceConfig
 
     @property
     def headers(self) -> dict[str, str]:
@@ -113,12 +114,12 @@ class Agent:
 class Api:
     http: httpx.AsyncClient
 
-    async def customer(self) -> Customer:
+    async def customer(self, deployment: str = DEPLOYMENT) -> Customer:
         r = await self.http.post(
             f"{MIAW}/authorization/unauthenticated/access-token",
             json={
                 "orgId": ORG,
-                "esDeveloperName": DEPLOYMENT,
+                "esDeveloperName": deployment,
                 "capabilitiesVersion": "1",
                 "platform": "Web",
             },
@@ -126,7 +127,11 @@ class Api:
         assert r.status_code == 200, r.text
         body = r.json()
         return Customer(
-            self, body["accessToken"], body["context"]["endUser"]["subject"], body["lastEventId"]
+            self,
+            body["accessToken"],
+            body["context"]["endUser"]["subject"],
+            body["lastEventId"],
+            configuration=body["context"]["configuration"]["embeddedServiceConfig"],
         )
 
     async def agent(self, username: str = "ada", password: str = "demo") -> Agent:

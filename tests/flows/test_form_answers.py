@@ -4,29 +4,13 @@ reaches the agent — but an answer after the session ended never opens a new on
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi import FastAPI
 
 from livedesk.kit.clock import FakeClock
+from tests.conversations.test_lifecycle_api import MINUTE, fire, status
 from tests.flows.test_cowork_api import answer_form, with_case
-from tests.helpers import MIAW, Agent, Api, Customer
-
-MINUTE = 60
-
-
-async def fire(app: FastAPI) -> None:
-    await app.state.container.scheduler.run_due()
-
-
-async def status(customer: Customer) -> dict[str, Any]:
-    r = await customer.api.http.get(
-        f"{MIAW}/conversation/{customer.conversation_id}", headers=customer.headers
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
+from tests.helpers import Agent, Api, Customer
 
 
 async def form_in_chat(api: Api) -> tuple[Customer, Agent]:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 from livedesk.models import Deployment
 from livedesk.orgs.schemas import AttachmentPolicy, OrgFile
 from livedesk.orgs.service import apply_org
-from tests.helpers import DEPLOYMENT, MIAW, ORG, Api, Customer, uid
+from tests.helpers import DEPLOYMENT, MIAW, Api, Customer, uid
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 GIF = b"GIF89a" + b"\x00" * 100
@@ -65,22 +65,8 @@ def widget_takes(config: dict[str, Any], mime_type: str, size: int) -> bool:
 
 
 async def configuration(api: Api, deployment: str = DEPLOYMENT) -> tuple[Customer, dict[str, Any]]:
-    r = await api.http.post(
-        f"{MIAW}/authorization/unauthenticated/access-token",
-        json={
-            "orgId": ORG,
-            "esDeveloperName": deployment,
-            "capabilitiesVersion": "1",
-            "platform": "Web",
-        },
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
-    customer = Customer(
-        api, body["accessToken"], body["context"]["endUser"]["subject"], body["lastEventId"]
-    )
-    config: dict[str, Any] = body["context"]["configuration"]["embeddedServiceConfig"]
-    return customer, config
+    customer = await api.customer(deployment)
+    return customer, customer.configuration
 
 
 async def upload(customer: Customer, content: bytes, name: str) -> httpx.Response:
