@@ -32,8 +32,10 @@ from livedesk.orgs.service import apply_org
 from livedesk.records.endpoints import router as record_router
 from livedesk.routing.endpoints import router as routing_router
 from livedesk.streams.endpoints import router as stream_router
+from livedesk.web.bodies import JsonBodyCheck
 from livedesk.web.errors import install_error_handlers
 from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
+from livedesk.web.openapi import install_openapi
 
 # Uploads stream through to their endpoint, which enforces the deployment's limits as it reads.
 UPLOAD_PATHS = re.compile(
@@ -87,11 +89,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ops_router,
     ):
         app.include_router(router)
+    install_openapi(app, settings)
+    app.add_middleware(JsonBodyCheck, skip=UPLOAD_PATHS)  # inside the limit: reads a read body
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.limits.max_body_bytes,
         streamed=UPLOAD_PATHS,
         streamed_max_bytes=settings.limits.max_upload_bytes,
+        body_timeout=settings.limits.body_timeout_seconds,
     )
     app.add_middleware(CorsMiddleware, allowed=container.origins.get)
     app.add_middleware(RequestObserver, metrics=container.metrics)  # outermost: sees everything

@@ -118,6 +118,7 @@ def apply(
     data_dir: DataDir = None,
 ) -> None:
     """Create or update the org, deployments, queues and agents an org file describes."""
+    from livedesk.auth.service import AuthService
     from livedesk.container import build_container
     from livedesk.kit.migrate import upgrade_database
     from livedesk.orgs.loader import OrgFileError, load_org_file
@@ -136,11 +137,20 @@ def apply(
         container = build_container(settings)
         try:
             result = await apply_org(container.db, container.clock, org)
+            # Servers sharing the Redis bus close the demoted agents' streams at once; the
+            # others' stream sweep does within `streams.sweep_seconds`.
+            await AuthService(container).forget_revoked(result.revoked_tokens)
         finally:
+            await container.bus.close()
             await container.db.dispose()
         typer.echo(
             f"applied {file}: org {result.org_id}, {result.deployments} deployment(s), "
             f"{result.queues} queue(s), {result.agents} agent(s)"
+            + (
+                f"; {len(result.revoked_tokens)} token(s) of demoted agents revoked"
+                if result.revoked_tokens
+                else ""
+            )
         )
 
     asyncio.run(run())

@@ -21,6 +21,25 @@ class StreamSettings(BaseModel):
     retention_hours: int = Field(
         168, ge=1, description="how long end users' and agents' stream events can be replayed"
     )
+    write_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="a stream whose client has not taken a write within this long is closed "
+        "(it resumes from its last event id)",
+    )
+    buffer_bytes: int = Field(
+        64 * 1024,
+        ge=4096,
+        description="events one stream holds in memory, waiting for its client; beyond that it "
+        "reads them back from the database once the client catches up",
+    )
+    socket_buffer_bytes: int = Field(
+        64 * 1024,
+        ge=0,
+        description="the kernel's send buffer of a stream's connection (SO_SNDBUF; Linux "
+        "doubles it), so a client that does not read holds little there too; 0: the kernel's "
+        "own sizing (megabytes per connection)",
+    )
 
 
 class LimitSettings(BaseModel):
@@ -32,6 +51,12 @@ class LimitSettings(BaseModel):
     token_ttl_seconds: int = Field(6 * 3600, ge=60)
     agent_token_ttl_seconds: int = Field(12 * 3600, ge=60)
     revocation_cache_seconds: float = Field(2.0, ge=0)
+    body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="a request body (up to max_body_bytes) must arrive within this long, and an "
+        "upload must not pause longer; else 408 and the connection is closed",
+    )
 
 
 class RateLimitSettings(BaseModel):

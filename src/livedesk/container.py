@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from livedesk.attachments.storage import LocalStorage
+from livedesk.auth.standing import StandingCache
 from livedesk.auth.tokens import RevocationCache, TokenSigner, load_or_create_key
 from livedesk.bus import Bus
 from livedesk.bus.memory import MemoryBus
@@ -40,6 +41,7 @@ class Container:
     streams: StreamService
     signer: TokenSigner
     revocations: RevocationCache
+    standing: StandingCache
     origins: AllowedOrigins
     deployment_names: DeploymentNames
     router: Router
@@ -77,7 +79,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url())
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else MemoryBus()
-    hub = StreamHub(settings.streams.mailbox_limit)
+    hub = StreamHub(settings.streams)
     streams = StreamService(db, bus)
     router = Router(db, streams, clock)
     scheduler = Scheduler(db, clock, streams)
@@ -101,13 +103,14 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         streams=streams,
         signer=TokenSigner(key, clock),
         revocations=RevocationCache(settings.limits.revocation_cache_seconds),
+        standing=StandingCache(clock),
         origins=AllowedOrigins(db),
         deployment_names=DeploymentNames(db),
         router=router,
         scheduler=scheduler,
         storage=LocalStorage(settings.data_dir / "files"),
-        metrics=Metrics(lambda: db.stats),
+        metrics=Metrics(lambda: db.stats, hub.stats),
         limits=RateLimits(settings.rate_limits, clock, hub),
-        sweeper=StreamSweeper(db, hub),
+        sweeper=StreamSweeper(db, hub, clock),
         typing=TypingRelay(lambda: clock.now_ms() / 1000),
     )

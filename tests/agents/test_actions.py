@@ -40,12 +40,15 @@ async def test_a_session_can_be_named_by_its_conversation_or_its_case(api: Api) 
 async def test_action_refusals(api: Api) -> None:
     customer, ada = await api.chatting()
     grace = await api.agent("grace")
+    admin = await api.agent("admin")
     sid = customer.session_id or ""
     cases = [
         (ada, sid, {"actionType": "fly"}, 400, "unknown_action"),
         (ada, sid, {"actionType": "setAgentInput", "message": "  "}, 400, "empty_message"),
         (ada, sid, {"actionType": "sendMessage", "message": ""}, 400, "empty_message"),
-        (grace, sid, {"actionType": "setAgentInput", "message": "x"}, 403, "not_your_session"),
+        # Grace may not even read it; the admin reads it but only its agent acts on it.
+        (grace, sid, {"actionType": "setAgentInput", "message": "x"}, 404, "session_not_found"),
+        (admin, sid, {"actionType": "setAgentInput", "message": "x"}, 403, "not_your_session"),
         (
             ada,
             "00000000-0000-4000-8000-000000000000",

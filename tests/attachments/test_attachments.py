@@ -171,7 +171,8 @@ async def test_an_agent_sends_a_file(api: Api) -> None:
         files={"file": ("x.pdf", PDF, "application/pdf")},
         headers=grace.headers,
     )
-    assert r.status_code == 403
+    # Not hers, and not a conversation she may read: as if there were no such session.
+    assert r.status_code == 404 and r.json()["code"] == "session_not_found"
 
 
 async def test_init_file_transfer_end_to_end(live: Api, app: FastAPI) -> None:

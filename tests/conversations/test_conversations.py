@@ -50,13 +50,6 @@ async def test_create_is_idempotent_for_the_owner_and_refused_for_others(api: Ap
             {"conversationId": "not-a-uuid", "esDeveloperName": DEPLOYMENT},
             "invalid_conversation_id",
         ),
-        (
-            {
-                "conversationId": "3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B",
-                "esDeveloperName": DEPLOYMENT,
-            },
-            "invalid_conversation_id",
-        ),
         ({"conversationId": uid(), "esDeveloperName": "Other"}, "deployment_mismatch"),
         ({"conversationId": uid()}, "invalid_request"),
         (

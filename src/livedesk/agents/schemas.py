@@ -38,8 +38,12 @@ class PresenceUpdate(BaseModel):
 
 class SessionAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    actionType: str = Field(max_length=40)
-    message: str | None = None
+    actionType: str = Field(max_length=40, json_schema_extra={"enum": list(SUPPORTED_ACTIONS)})
+    message: str | None = Field(
+        None,
+        description="sendMessage, setAgentInput: the text",
+        json_schema_extra={"x-max-length": "limits.max_text_chars"},
+    )
     recordId: str | None = Field(None, max_length=64)
     flowName: str | None = Field(None, max_length=80)
     queue: str | None = Field(None, max_length=80, description="transfer: the target queue")
@@ -51,7 +55,7 @@ class SessionAction(BaseModel):
 
 class CaseLink(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    caseId: str | None = Field(None, max_length=64)
+    caseId: str | None = Field(None, max_length=64, json_schema_extra={"format": "uuid"})
 
 
 class SessionOut(BaseModel):

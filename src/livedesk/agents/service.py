@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from livedesk.agents.access import readable_sessions
 from livedesk.agents.schemas import (
     ACTION_TYPES,
     SUPPORTED_ACTIONS,
@@ -28,7 +29,7 @@ from livedesk.conversations.sessions import check_agent_can_send
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.flows.customer import customer_flow
 from livedesk.flows.customer import launch as launch_customer_flow
-from livedesk.kit.ids import is_uuid, new_id
+from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.records import repository as records
 from livedesk.routing import repository as routing_repository
@@ -90,7 +91,7 @@ class AgentService:
             raise bad_request("invalid_limit", "`limit` must be between 1 and 500.")
         rows = await self.c.db.read(
             lambda conn: repository.list_sessions(
-                conn, p.org_id, status, p.agent_id if mine else None, limit
+                conn, p.org_id, status, p.agent_id if mine else None, limit, readable_sessions(p)
             )
         )
         return SessionList(sessions=[_session_out(r) for r in rows])
@@ -124,7 +125,8 @@ class AgentService:
                 fields.update(ConversationId=conversation.id, SessionId=session.id)
                 linked = records.create(conn, p.org_id, "Case", fields, now)
             else:
-                row = records.get(conn, case_id) if is_uuid(case_id) else None
+                case = canonical_uuid(case_id)
+                row = records.get(conn, case) if case is not None else None
                 if row is None or row.org_id != p.org_id or row.object != "Case":
                     raise not_found("record_not_found", "There is no such Case.")
                 linked = row.id
@@ -134,13 +136,13 @@ class AgentService:
         return await self.c.db.transaction(work)
 
     async def accept(self, p: AgentPrincipal, session_id: str) -> SessionOut:
-        """Take a waiting session: the one offered to this agent, or one nobody was offered
-        (within the agent's capacity)."""
+        """Take a waiting session: the one offered to this agent, or one of her queues nobody
+        was offered (within the agent's capacity)."""
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> tuple[SessionOut, list[Outgoing]]:
             routing_repository.lock_org_routing(conn, p.org_id)
-            session, _ = access_session(conn, p, session_id, act=False)
+            session, _ = access_session(conn, p, session_id, act=False, take=True)
             if session.status != "Waiting":
                 raise conflict(
                     "session_not_waiting", "This session is not waiting for an agent any more."
@@ -292,9 +294,9 @@ class AgentService:
         self, p: AgentPrincipal, session_id: str, action: SessionAction
     ) -> ActionResult:
         text = self._checked_text(action.message)
-        if action.id is not None and not is_uuid(action.id):
-            raise bad_request("invalid_message_id", "`id` must be a lowercase UUID.")
-        identifier = action.id or new_id()
+        identifier = canonical_uuid(action.id) if action.id is not None else new_id()
+        if identifier is None:
+            raise bad_request("invalid_message_id", "`id` must be a UUID.")
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> list[Outgoing]:

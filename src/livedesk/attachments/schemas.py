@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from livedesk.conversations.schemas import RoutingAttributes
+from livedesk.conversations.schemas import ClientId, RoutingAttributes
 from livedesk.orgs.schemas import AttachmentPolicy
 
 
@@ -18,7 +18,7 @@ def policy_of(deployment_config: dict[str, Any]) -> AttachmentPolicy:
 
 class FileMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str = Field(max_length=64)
+    id: ClientId = Field(json_schema_extra={"format": "uuid"})
     fileId: str | None = Field(None, max_length=200)
     text: str | None = Field(None, max_length=10_000)
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.requests import Request
 
+from livedesk.agents.access import may_read_conversation
 from livedesk.attachments import repository
 from livedesk.attachments.schemas import (
     AttachmentList,
@@ -33,8 +34,7 @@ from livedesk.conversations.service import ConversationService
 from livedesk.conversations.sessions import check_agent_can_send
 from livedesk.errors import AppError, bad_request, conflict, not_found
 from livedesk.kit import jsonutil
-from livedesk.kit.ids import is_uuid, new_id
-from livedesk.models import MessagingSession
+from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.schemas import AttachmentPolicy
 from livedesk.records import repository as records
@@ -64,12 +64,11 @@ class AttachmentService:
         upload, files = await self._receive(request, policy, "fileData", ("messageEntry",))
         try:
             body = _message_entry(upload.fields.get("messageEntry"))
-            check_uuid(body.message.id.lower(), "message")
+            message_id = check_uuid(body.message.id, "message")
             stored = self._keep(files)
         except Exception:
             discard(self.c.storage, upload)
             raise
-        message_id = body.message.id.lower()
         meta = [(new_id(), f, digest) for f, digest in stored]
         payload = entries.attachments_message(message_id, body.message.text, _outs(meta))
 
@@ -163,7 +162,8 @@ class AttachmentService:
         """The file and its row, if `p` may see it (404 otherwise: nothing leaks)."""
 
         def work(conn: Connection) -> Any:
-            row = repository.get_attachment(conn, attachment_id) if is_uuid(attachment_id) else None
+            found = canonical_uuid(attachment_id)
+            row = repository.get_attachment(conn, found) if found is not None else None
             if row is None or not _may_see(conn, p, row):
                 raise not_found("attachment_not_found", "There is no such attachment.")
             return row
@@ -174,13 +174,17 @@ class AttachmentService:
     async def of_record(
         self, p: AgentPrincipal, object_name: str, record_id: str
     ) -> AttachmentList:
+        """The record's files that came from conversations she may read (the record itself is
+        readable by permission sets, its files by their conversation, as downloads are)."""
+
         def work(conn: Connection) -> list[Any]:
-            row = records.get(conn, record_id) if is_uuid(record_id) else None
+            found = canonical_uuid(record_id)
+            row = records.get(conn, found) if found is not None else None
             if row is None or row.org_id != p.org_id or row.object != object_name:
                 raise not_found(
                     "record_not_found", f"There is no {object_name[:40]} {record_id[:40]!r}."
                 )
-            return repository.of_record(conn, record_id)
+            return [f for f in repository.of_record(conn, record_id) if _may_see(conn, p, f)]
 
         rows = await self.c.db.read(work)
         return AttachmentList(attachments=[_out_of_row(r) for r in rows])
@@ -317,22 +321,13 @@ def _deployment_of_session(conn: Connection, p: AgentPrincipal, session_id: str)
 
 
 def _may_see(conn: Connection, p: EndUserPrincipal | AgentPrincipal, row: Any) -> bool:
+    """A file is read with its conversation: the end user's own, or one the agent may read."""
     conversation = conversations.get_conversation(conn, row.conversation_id)
     if conversation is None:
         return False
     if isinstance(p, EndUserPrincipal):
         return bool(conversation.end_user_id == p.end_user_id)
-    if conversation.org_id != p.org_id:
-        return False
-    if p.is_supervisor:
-        return True
-    worked = conn.execute(
-        select(MessagingSession.id).where(
-            MessagingSession.conversation_id == conversation.id,
-            MessagingSession.agent_id == p.agent_id,
-        )
-    ).first()
-    return worked is not None
+    return may_read_conversation(conn, p, conversation)
 
 
 def request_file(
@@ -345,7 +340,8 @@ def request_file(
     now: int,
 ) -> list[Outgoing]:
     """initFileTransfer: ask the customer for a file that will be attached to `record_id` too."""
-    record_row = records.get(conn, record_id) if is_uuid(record_id) else None
+    found = canonical_uuid(record_id)
+    record_row = records.get(conn, found) if found is not None else None
     if record_row is None or record_row.org_id != p.org_id:
         raise not_found("record_not_found", "There is no such record to attach the file to.")
     if session.status != "Active":

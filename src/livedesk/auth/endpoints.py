@@ -13,18 +13,23 @@ from livedesk.auth.schemas import (
 )
 from livedesk.auth.service import AuthService
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
+from livedesk.web.openapi import errors
 
 miaw_router = APIRouter(prefix="/iamessage/api/v2/authorization", tags=["customer: auth"])
 agent_router = APIRouter(prefix="/api/v1", tags=["agent: auth"])
 
 
-@miaw_router.post("/unauthenticated/access-token", response_model=TokenResponse)
+@miaw_router.post(
+    "/unauthenticated/access-token", response_model=TokenResponse, responses=errors(429)
+)
 async def guest_token(body: GuestTokenCreate, request: Request, c: ContainerDep) -> TokenResponse:
     c.limits.new_token(request)
     return await AuthService(c).mint_guest_token(body)
 
 
-@miaw_router.post("/authenticated/access-token", response_model=TokenResponse)
+@miaw_router.post(
+    "/authenticated/access-token", response_model=TokenResponse, responses=errors(401, 403, 429)
+)
 async def verified_token(
     body: VerifiedTokenCreate, request: Request, c: ContainerDep
 ) -> TokenResponse:
@@ -46,10 +51,12 @@ async def revoke_token(principal: CurrentEndUser, c: ContainerDep) -> Response:
     return Response(status_code=204)
 
 
-@agent_router.post("/auth/login", response_model=LoginResponse)
+@agent_router.post("/auth/login", response_model=LoginResponse, responses=errors(401, 429))
 async def login(body: LoginRequest, request: Request, c: ContainerDep) -> LoginResponse:
+    """An agent's token. Usernames are unique per org: without `orgId`, the one agent whose
+    username and password both match (several: 400 `org_required`, give `orgId`)."""
     c.limits.new_token(request)
-    return await AuthService(c).login(body.username, body.password)
+    return await AuthService(c).login(body.username, body.password, body.orgId)
 
 
 @agent_router.post("/auth/logout", status_code=204)

@@ -8,6 +8,8 @@ Each refusal has its own code, so an integrator can see what is wrong.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,16 +77,45 @@ def verify(token: str, keysets: list[dict[str, Any]], now_s: float) -> VerifiedI
     return _checked_claims(claims, keyset, now_s)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _is_time(value: Any) -> bool:
+    """A JWT NumericDate: a number, and a finite one (JSON parsers read `NaN` and `Infinity`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Text no database can store: a surrogate left alone (the JWT's JSON may say `"\\ud800"`;
+    a pair becomes one character when it is read)."""
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_lone_surrogate(v) for v in value)
+    return False
+
+
 def _checked_claims(
     claims: dict[str, Any], keyset: dict[str, Any], now_s: float
 ) -> VerifiedIdentity:
+    if _holds_lone_surrogate(claims):
+        raise AppError(
+            "identity_token_unicode",
+            400,
+            "The identity token's claims hold text that is not valid Unicode "
+            "(a lone surrogate, such as \\ud800).",
+        )
     for name in ("exp", "iat"):
-        if not isinstance(claims.get(name), int | float):
+        if not _is_time(claims.get(name)):
             raise refuse("identity_token_claims", f"The identity token needs a numeric `{name}`.")
     if claims["exp"] <= now_s - LEEWAY_SECONDS:
         raise refuse("identity_token_expired", "The identity token has expired.")
     not_before = claims.get("nbf", claims["iat"])
-    if not isinstance(not_before, int | float) or not_before > now_s + LEEWAY_SECONDS:
+    if not _is_time(not_before) or not_before > now_s + LEEWAY_SECONDS:
         raise refuse("identity_token_not_yet_valid", "The identity token is not valid yet.")
     if claims["iat"] > now_s + LEEWAY_SECONDS:
         raise refuse("identity_token_not_yet_valid", "The identity token was issued in the future.")

@@ -21,12 +21,12 @@ class EndUserPrincipal:
 
 @dataclass(frozen=True)
 class AgentPrincipal:
+    """An agent; her roles and queues are what the database said a moment ago (auth.standing),
+    never what her token said when it was issued."""
+
     agent_id: str
     org_id: str
     roles: tuple[str, ...]
     token_id: str
     expires_ms: int
-
-    @property
-    def is_supervisor(self) -> bool:
-        return "supervisor" in self.roles or "admin" in self.roles
+    queues: tuple[str, ...] = ()

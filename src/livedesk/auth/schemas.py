@@ -22,15 +22,40 @@ class VerifiedTokenCreate(GuestTokenCreate):
     customerIdentityToken: str = Field(min_length=1, max_length=16384)
 
 
+class EndUserOut(BaseModel):
+    subject: str
+    role: str = Field(examples=["EndUser"])
+    displayName: str
+
+
+class TokenContext(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    deviceId: str
+    endUser: EndUserOut
+    configuration: dict[str, Any] = Field(
+        description="`embeddedServiceConfig`: the deployment as MIAW clients read it (pre-chat "
+        "forms, choice lists, attachments, transcript, business hours)"
+    )
+
+
 class TokenResponse(BaseModel):
     accessToken: str
     lastEventId: str
-    context: dict[str, Any] | None = None
+    context: TokenContext | None = Field(
+        None, description="on a new token; a continuation token has none"
+    )
 
 
 class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=1024)
+    orgId: str | None = Field(
+        None,
+        min_length=1,
+        max_length=18,
+        description="The org to log in to; needed when agents of several orgs share the "
+        "username and the password.",
+    )
 
 
 class AgentOut(BaseModel):

@@ -18,6 +18,7 @@ from livedesk.auth.schemas import (
     TokenResponse,
     VerifiedTokenCreate,
 )
+from livedesk.auth.standing import Standing
 from livedesk.auth.tokens import Claims
 from livedesk.container import Container
 from livedesk.errors import AppError, bad_request, unauthorized
@@ -162,24 +163,47 @@ class AuthService:
         self.c.revocations.forget(token_id)
         await self.c.streams.close_streams(token_id)
 
-    async def login(self, username: str, password: str) -> LoginResponse:
-        row = await self.c.db.read(
-            lambda conn: org_repository.find_agent_by_username(conn, username)
-        )
+    async def login(self, username: str, password: str, org_id: str | None) -> LoginResponse:
+        """The agent of `org_id` with this username; without `org_id`, the one agent of any org
+        whose username and password both match (usernames are unique per org only)."""
+
+        def candidates(conn: Connection) -> list[Any]:
+            if org_id is not None:
+                row = org_repository.find_agent(conn, org_id, username)
+                return [row] if row is not None else []
+            return org_repository.find_agents_by_username(conn, username)
+
+        rows = await self.c.db.read(candidates)
         # argon2 takes tens of milliseconds on purpose: never on the event loop.
-        valid = await asyncio.to_thread(
-            verify_password, row.password_hash if row else None, password
-        )
-        if not valid or row is None:
+        matches = await asyncio.to_thread(_matching, rows, password)
+        if not matches:
             raise unauthorized("invalid_credentials", "The username or password is wrong.")
-        token, _ = self.c.signer.issue(
-            "agent",
-            row.id,
-            row.org_id,
-            self.c.settings.limits.agent_token_ttl_seconds,
-            roles=list(row.roles),
+        if len(matches) > 1:
+            raise bad_request(
+                "org_required",
+                "Agents of several orgs have this username and password; "
+                "give `orgId` to say which org you log in to.",
+            )
+        row = matches[0]
+        token, claims = self.c.signer.issue(
+            "agent", row.id, row.org_id, self.c.settings.limits.agent_token_ttl_seconds
+        )
+        # Recorded so that demoting her (`livedesk apply`) can revoke every token she holds.
+        await self.c.db.transaction(
+            lambda conn: repository.record_agent_token(
+                conn, claims.token_id, row.id, claims.expires_ms
+            )
         )
         return LoginResponse(accessToken=token, agent=agent_out(row))
+
+    async def forget_revoked(self, token_ids: list[str]) -> None:
+        """Tokens were revoked outside a request (by `livedesk apply`): close their streams in
+        every process the bus reaches (the stream sweep closes the others), and read agents'
+        standing afresh here."""
+        for token_id in token_ids:
+            self.c.revocations.forget(token_id)
+            await self.c.streams.close_streams(token_id)
+        self.c.standing.forget()
 
     async def end_user(self, token: str) -> EndUserPrincipal:
         claims = await self._checked(token, "enduser")
@@ -197,17 +221,28 @@ class AuthService:
         )
 
     async def agent(self, token: str) -> AgentPrincipal:
+        """The agent, with her roles and queues as the database says (cached ≤ 2 s)."""
         claims = await self._checked(token, "agent")
-        roles = claims.extra.get("roles", [])
-        if not isinstance(roles, list):
-            raise unauthorized("invalid_token", "The access token is not valid.")
+        standing = await self._standing(claims.subject)
+        if standing is None or standing.org_id != claims.org_id:
+            raise unauthorized("token_revoked", "The agent of this access token no longer exists.")
         return AgentPrincipal(
             claims.subject,
             claims.org_id,
-            tuple(str(r) for r in roles),
+            standing.roles,
             claims.token_id,
             claims.expires_ms,
+            standing.queues,
         )
+
+    async def _standing(self, agent_id: str) -> Standing | None:
+        known, standing = self.c.standing.get(agent_id)
+        if known:
+            return standing
+        row = await self.c.db.read(lambda conn: org_repository.get_agent(conn, agent_id))
+        standing = Standing(row.org_id, tuple(row.roles), tuple(row.queues)) if row else None
+        self.c.standing.remember(agent_id, standing)
+        return standing
 
     async def _checked(self, token: str, kind: Any) -> Claims:
         claims = self.c.signer.verify(token, kind)
@@ -216,6 +251,16 @@ class AuthService:
                 raise unauthorized("token_revoked", "The access token was revoked.")
             self.c.revocations.remember_valid(claims.token_id)
         return claims
+
+
+def _matching(rows: list[Any], password: str) -> list[Any]:
+    """The rows whose password matches. Every candidate's hash is checked (and a dummy one when
+    there is none), so the time taken does not tell which usernames exist or which one failed."""
+    if not rows:
+        verify_password(None, password)
+        return []
+    checked = [(row, verify_password(row.password_hash, password)) for row in rows]
+    return [row for row, ok in checked if ok]
 
 
 def agent_out(row: Any) -> AgentOut:

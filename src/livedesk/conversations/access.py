@@ -6,42 +6,53 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from livedesk.agents.access import may_read_conversation, may_take
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.conversations import repository
 from livedesk.errors import bad_request, forbidden, not_found
-from livedesk.kit.ids import is_uuid
+from livedesk.kit.ids import canonical_uuid
 
 
 def check_uuid(value: str, what: str) -> str:
-    if not is_uuid(value):
+    """The id as stored (lowercase: ids are accepted in any case), or a 400 when it is not a
+    UUID. Use what it returns, never what was sent."""
+    canonical = canonical_uuid(value)
+    if canonical is None:
         raise bad_request(
             f"invalid_{what}_id",
-            f"The {what} id {value[:64]!r} is not a lowercase UUID "
+            f"The {what} id {value[:64]!r} is not a UUID "
             "(like 3f2b8c1e-9d4a-4e6b-8f0a-1c2d3e4f5a6b).",
         )
-    return value
+    return canonical
 
 
 def access_conversation(conn: Connection, principal: EndUserPrincipal, conversation_id: str) -> Any:
     """The end user's own conversation; someone else's is as invisible as a missing one."""
-    check_uuid(conversation_id, "conversation")
-    row = repository.get_conversation(conn, conversation_id)
+    row = repository.get_conversation(conn, check_uuid(conversation_id, "conversation"))
     if row is None or row.end_user_id != principal.end_user_id:
         raise not_found("conversation_not_found", "There is no such conversation.")
     return row
 
 
 def access_session(
-    conn: Connection, principal: AgentPrincipal, session_id: str, *, act: bool
+    conn: Connection, principal: AgentPrincipal, session_id: str, *, act: bool, take: bool = False
 ) -> tuple[Any, Any]:
-    """A session of the agent's org; to act on it the agent must be the one assigned
-    (a supervisor may read any)."""
-    check_uuid(session_id, "session")
-    session = resolve_session(conn, session_id)
+    """A session of a conversation the agent may read (agents.access: nothing else is found);
+    to act on it she must be the one assigned; `take`: also one waiting in one of her queues
+    (to accept it)."""
+    session = resolve_session(conn, check_uuid(session_id, "session"))
     conversation = (
         repository.get_conversation(conn, session.conversation_id) if session is not None else None
     )
-    if session is None or conversation is None or conversation.org_id != principal.org_id:
+    if (
+        session is None
+        or conversation is None
+        or conversation.org_id != principal.org_id
+        or not (
+            (take and may_take(principal, session))
+            or may_read_conversation(conn, principal, conversation)
+        )
+    ):
         raise not_found("session_not_found", "There is no such session.")
     if act and session.agent_id != principal.agent_id:
         raise forbidden("not_your_session", "This session is not assigned to you.")

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from livedesk.conversations import transcript
 from livedesk.conversations.access import check_uuid
+from livedesk.conversations.entries import ENTRY_TYPES, Entry
 from livedesk.conversations.schemas import (
+    Accepted,
     AcksSend,
     ConversationCreate,
     ConversationCreated,
@@ -21,13 +23,15 @@ from livedesk.conversations.service import ConversationService, HistoryQuery
 from livedesk.deps import ContainerDep, CurrentEndUser, current_end_user, get_container
 from livedesk.errors import bad_request
 from livedesk.flows.service import FlowService
+from livedesk.kit.jsonutil import MAX_INT
 from livedesk.web.bodies import documented, json_body
 from livedesk.web.errors import JsonResponse
+from livedesk.web.openapi import UuidPath, between, errors, one_of, token
 
 router = APIRouter(prefix="/iamessage/api/v2/conversation", tags=["customer: conversations"])
 
 
-@router.post("", status_code=201, response_model=ConversationCreated)
+@router.post("", status_code=201, response_model=ConversationCreated, responses=errors(409, 429))
 async def create_conversation(
     body: ConversationCreate, p: CurrentEndUser, c: ContainerDep
 ) -> ConversationCreated:
@@ -40,7 +44,7 @@ async def list_conversations(
     p: CurrentEndUser,
     c: ContainerDep,
     inclClosedConvs: bool = False,
-    limit: int = 20,
+    limit: int = Query(20, json_schema_extra=between(1, 100)),
 ) -> ConversationList:
     return await ConversationService(c).list(p, inclClosedConvs, limit)
 
@@ -49,9 +53,10 @@ async def list_conversations(
     "/{conversation_id}/message",
     status_code=202,
     response_model=SendResponse,
-    openapi_extra=documented(MessageSend),
+    responses=errors(404, 409, 417, 429),
+    openapi_extra={**documented(MessageSend), **token(current_end_user)},
 )
-async def send_message(conversation_id: str, request: Request) -> Response:
+async def send_message(conversation_id: UuidPath, request: Request) -> Response:
     """Send a text message (or a form response); a retry with the same `message.id` returns
     the original entry."""
     # The hottest call: it reads its token and body itself (see web.bodies).
@@ -65,73 +70,94 @@ async def send_message(conversation_id: str, request: Request) -> Response:
             raise bad_request(
                 "missing_form_response", "A FormResponseMessage needs `formResponse`."
             )
-        check_uuid(message.id.lower(), "message")
         entry = await FlowService(c).customer_answer(
             p,
             conversation_id,
             message.formResponse.interviewId,
             message.formResponse.values,
-            message_id=message.id.lower(),
+            message_id=check_uuid(message.id, "message"),
             body=body,
         )
     else:
         entry = await ConversationService(c).send_message(p, conversation_id, body)
+    return accepted(entry)
+
+
+def accepted(entry: Entry) -> JsonResponse:
+    """The answer to customer input: 202 and the entry it became (`SendResponse`)."""
     sent = {
         "conversationEntries": [{"id": entry.identifier, "clientTimestamp": entry.transcripted_at}]
     }
     return JsonResponse(sent, status_code=202)
 
 
-@router.post("/{conversation_id}/entry", status_code=202)
+@router.post(
+    "/{conversation_id}/entry", status_code=202, response_model=Accepted, responses=errors(404)
+)
 async def send_entry(
-    conversation_id: str, body: EntrySend, p: CurrentEndUser, c: ContainerDep
+    conversation_id: UuidPath, body: EntrySend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
+    """A typing indicator; it is passed on to the agent, not stored, so the answer is `{}`."""
     # never rate-limited: typing has its own allowance (conversations/typing.py)
     await ConversationService(c).typing(p, conversation_id, body)
-    return Response(status_code=202)
+    return JsonResponse({}, status_code=202)
 
 
-@router.post("/{conversation_id}/acknowledge-entries", status_code=202)
+@router.post(
+    "/{conversation_id}/acknowledge-entries",
+    status_code=202,
+    response_model=Accepted,
+    responses=errors(404, 429),
+)
 async def acknowledge_entries(
-    conversation_id: str, body: AcksSend, p: CurrentEndUser, c: ContainerDep
+    conversation_id: UuidPath, body: AcksSend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
+    """Delivery and read receipts; the answer is `{}` (a retried receipt is recorded once)."""
     c.limits.customer_receipts(p.end_user_id)
     await ConversationService(c).acknowledge(p, conversation_id, body)
-    return Response(status_code=202)
+    return JsonResponse({}, status_code=202)
 
 
-@router.get("/{conversation_id}/entries", response_model=EntriesResponse)
+@router.get("/{conversation_id}/entries", response_model=EntriesResponse, responses=errors(404))
 async def list_entries(
-    conversation_id: str,
+    conversation_id: UuidPath,
     p: CurrentEndUser,
     c: ContainerDep,
-    limit: int = 50,
-    startTimestamp: int | None = None,
-    endTimestamp: int | None = None,
-    direction: str = "FromEnd",
-    entryTypeFilter: list[str] | None = Query(None),
+    limit: int = Query(50, json_schema_extra=between(1, 50)),
+    startTimestamp: int | None = Query(None, ge=0, le=MAX_INT),
+    endTimestamp: int | None = Query(None, ge=0, le=MAX_INT),
+    direction: str = Query("FromEnd", json_schema_extra=one_of(("FromStart", "FromEnd"))),
+    entryTypeFilter: list[str] = Query([], json_schema_extra=one_of(ENTRY_TYPES, items=True)),
 ) -> EntriesResponse:
     types = [t.strip() for item in entryTypeFilter or [] for t in item.split(",") if t.strip()]
     query = HistoryQuery(limit, startTimestamp, endTimestamp, direction, types or None)
     return await ConversationService(c).history(p, conversation_id, query)
 
 
-@router.get("/{conversation_id}", response_model=RoutingStatus)
-async def routing_status(conversation_id: str, p: CurrentEndUser, c: ContainerDep) -> RoutingStatus:
+@router.get("/{conversation_id}", response_model=RoutingStatus, responses=errors(400, 404))
+async def routing_status(
+    conversation_id: UuidPath, p: CurrentEndUser, c: ContainerDep
+) -> RoutingStatus:
     return await ConversationService(c).routing_status(p, conversation_id)
 
 
-@router.delete("/{conversation_id}/session", status_code=204)
+@router.delete("/{conversation_id}/session", status_code=204, responses=errors(404))
 async def end_session(
-    conversation_id: str, p: CurrentEndUser, c: ContainerDep, esDeveloperName: str | None = None
+    conversation_id: UuidPath,
+    p: CurrentEndUser,
+    c: ContainerDep,
+    esDeveloperName: str | None = None,
 ) -> Response:
     await ConversationService(c).end_session(p, conversation_id, esDeveloperName)
     return Response(status_code=204)
 
 
-@router.delete("/{conversation_id}", status_code=204)
+@router.delete("/{conversation_id}", status_code=204, responses=errors(404))
 async def close_conversation(
-    conversation_id: str, p: CurrentEndUser, c: ContainerDep, esDeveloperName: str | None = None
+    conversation_id: UuidPath,
+    p: CurrentEndUser,
+    c: ContainerDep,
+    esDeveloperName: str | None = None,
 ) -> Response:
     await ConversationService(c).close(p, conversation_id, esDeveloperName)
     return Response(status_code=204)
@@ -140,10 +166,10 @@ async def close_conversation(
 @router.get(
     "/{conversation_id}/transcript",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "text/plain": {}}}},
+    responses={200: {"content": {"application/pdf": {}, "text/plain": {}}}, **errors(404)},
 )
 async def get_transcript(
-    conversation_id: str,
+    conversation_id: UuidPath,
     p: CurrentEndUser,
     c: ContainerDep,
     esDeveloperName: str | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from livedesk.conversations.entries import Entry, NewEntry
 from livedesk.kit import sql
@@ -216,13 +216,21 @@ def list_conversations(
 
 
 def list_sessions(
-    conn: Connection, org_id: str, statuses: list[str] | None, agent_id: str | None, limit: int
+    conn: Connection,
+    org_id: str,
+    statuses: list[str] | None,
+    agent_id: str | None,
+    limit: int,
+    readable: ColumnElement[bool] | None = None,
 ) -> list[DbRow]:
+    """`readable`: only the sessions the reader may read (agents.access.readable_sessions)."""
     query = (
         select(MessagingSession, Conversation.end_user_id, Conversation.prechat)
         .join(Conversation, Conversation.id == MessagingSession.conversation_id)
         .where(Conversation.org_id == org_id)
     )
+    if readable is not None:
+        query = query.where(readable)
     if statuses:
         query = query.where(MessagingSession.status.in_(statuses))
     if agent_id is not None:

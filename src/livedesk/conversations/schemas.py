@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from livedesk.kit.ids import canonical_id
 
 Uuid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
-RoutingAttributes = dict[str, str | int | float | bool | None]
+# An id a client sends (a conversation, message, receipt or interview id): accepted in any case
+# and lowercased here, before any lookup or storage, so a retry in another case is the same one.
+ClientId = Annotated[str, Field(max_length=64), AfterValidator(canonical_id)]
 MAX_ATTRIBUTES = 50  # routing attributes (pre-chat answers) per call
 MAX_ATTRIBUTE_CHARS = 1000  # characters of one attribute's value
+# The limits are checked by the service (`invalid_routing_attributes`); here they are documented.
+RoutingAttributes = Annotated[
+    dict[str, str | int | float | bool | None],
+    Field(
+        json_schema_extra={
+            "maxProperties": MAX_ATTRIBUTES,
+            "propertyNames": {"maxLength": 80},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "maxLength": MAX_ATTRIBUTE_CHARS},
+                    {"type": ["number", "boolean", "null"]},
+                ]
+            },
+        }
+    ),
+]
 
 
 class Lenient(BaseModel):
@@ -17,7 +37,7 @@ class Lenient(BaseModel):
 
 
 class ConversationCreate(Lenient):
-    conversationId: str = Field(max_length=64)
+    conversationId: ClientId = Field(json_schema_extra={"format": "uuid"})
     esDeveloperName: str = Field(min_length=1, max_length=80)
     routingAttributes: RoutingAttributes | None = None
     language: str | None = Field(None, max_length=16)
@@ -25,23 +45,23 @@ class ConversationCreate(Lenient):
 
 class StaticContent(Lenient):
     formatType: Literal["Text"]
-    text: str
+    text: str = Field(json_schema_extra={"minLength": 1, "x-max-length": "limits.max_text_chars"})
 
 
 class FormResponse(Lenient):
     """The answer to a flow screen shown in the chat (LiveDesk's shape of MIAW's form response)."""
 
     formatType: Literal["Result"] = "Result"
-    interviewId: str = Field(max_length=64)
+    interviewId: ClientId
     values: dict[str, Any] = {}
 
 
 class MessageBody(Lenient):
-    id: str = Field(max_length=64)
+    id: ClientId = Field(json_schema_extra={"format": "uuid"})
     messageType: Literal["StaticContentMessage", "FormResponseMessage"]
     staticContent: StaticContent | None = None
     formResponse: FormResponse | None = None
-    inReplyToMessageId: str | None = Field(None, max_length=64)
+    inReplyToMessageId: ClientId | None = None
 
 
 class MessageSend(Lenient):
@@ -54,18 +74,17 @@ class MessageSend(Lenient):
 
 class EntrySend(Lenient):
     entryType: Literal["TypingStartedIndicator", "TypingStoppedIndicator"]
-    id: str | None = Field(None, max_length=64)
+    id: ClientId | None = None
 
 
 class Ack(Lenient):
-    id: str | None = Field(
+    id: ClientId | None = Field(
         None,
-        max_length=64,
         description="the receipt's id; when missing, derived from the end user, the entry and "
         "the receipt's type, so that a retry is still recorded once",
     )
     entryType: Literal["Delivery", "Read"]
-    conversationEntryId: str = Field(max_length=64)
+    conversationEntryId: ClientId
 
 
 class AcksSend(Lenient):
@@ -79,6 +98,12 @@ class EntryRef(BaseModel):
 
 class SendResponse(BaseModel):
     conversationEntries: list[EntryRef]
+
+
+class Accepted(BaseModel):
+    """The answer to a typing indicator or receipts: `{}`."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ConversationCreated(BaseModel):

@@ -51,13 +51,13 @@ class ConversationService:
         self.c = c
 
     async def create(self, p: EndUserPrincipal, body: ConversationCreate) -> ConversationCreated:
-        check_uuid(body.conversationId, "conversation")
+        conversation_id = check_uuid(body.conversationId, "conversation")
         attributes = _checked_attributes(body.routingAttributes)
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> tuple[ConversationCreated, list[Outgoing]]:
             deployment = self._deployment(conn, p, body.esDeveloperName)
-            existing = repository.get_conversation(conn, body.conversationId)
+            existing = repository.get_conversation(conn, conversation_id)
             if existing is not None:
                 if existing.end_user_id != p.end_user_id:
                     raise conflict(
@@ -69,7 +69,7 @@ class ConversationService:
                 ), []
             repository.insert_conversation(
                 conn,
-                id=body.conversationId,
+                id=conversation_id,
                 org_id=p.org_id,
                 deployment_id=p.deployment_id,
                 end_user_id=p.end_user_id,
@@ -80,14 +80,12 @@ class ConversationService:
                 last_entry_at=0,
                 session_count=0,
             )
-            thread = Thread(
-                body.conversationId, p.org_id, p.deployment_id, p.end_user_id, None, None
-            )
+            thread = Thread(conversation_id, p.org_id, p.deployment_id, p.end_user_id, None, None)
             thread, out = sessions.open_session(
                 conn, thread, deployment.config, attributes, now, acknowledge=True
             )
             return ConversationCreated(
-                conversationId=body.conversationId, sessionId=thread.session_id
+                conversationId=conversation_id, sessionId=thread.session_id
             ), out
 
         created, out = await self.c.db.transaction(work)
@@ -101,7 +99,7 @@ class ConversationService:
         """A text message; idempotent on the client's message id: a retry returns the original
         entry. (Form responses are answers to flows: `FlowService.customer_answer`.)"""
         message = body.message
-        check_uuid(message.id.lower(), "message")
+        message_id = check_uuid(message.id, "message")
         if message.staticContent is None:
             raise bad_request("missing_static_content", "A text message needs `staticContent`.")
         text = message.staticContent.text
@@ -112,8 +110,8 @@ class ConversationService:
                 "message_too_long",
                 f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
             )
-        payload = entries.text_message(message.id, text, message.inReplyToMessageId)
-        return await self.post_message(p, conversation_id, message.id, payload, body)
+        payload = entries.text_message(message_id, text, message.inReplyToMessageId)
+        return await self.post_message(p, conversation_id, message_id, payload, body)
 
     async def post_message(
         self,
@@ -186,7 +184,7 @@ class ConversationService:
     async def typing(self, p: EndUserPrincipal, conversation_id: str, body: EntrySend) -> None:
         """Typing indicators reach the agent (at most one a second per conversation, the latest
         state always; see `typing.py`) and are never stored."""
-        check_uuid(conversation_id, "conversation")
+        conversation_id = check_uuid(conversation_id, "conversation")
 
         async def forward(kind: str) -> None:
             def work(conn: Connection) -> Thread:

@@ -9,14 +9,16 @@ from fastapi import APIRouter, Body, Query, Request
 from livedesk.auth.principals import EndUserPrincipal
 from livedesk.deps import ContainerDep, CurrentPrincipal
 from livedesk.events.service import EventService, frame_filter
-from livedesk.streams.endpoints import SSE_DOC, cursor_of
+from livedesk.kit.jsonutil import MAX_INT
+from livedesk.streams.endpoints import RESUME_DOC, SSE_DOC, cursor_of
 from livedesk.streams.response import SseResponse
 from livedesk.streams.service import event_recipient
+from livedesk.web.openapi import between, errors
 
 router = APIRouter(prefix="/api/v1/events", tags=["platform events"])
 
 
-@router.post("/{event_type}", status_code=201)
+@router.post("/{event_type}", status_code=201, responses=errors(403, 404, 429))
 async def publish(
     event_type: str, p: CurrentPrincipal, c: ContainerDep, fields: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -26,20 +28,26 @@ async def publish(
     return await EventService(c).publish(p, event_type, fields)
 
 
-@router.get("/{event_type}")
+@router.get("/{event_type}", responses=errors(403, 404))
 async def read_events(
     event_type: str,
     p: CurrentPrincipal,
     c: ContainerDep,
     filter: str | None = Query(None, max_length=1000),
-    after: int = Query(0, ge=0, description="replay id to read after"),
-    limit: int = 100,
+    after: int = Query(0, ge=0, le=MAX_INT, description="replay id to read after"),
+    limit: int = Query(100, json_schema_extra=between(1, 500)),
 ) -> dict[str, Any]:
     """Retained events after `after`, oldest first, e.g. `?filter=id = 500x`."""
     return {"events": await EventService(c).read(p, event_type, filter, after, limit)}
 
 
-@router.get("/{event_type}/stream", status_code=200, response_class=SseResponse, responses=SSE_DOC)
+@router.get(
+    "/{event_type}/stream",
+    status_code=200,
+    response_class=SseResponse,
+    responses={**SSE_DOC, **errors(403, 404)},
+    openapi_extra=RESUME_DOC,
+)
 async def subscribe(
     event_type: str,
     request: Request,

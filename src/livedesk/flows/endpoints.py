@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Body, Response
-
+from livedesk.conversations.endpoints import accepted
+from livedesk.conversations.schemas import SendResponse
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
+from livedesk.flows.schemas import InterviewStart, ScreenValues
 from livedesk.flows.service import FlowService, InterviewOut
+from livedesk.web.openapi import UuidPath, errors
 
 router = APIRouter(prefix="/api/v1", tags=["flows"])
 customer_router = APIRouter(
@@ -15,40 +17,48 @@ customer_router = APIRouter(
 )
 
 
-@customer_router.post("/{conversation_id}/flow/{interview_id}", status_code=202)
+@customer_router.post(
+    "/{conversation_id}/flow/{interview_id}",
+    status_code=202,
+    response_model=SendResponse,
+    responses=errors(404, 409, 429),
+)
 async def answer_flow(
-    conversation_id: str,
-    interview_id: str,
+    conversation_id: UuidPath,
+    interview_id: UuidPath,
     p: CurrentEndUser,
     c: ContainerDep,
-    values: dict[str, Any] = Body({}, embed=True),
+    body: ScreenValues | None = None,
 ) -> Response:
     """The customer submits the screen of a flow shown in the chat (`{"values": {...}}`); MIAW
     clients can send a `FormResponseMessage` to the message call instead."""
     c.limits.customer_write(p.end_user_id)
-    await FlowService(c).customer_answer(p, conversation_id, interview_id, values)
-    return Response(status_code=202)
+    values = body.values if body is not None else {}
+    entry = await FlowService(c).customer_answer(p, conversation_id, interview_id, values)
+    return accepted(entry)
 
 
-@router.post("/flows/{name}/interviews", status_code=201, response_model=InterviewOut)
+@router.post(
+    "/flows/{name}/interviews", status_code=201, response_model=InterviewOut, responses=errors(404)
+)
 async def start_interview(
-    name: str, p: CurrentAgent, c: ContainerDep, inputs: dict[str, Any] = Body({}, embed=True)
+    name: str, p: CurrentAgent, c: ContainerDep, body: InterviewStart | None = None
 ) -> InterviewOut:
     """Start the flow with `{"inputs": {...}}`; answers with its first screen or wait."""
-    return await FlowService(c).start(p, name, inputs)
+    return await FlowService(c).start(p, name, body.inputs if body is not None else {})
 
 
-@router.post("/interviews/{interview_id}/next", response_model=InterviewOut)
+@router.post("/interviews/{interview_id}/next", response_model=InterviewOut, responses=errors(404))
 async def next_screen(
-    interview_id: str,
+    interview_id: UuidPath,
     p: CurrentAgent,
     c: ContainerDep,
-    values: dict[str, Any] = Body({}, embed=True),
+    body: ScreenValues | None = None,
 ) -> InterviewOut:
     """Submit the current screen's `{"values": {...}}`."""
-    return await FlowService(c).next(p, interview_id, values)
+    return await FlowService(c).next(p, interview_id, body.values if body is not None else {})
 
 
-@router.get("/interviews/{interview_id}", response_model=InterviewOut)
-async def get_interview(interview_id: str, p: CurrentAgent, c: ContainerDep) -> InterviewOut:
+@router.get("/interviews/{interview_id}", response_model=InterviewOut, responses=errors(404))
+async def get_interview(interview_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> InterviewOut:
     return await FlowService(c).get(p, interview_id)

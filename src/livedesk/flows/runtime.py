@@ -14,7 +14,7 @@ from livedesk.events.service import publish_in_unit
 from livedesk.flows.expressions import text_of
 from livedesk.kit import jsonutil
 from livedesk.kit.ids import new_id
-from livedesk.models import MessagingSession
+from livedesk.models import Conversation, MessagingSession
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
 from livedesk.records import repository as records
@@ -53,7 +53,13 @@ class DbRuntime:
             "ConversationId": MessagingSession.conversation_id,
             "Status": MessagingSession.status,
         }
-        query = select(MessagingSession).order_by(MessagingSession.started_at.desc()).limit(50)
+        query = (
+            select(MessagingSession)
+            .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+            .where(Conversation.org_id == self.org_id)  # system context, of its own org only
+            .order_by(MessagingSession.started_at.desc())
+            .limit(50)
+        )
         for name, value in where.items():
             if name not in columns:
                 raise ValueError(f"MessagingSession has no field {name!r} to filter on")

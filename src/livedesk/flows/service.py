@@ -19,7 +19,7 @@ from livedesk.flows import customer as customer_flows
 from livedesk.flows import interpreter, repository
 from livedesk.flows.definition import Flow
 from livedesk.flows.runtime import DbRuntime
-from livedesk.kit.ids import is_uuid, new_id
+from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.streams.service import Outgoing
 
@@ -88,11 +88,7 @@ class FlowService:
         now = self.c.clock.now_ms()
 
         def work(conn: Connection) -> tuple[InterviewOut, list[Outgoing], set[str]]:
-            row = (
-                repository.get_interview(conn, interview_id, lock=True)
-                if is_uuid(interview_id)
-                else None
-            )
+            row = _interview(conn, interview_id, lock=True)
             if row is None or row.org_id != p.org_id or row.owner_id != p.agent_id:
                 raise not_found("interview_not_found", "There is no such interview of yours.")
             flow = load_flow(conn, p.org_id, row.flow)
@@ -124,16 +120,17 @@ class FlowService:
         message (timers, an Inactive session back to its queue), except that it never opens a
         new session; idempotent on `message_id`."""
         response_id = message_id or new_id()
+        interview = canonical_uuid(interview_id)
         published: set[str] = set()
 
         def compose(
             conn: Connection, thread: Thread, customer: Sender, now: int
         ) -> tuple[list[NewEntry], list[Outgoing]]:
-            if not is_uuid(interview_id):
+            if interview is None:
                 raise not_found("interview_not_found", "There is no such form for you.")
             try:
                 new, runtime = customer_flows.answer(
-                    conn, p.org_id, customer, interview_id, values, now, response_id
+                    conn, p.org_id, customer, interview, values, now, response_id
                 )
             except interpreter.InputError as exc:
                 raise bad_request("invalid_screen_values", str(exc)) from None
@@ -154,7 +151,7 @@ class FlowService:
 
     async def get(self, p: AgentPrincipal, interview_id: str) -> InterviewOut:
         def work(conn: Connection) -> InterviewOut:
-            row = repository.get_interview(conn, interview_id) if is_uuid(interview_id) else None
+            row = _interview(conn, interview_id)
             if row is None or row.org_id != p.org_id or row.owner_id != p.agent_id:
                 raise not_found("interview_not_found", "There is no such interview of yours.")
             return _out(row.id, interpreter.Interview.from_json(row.state))
@@ -224,13 +221,21 @@ class FlowService:
             await self._after(org_id, out, published)
 
 
+def _interview(conn: Connection, interview_id: str, *, lock: bool = False) -> Any | None:
+    """The interview named by a client (its id in any case), or None."""
+    canonical = canonical_uuid(interview_id)
+    return repository.get_interview(conn, canonical, lock=lock) if canonical else None
+
+
 def _owner(conn: Connection, row: Any) -> AgentPrincipal | None:
     if row.owner_role != "Agent":
         return None
     agent = org_repository.get_agent(conn, row.owner_id)
     if agent is None:
         return None
-    return AgentPrincipal(agent.id, agent.org_id, tuple(agent.roles), "flow", 2**62)
+    return AgentPrincipal(
+        agent.id, agent.org_id, tuple(agent.roles), "flow", 2**62, tuple(agent.queues)
+    )
 
 
 def _waiting(interview: interpreter.Interview) -> str | None:

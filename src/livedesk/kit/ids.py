@@ -29,4 +29,17 @@ def new_secret(nbytes: int = 32) -> str:
 
 def is_uuid(value: str) -> bool:
     """True for a lowercase canonical UUID, the form MIAW clients generate."""
-    return bool(_UUID_RE.match(value))
+    return bool(_UUID_RE.fullmatch(value))
+
+
+def canonical_id(value: str) -> str:
+    """An id as LiveDesk looks it up and stores it. Ids are compared without regard to case
+    (a client may retry with its UUID in capitals), so every id a client sends is lowercased
+    before anything else sees it."""
+    return value.lower()
+
+
+def canonical_uuid(value: str) -> str | None:
+    """`value` as a stored UUID (lowercase) when it is a UUID in any case; None otherwise."""
+    value = canonical_id(value)
+    return value if _UUID_RE.fullmatch(value) else None

@@ -6,6 +6,9 @@ from typing import Any
 
 import orjson
 
+# The whole numbers LiveDesk keeps: a database BIGINT holds them, and orjson writes no larger.
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+
 
 def dumps(value: Any) -> bytes:
     return orjson.dumps(value)

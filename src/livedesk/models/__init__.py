@@ -254,6 +254,17 @@ class RevokedToken(Base):
     expires_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class AgentToken(Base):
+    """An access token issued to an agent, so that all of hers can be revoked at once (when
+    `livedesk apply` demotes her or changes her password)."""
+
+    __tablename__ = "agent_tokens"
+    __table_args__ = (Index("ix_agent_tokens_agent", "agent_id"),)
+    jti: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
 class Attachment(Base):
     """A file sent in a conversation; the bytes live in storage under `sha256`."""
 

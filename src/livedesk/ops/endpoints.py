@@ -12,6 +12,7 @@ from livedesk.errors import unauthorized
 from livedesk.ops import repository
 from livedesk.ops.metrics import CONTENT_TYPE
 from livedesk.web.errors import JsonResponse, error_response
+from livedesk.web.openapi import errors
 
 router = APIRouter(tags=["ops"])
 
@@ -22,7 +23,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses=errors(503))
 async def readyz(c: ContainerDep) -> dict[str, str] | JsonResponse:
     """The process answers and its database does too."""
     try:
@@ -32,7 +33,11 @@ async def readyz(c: ContainerDep) -> dict[str, str] | JsonResponse:
     return {"status": "ready"}
 
 
-@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE: {}}}, **errors(401)},
+)
 async def metrics(request: Request, c: ContainerDep) -> Response:
     """Prometheus metrics. With `LIVEDESK_METRICS_TOKEN` set, only for `Bearer <that token>`."""
     expected = c.settings.metrics_token

@@ -1,6 +1,6 @@
 """Prometheus metrics. Requests are counted and timed as they pass (`RequestObserver`); the rest
-is read when `/metrics` is scraped: open streams, database counters, and what the database says
-about sessions, agents and queues right now.
+is read when `/metrics` is scraped: open streams (and those closed for not reading), database
+counters, and what the database says about sessions, agents and queues right now.
 
 Each app has its own registry (several apps live in one test process). Route labels are the
 route's template (`/iamessage/api/v2/conversation/{conversation_id}/message`), never the raw path,
@@ -20,10 +20,11 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from livedesk.kit.db import DbStats
+from livedesk.streams.hub import StreamStats
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series
 
@@ -48,8 +49,33 @@ class _DbCollector(Collector):
             yield family
 
 
+class _StreamCollector(Collector):
+    def __init__(self, stats: Callable[[], StreamStats]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats()
+        slow = CounterMetricFamily(
+            "livedesk_sse_slow_streams_closed",
+            "Event streams closed because their client did not take a write within "
+            "streams.write_timeout_seconds (it resumes from its last event id).",
+        )
+        slow.add_metric([], stats.too_slow)
+        yield slow
+        stalled = GaugeMetricFamily(
+            "livedesk_sse_streams_stalled",
+            "Open event streams whose write is waiting for their client right now.",
+        )
+        stalled.add_metric([], stats.stalled)
+        yield stalled
+
+
 class Metrics:
-    def __init__(self, db_stats: Callable[[], DbStats]) -> None:
+    def __init__(
+        self,
+        db_stats: Callable[[], DbStats],
+        stream_stats: Callable[[], StreamStats] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "livedesk_http_requests",
@@ -88,6 +114,8 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_DbCollector(db_stats))
+        if stream_stats is not None:
+            self.registry.register(_StreamCollector(stream_stats))
 
     def observe(
         self, method: str, route: str, status: int, seconds: float, *, stream: bool

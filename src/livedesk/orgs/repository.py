@@ -63,8 +63,9 @@ def find_agent(conn: Connection, org_id: str, username: str) -> DbRow | None:
     ).first()
 
 
-def find_agent_by_username(conn: Connection, username: str) -> DbRow | None:
-    return conn.execute(select(Agent).where(Agent.username == username)).first()
+def find_agents_by_username(conn: Connection, username: str) -> list[DbRow]:
+    """The agents of every org with this username (usernames are unique per org only)."""
+    return list(conn.execute(select(Agent).where(Agent.username == username).order_by(Agent.id)))
 
 
 def get_agent(conn: Connection, agent_id: str) -> DbRow | None:

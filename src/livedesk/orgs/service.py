@@ -1,11 +1,20 @@
-"""Applying an org file: create or update everything it names, in one transaction."""
+"""Applying an org file: create or update everything it names, in one transaction.
+
+Nothing is ever deleted, agents included: an agent left out of the file keeps her row. An agent the
+file demotes (a role she had is gone) or gives a new password loses every token she holds, in the
+same transaction; `AuthService.forget_revoked(result.revoked_tokens)` then closes their streams
+(the stream sweep closes them in processes the bus does not reach).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection
 
+from livedesk.auth import repository as auth_repository
 from livedesk.auth.passwords import hash_password, verify_password
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
@@ -20,6 +29,7 @@ class ApplyResult:
     deployments: int
     queues: int
     agents: int
+    revoked_tokens: list[str] = field(default_factory=list)  # of agents demoted or re-passworded
 
 
 async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
@@ -30,6 +40,7 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
     now = clock.now_ms()
 
     def work(conn: Connection) -> ApplyResult:
+        revoked: list[str] = []
         repository.upsert_org(
             conn,
             org.org.id,
@@ -66,10 +77,19 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
                     **values,
                 )
             else:
+                if _demoted(row, a.roles) or row.password_hash != values["password_hash"]:
+                    revoked += auth_repository.revoke_agent_tokens(conn, row.id)
                 repository.update_agent(conn, row.id, **values)
-        return ApplyResult(org.org.id, len(org.deployments), len(org.queues), len(org.agents))
+        return ApplyResult(
+            org.org.id, len(org.deployments), len(org.queues), len(org.agents), revoked
+        )
 
     return await db.transaction(work)
+
+
+def _demoted(row: Any, roles: Sequence[str]) -> bool:
+    """She loses a role she had (a new role alone takes effect without logging in again)."""
+    return not set(row.roles) <= set(roles)
 
 
 def _existing_hashes(conn: Connection, org: OrgFile) -> dict[str, str]:

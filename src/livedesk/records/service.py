@@ -11,7 +11,7 @@ from livedesk.auth import access as access_rules
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.container import Container
 from livedesk.errors import bad_request, not_found
-from livedesk.kit.ids import is_uuid
+from livedesk.kit.ids import canonical_uuid
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects, repository
 from livedesk.records.schemas import RecordList, RecordOut
@@ -86,7 +86,8 @@ class RecordService:
 
 
 def _existing(conn: Connection, p: AgentPrincipal, object_name: str, record_id: str) -> Any:
-    row = repository.get(conn, record_id) if is_uuid(record_id) else None
+    canonical = canonical_uuid(record_id)
+    row = repository.get(conn, canonical) if canonical else None
     if row is None or row.org_id != p.org_id or row.object != object_name:
         raise not_found("record_not_found", f"There is no {object_name[:80]} {record_id[:64]!r}.")
     return row

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from livedesk.deps import ContainerDep, CurrentAgent
 from livedesk.routing.schemas import QueueList, WorkList, WorkOut
 from livedesk.routing.service import RoutingService
+from livedesk.web.openapi import UuidPath, errors
 
 router = APIRouter(prefix="/api/v1", tags=["agent: routing"])
 
@@ -17,13 +18,13 @@ async def my_work(p: CurrentAgent, c: ContainerDep) -> WorkList:
     return await RoutingService(c).my_work(p)
 
 
-@router.post("/work/{work_id}/accept", response_model=WorkOut)
-async def accept_work(work_id: str, p: CurrentAgent, c: ContainerDep) -> WorkOut:
+@router.post("/work/{work_id}/accept", response_model=WorkOut, responses=errors(404, 409))
+async def accept_work(work_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> WorkOut:
     return await RoutingService(c).accept(p, work_id)
 
 
-@router.post("/work/{work_id}/decline", response_model=WorkOut)
-async def decline_work(work_id: str, p: CurrentAgent, c: ContainerDep) -> WorkOut:
+@router.post("/work/{work_id}/decline", response_model=WorkOut, responses=errors(404, 409))
+async def decline_work(work_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> WorkOut:
     return await RoutingService(c).decline(p, work_id)
 
 

@@ -13,7 +13,7 @@ from livedesk.conversations import sessions
 from livedesk.conversations.entries import Sender
 from livedesk.conversations.recorder import thread_of
 from livedesk.errors import conflict, not_found
-from livedesk.kit.ids import is_uuid, new_id
+from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
 from livedesk.routing.placement import queue_states
@@ -131,7 +131,8 @@ def pull_session(conn: Connection, p: AgentPrincipal, session: Any, now: int) ->
 
 
 def _own_work(conn: Connection, p: AgentPrincipal, work_id: str) -> Any:
-    item = repository.get_work(conn, work_id) if is_uuid(work_id) else None
+    work = canonical_uuid(work_id)
+    item = repository.get_work(conn, work) if work is not None else None
     if item is None or item.agent_id != p.agent_id:
         raise not_found("work_not_found", "There is no such offer for you.")
     return item

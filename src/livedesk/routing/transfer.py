@@ -13,7 +13,7 @@ from livedesk.conversations import repository as conversations
 from livedesk.conversations.entries import SYSTEM, NewEntry, Sender
 from livedesk.conversations.recorder import notify_agent, record, thread_of
 from livedesk.errors import bad_request, conflict, not_found
-from livedesk.kit.ids import is_uuid, new_id
+from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
 from livedesk.routing.placement import ewt_seconds
@@ -107,8 +107,10 @@ def transfer(
 def _target_agent(
     conn: Connection, p: AgentPrincipal, agent_id: str, session: Any, config: dict[str, Any]
 ) -> Any:
-    if not is_uuid(agent_id) or agent_id == p.agent_id:
+    target = canonical_uuid(agent_id)
+    if target is None or target == p.agent_id:
         raise bad_request("invalid_transfer", "Transfer to another agent of your org, by id.")
+    agent_id = target
     load = repository.agent_load(conn, p.org_id, agent_id)
     if load is None:
         raise not_found("agent_not_found", "There is no such agent.")

@@ -3,6 +3,12 @@
 Messages arrive from the bus as bytes: `E <recipient> <seq> \n<frame>` for a durable event
 (seq 0 for an ephemeral one such as typing) and `R <jti>` when a token is revoked: every stream
 opened with it closes, whatever it follows (the principal's own events, or platform events).
+
+A stream keeps at most `streams.buffer_bytes` of frames it was told and has not written (and at
+most `streams.mailbox_limit` of them); past that it drops them and reads them back from the
+database once its client catches up. A write that its client has not taken within
+`streams.write_timeout_seconds` ends the stream (`streams/response.py`), and closing a mailbox
+(revocation, expiry, disconnect) cuts short a write that is waiting.
 """
 
 from __future__ import annotations
@@ -10,6 +16,10 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass, field
+
+from livedesk.config import StreamSettings
+
+NEVER = 2**62  # expires_ms of a stream whose token does not expire
 
 
 @dataclass(eq=False)
@@ -19,24 +29,39 @@ class Mailbox:
     recipient: str
     token_id: str
     limit: int
+    buffer_bytes: int = 64 * 1024
+    write_timeout: float = 30.0
+    expires_ms: int = NEVER
     items: deque[tuple[int, bytes]] = field(default_factory=deque)
+    size: int = 0  # bytes of the frames in `items`
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
     closed: bool = False
     cursor: int = -1  # the last event the stream wrote (set by the stream; -1: not started)
+    writing: asyncio.Timeout | None = None  # the deadline of a write waiting for the client
 
     def put(self, seq: int, frame: bytes) -> None:
-        if len(self.items) >= self.limit:
+        if self.items and (
+            len(self.items) >= self.limit or self.size + len(frame) > self.buffer_bytes
+        ):
             # A slow reader: drop the backlog and let it catch up from the database.
             self.items.clear()
+            self.size = 0
             self.overflowed = True
         else:
             self.items.append((seq, frame))
+            self.size += len(frame)
         self.wakeup.set()
 
     def close(self) -> None:
         self.closed = True
         self.wakeup.set()
+        if self.writing is not None:
+            # The write cannot finish (its client is not reading): end it now, not at its deadline.
+            self.writing.reschedule(asyncio.get_running_loop().time())
+
+    def expired(self, now_ms: int) -> bool:
+        return now_ms >= self.expires_ms
 
     def poke(self) -> None:
         """Something was committed that this stream was not told about: catch up from the
@@ -48,19 +73,39 @@ class Mailbox:
         items = list(self.items)
         overflowed = self.overflowed
         self.items.clear()
+        self.size = 0
         self.overflowed = False
         self.wakeup.clear()
         return items, overflowed
 
 
+@dataclass(frozen=True)
+class StreamStats:
+    too_slow: int  # streams closed because a write was not taken in time, since start
+    stalled: int  # open streams whose write is waiting for the client right now
+
+
 class StreamHub:
-    def __init__(self, mailbox_limit: int = 1000) -> None:
+    def __init__(self, settings: StreamSettings | None = None) -> None:
         self._mailboxes: dict[str, set[Mailbox]] = {}
         self._by_token: dict[str, set[Mailbox]] = {}
-        self._limit = mailbox_limit
+        self._settings = settings or StreamSettings()
+        self._too_slow = 0
 
-    def subscribe(self, recipient: str, token_id: str) -> Mailbox:
-        mailbox = Mailbox(recipient, token_id, self._limit)
+    @property
+    def settings(self) -> StreamSettings:
+        return self._settings
+
+    def subscribe(self, recipient: str, token_id: str, expires_ms: int = NEVER) -> Mailbox:
+        s = self._settings
+        mailbox = Mailbox(
+            recipient,
+            token_id,
+            s.mailbox_limit,
+            buffer_bytes=s.buffer_bytes,
+            write_timeout=s.write_timeout_seconds,
+            expires_ms=expires_ms,
+        )
         self._mailboxes.setdefault(recipient, set()).add(mailbox)
         self._by_token.setdefault(token_id, set()).add(mailbox)
         return mailbox
@@ -79,15 +124,42 @@ class StreamHub:
     def recipients(self) -> list[str]:
         return list(self._mailboxes)
 
+    def token_ids(self) -> list[str]:
+        """The tokens with open streams here (the sweep checks them for revocation)."""
+        return list(self._by_token)
+
     def sweep(self, heads: dict[str, int]) -> int:
-        """Poke every open stream whose recipient's head is past its cursor; how many."""
+        """Poke every open stream whose recipient's head is past its cursor; how many. (One
+        waiting on a write has not missed anything: it is behind its client.)"""
         poked = 0
         for recipient, head in heads.items():
             for box in self._mailboxes.get(recipient, ()):
-                if 0 <= box.cursor < head:
+                if 0 <= box.cursor < head and box.writing is None:
                     box.poke()
                     poked += 1
         return poked
+
+    def close_expired(self, now_ms: int) -> int:
+        """Close every open stream whose token has expired, those waiting on a write that will
+        not finish included (a stream notices its expiry itself only when it wakes up); how
+        many."""
+        closed = 0
+        for boxes in list(self._mailboxes.values()):
+            for box in list(boxes):
+                if not box.closed and box.expired(now_ms):
+                    box.close()
+                    closed += 1
+        return closed
+
+    def count_too_slow(self) -> None:
+        """A stream was closed because its client did not take a write in time."""
+        self._too_slow += 1
+
+    def stats(self) -> StreamStats:
+        stalled = sum(
+            1 for boxes in self._mailboxes.values() for b in boxes if b.writing is not None
+        )
+        return StreamStats(too_slow=self._too_slow, stalled=stalled)
 
     def deliver(self, message: bytes) -> None:
         """Bus handler: wake the mailboxes the message is for."""

@@ -2,13 +2,26 @@
 
 A plain ASGI response with one helper task (to notice a disconnect at once) keeps an idle stream
 small: no task group, no per-event allocation beyond the frame bytes.
+
+A client that stops reading must not hold the server. uvicorn's `send` waits (for ever) only
+once the connection's write buffer is above its high-water mark (64 KiB), and takes any write
+whole before that; the kernel's send buffer grows to megabytes before that. So a stream's
+connection gets a small kernel buffer (`streams.socket_buffer_bytes`), every write is at most
+`WRITE_BYTES` and has a deadline (`streams.write_timeout_seconds`), and the frames a stream holds
+besides are bounded by `streams.buffer_bytes` (its mailbox, and each batch it reads back from the
+database). A write still waiting at its deadline, or when its mailbox is closed (revoked,
+expired), ends the stream and resets its connection; the client resumes from the last event id
+it got. Measured with `bench/stalled_streams.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+import socket
+import struct
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol, runtime_checkable
 
 from starlette.background import BackgroundTask
 from starlette.responses import Response
@@ -24,6 +37,22 @@ HEADERS = [
     (b"cache-control", b"no-cache, no-transform"),
     (b"x-accel-buffering", b"no"),
 ]
+# The most one `send` hands the server, and the high-water mark of a stream's transport (64 KiB
+# by default): uvicorn takes a write whole while its buffer is below the mark, and a write that
+# waits holds its bytes, so a stalled stream holds about twice this in the server.
+WRITE_BYTES = 16 * 1024
+LINGER_OFF = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close resets, dropping the buffers
+
+
+@runtime_checkable
+class Transport(Protocol):
+    def abort(self) -> None: ...
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None: ...
+
+
+class Stalled(Exception):
+    """A write was not taken before its deadline, or its stream was closed while it waited."""
 
 
 class SseResponse(Response):
@@ -59,8 +88,10 @@ class SseResponse(Response):
         self.accept = accept  # a filter on frames (subscriptions with a filter); None: all
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        mailbox = self.hub.subscribe(self.recipient, self.token_id)
+        mailbox = self.hub.subscribe(self.recipient, self.token_id, self.token_expires_ms)
+        _size_buffers(_transport(receive), self.hub.settings.socket_buffer_bytes)
         watcher = asyncio.ensure_future(_watch_disconnect(receive, mailbox))
+        stalled = False
         try:
             # The head is read before the client sees the response: whatever it does once it
             # has the 200 commits after the head, so a stream without a cursor delivers it.
@@ -69,29 +100,39 @@ class SseResponse(Response):
             cursor = head if self.cursor is None else min(self.cursor, head)
             mailbox.cursor = cursor  # the hub's sweep knows where the stream is from the start
             await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-            await send({"type": "http.response.body", "body": b": ok\n\n", "more_body": True})
-            cursor = await self._catch_up(send, cursor)
+            await _write(send, mailbox, b": ok\n\n")
+            cursor = await self._catch_up(send, mailbox, cursor)
             await self._follow(send, mailbox, cursor)
         except OSError:
             pass  # the client went away while we were writing
+        except Stalled:
+            stalled = True
+            if not mailbox.closed:
+                self.hub.count_too_slow()
         finally:
             self.hub.unsubscribe(mailbox)
             watcher.cancel()
             if self.on_close is not None:
                 await self.on_close()
-        with contextlib.suppress(OSError, RuntimeError):
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if not stalled:
+            with contextlib.suppress(OSError, RuntimeError):
+                try:
+                    await _write(send, mailbox, b"", more=False)
+                except Stalled:
+                    stalled = True
+        if stalled:
+            await _drop(receive)
 
     async def _follow(self, send: Send, mailbox: Mailbox, cursor: int) -> None:
         while True:
             mailbox.cursor = cursor  # what the hub's sweep compares with the head
+            if mailbox.closed or mailbox.expired(self.clock.now_ms()):
+                return
             try:
                 async with asyncio.timeout(self.ping_seconds):
                     await mailbox.wakeup.wait()
             except TimeoutError:
-                if self.clock.now_ms() >= self.token_expires_ms:
-                    return
-                await send({"type": "http.response.body", "body": sse.PING, "more_body": True})
+                await _write(send, mailbox, sse.PING)
                 continue
             if mailbox.closed:
                 return
@@ -107,27 +148,117 @@ class SseResponse(Response):
                     cursor = seq
                 elif seq > cursor + 1:
                     gap = True  # something committed that we were not told about yet
-            if chunks:
-                await send(
-                    {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
-                )
+            del items
+            await _write_all(send, mailbox, chunks)
             if gap:
-                cursor = await self._catch_up(send, cursor)
+                cursor = await self._catch_up(send, mailbox, cursor)
 
-    async def _catch_up(self, send: Send, cursor: int) -> int:
-        while True:
-            frames = await self.streams.frames_after(self.recipient, cursor, self.batch)
+    async def _catch_up(self, send: Send, mailbox: Mailbox, cursor: int) -> int:
+        limit = self.batch
+        while not mailbox.closed:
+            frames = await self.streams.frames_after(self.recipient, cursor, limit)
             if not frames:
                 return cursor
-            body = b"".join(f for _, f in frames if self._accepts(f))
-            if body:
-                await send({"type": "http.response.body", "body": body, "more_body": True})
+            read = len(frames)
+            # Hold no more than the buffer while the client takes it; the rest is read again.
+            frames = _within(frames, mailbox.buffer_bytes)
             cursor = frames[-1][0]
-            if len(frames) < self.batch:
+            await _write_all(send, mailbox, [f for _, f in frames if self._accepts(f)])
+            if len(frames) < read:
+                limit = len(frames)  # about what fits next time
+            elif read < limit:
                 return cursor
+            else:
+                limit = min(self.batch, 2 * limit)
+        return cursor
 
     def _accepts(self, frame: bytes) -> bool:
         return self.accept is None or self.accept(frame)
+
+
+async def _write(send: Send, mailbox: Mailbox, body: bytes, *, more: bool = True) -> None:
+    """One write with a deadline (`Stalled` when it passes, or when the mailbox is closed
+    meanwhile: `Mailbox.close` moves the deadline to now)."""
+    try:
+        async with asyncio.timeout(mailbox.write_timeout) as deadline:
+            mailbox.writing = deadline
+            try:
+                await send({"type": "http.response.body", "body": body, "more_body": more})
+            finally:
+                mailbox.writing = None
+    except TimeoutError:
+        raise Stalled from None
+
+
+async def _write_all(send: Send, mailbox: Mailbox, frames: Iterable[bytes]) -> None:
+    """Frames in writes of at most `WRITE_BYTES` (a larger frame goes alone)."""
+    chunk: list[bytes] = []
+    size = 0
+    for frame in frames:
+        if chunk and size + len(frame) > WRITE_BYTES:
+            await _write(send, mailbox, b"".join(chunk))
+            chunk, size = [], 0
+        chunk.append(frame)
+        size += len(frame)
+    if chunk:
+        await _write(send, mailbox, b"".join(chunk))
+
+
+def _within(frames: list[tuple[int, bytes]], limit: int) -> list[tuple[int, bytes]]:
+    """The first frames that fit in `limit` bytes (at least one)."""
+    size = 0
+    for i, (_, frame) in enumerate(frames):
+        size += len(frame)
+        if size > limit and i > 0:
+            return frames[:i]
+    return frames
+
+
+def _transport(receive: Receive) -> Transport | None:
+    """The connection's transport, where the server is uvicorn.
+
+    ASGI gives an app no hold on its connection, and this module needs one twice: to size the
+    kernel's send buffer of a stream (by default a stalled connection holds megabytes there) and
+    to drop a stalled connection (a response left unfinished makes uvicorn *close* the
+    transport, which first waits for its buffer to drain: for a client that does not read, for
+    ever). uvicorn's request cycle (httptools and h11 alike) is the `receive` the app is given
+    and keeps the transport. Under another server, or a middleware that wraps `receive` for a
+    GET, there is none: the kernel sizes the buffer, and the server closes the connection of a
+    response left unfinished as it does.
+    """
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    # Checked by shape: uvloop's transports are not `asyncio.Transport`s.
+    return transport if isinstance(transport, Transport) else None
+
+
+def _set_socket_option(transport: Transport | None, option: int, value: int | bytes) -> None:
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, option, value)
+
+
+def _size_buffers(transport: Transport | None, socket_buffer_bytes: int) -> None:
+    """Small buffers for a stream's connection: events are small, and a client that stops
+    reading should hold little before its write waits (and the deadline runs)."""
+    if transport is None:
+        return
+    transport.set_write_buffer_limits(high=WRITE_BYTES)
+    if socket_buffer_bytes:
+        _set_socket_option(transport, socket.SO_SNDBUF, socket_buffer_bytes)
+
+
+async def _drop(receive: Receive) -> None:
+    """Reset the connection at once, dropping what the server and the kernel still hold for
+    it (a socket merely closed keeps its kernel buffers until they are delivered)."""
+    transport = _transport(receive)
+    if transport is None:
+        return
+    _set_socket_option(transport, socket.SO_LINGER, LINGER_OFF)
+    transport.abort()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1):
+            await receive()  # the disconnect, once the server has seen the connection go
 
 
 async def _watch_disconnect(receive: Receive, mailbox: Mailbox) -> None:

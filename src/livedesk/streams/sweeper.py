@@ -7,6 +7,11 @@ notice at its recipient's next event. Every `streams.sweep_seconds` (15 by defau
 reads the heads of the recipients with open streams here (one query per 500) and pokes every
 stream that is behind its head: it catches up from the database, so a lost wake-up costs at most
 that long, never an event.
+
+The sweep also closes the streams of tokens revoked where the bus does not reach this process
+(`livedesk apply` demoting an agent, with no Redis bus between processes), and those whose
+token has expired: a stream notices its expiry itself when it wakes up, but one whose write waits
+for a client that does not read never wakes up.
 """
 
 from __future__ import annotations
@@ -15,29 +20,42 @@ import asyncio
 import logging
 from functools import partial
 
+from livedesk.auth import repository as auth_repository
 from livedesk.kit.background import Background
+from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.streams import repository
-from livedesk.streams.hub import StreamHub
+from livedesk.streams.hub import StreamHub, revoke_message
 
 log = logging.getLogger(__name__)
 CHUNK = 500
 
 
 class StreamSweeper:
-    def __init__(self, db: Database, hub: StreamHub) -> None:
+    def __init__(self, db: Database, hub: StreamHub, clock: Clock) -> None:
         self._db = db
         self._hub = hub
+        self._clock = clock
         self._background = Background("livedesk-stream-sweep")
 
     async def sweep_once(self) -> int:
-        """Poke the streams that are behind; how many were."""
+        """Poke the streams that are behind (how many were) and close those of revoked tokens."""
         recipients = self._hub.recipients()
         heads: dict[str, int] = {}
         for i in range(0, len(recipients), CHUNK):
             chunk = recipients[i : i + CHUNK]
             heads.update(await self._db.read(partial(repository.heads, recipients=chunk)))
+        tokens = self._hub.token_ids()
+        for i in range(0, len(tokens), CHUNK):
+            chunk = tokens[i : i + CHUNK]
+            revoked = await self._db.read(partial(auth_repository.revoked_among, token_ids=chunk))
+            for token_id in revoked:
+                self._hub.deliver(revoke_message(token_id))
         return self._hub.sweep(heads)
+
+    def close_expired(self) -> int:
+        """Close the open streams whose token has expired; how many."""
+        return self._hub.close_expired(self._clock.now_ms())
 
     def start(self, every_seconds: float) -> None:
         self._background.start(self._loop(every_seconds))
@@ -48,6 +66,7 @@ class StreamSweeper:
     async def _loop(self, every_seconds: float) -> None:
         while True:
             await asyncio.sleep(every_seconds)
+            self.close_expired()
             try:
                 if poked := await self.sweep_once():
                     log.warning("%d streams had missed a wake-up; they caught up", poked)

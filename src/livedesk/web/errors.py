@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -37,6 +39,24 @@ def error_response(status: int, code: str, message: str, **data: Any) -> JsonRes
     return JsonResponse({"code": code, "message": message, **data}, status_code=status)
 
 
+def allowed_methods(request: Request) -> str:
+    """The `Allow` header of a 405: every method some route of this path takes. (Starlette's
+    router names only those of the first route whose path matched, and a path such as a
+    conversation's has one route per method.)"""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and route.methods and pattern.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+def _body_not_json(errors: Sequence[Any]) -> bool:
+    """FastAPI validates a body sent with another `Content-Type` than JSON as bytes."""
+    return any(e.get("loc") == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JsonResponse:
@@ -49,6 +69,13 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        if _body_not_json(errors):
+            return error_response(
+                400,
+                "invalid_request",
+                "The request body must be JSON, sent with `Content-Type: application/json`.",
+                errors=[{"field": "", "problem": "the body is not JSON"}],
+            )
         details = [
             {
                 "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
@@ -66,13 +93,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JsonResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JsonResponse:
         code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
         if exc.status_code == 400 and isinstance(exc.detail, str):
             message = exc.detail
         response = error_response(exc.status_code, code, message)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
         return response
 
     @app.exception_handler(Exception)

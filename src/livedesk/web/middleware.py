@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from livedesk.errors import AppError
 from livedesk.kit import jsonutil
 from livedesk.web.origins import OriginSet
 
@@ -40,7 +42,11 @@ async def _send_json(
 class BodyLimitMiddleware:
     """Read the whole body (up to the limit) before the app sees it; larger bodies get a 413.
     Bodies of `streamed` paths (uploads) pass through as they come, after a check of their
-    declared length against `streamed_max_bytes`; their endpoint enforces its own limits."""
+    declared length against `streamed_max_bytes`; their endpoint enforces its own limits.
+    A body that does not arrive within `body_timeout` seconds (an upload: that pauses longer,
+    as nginx's `client_body_timeout`: a large file on a slow link takes its time) gets a 408
+    and the connection is closed, so a client that declares a body and never sends it holds
+    nothing."""
 
     def __init__(
         self,
@@ -48,11 +54,13 @@ class BodyLimitMiddleware:
         max_bytes: int,
         streamed: re.Pattern[str] | None = None,
         streamed_max_bytes: int = 0,
+        body_timeout: float = 30.0,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.streamed = streamed
         self.streamed_max_bytes = streamed_max_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -70,7 +78,7 @@ class BodyLimitMiddleware:
                     f"Uploads may be at most {self.streamed_max_bytes} bytes.",
                 )
                 return
-            await self.app(scope, receive, send)
+            await self.app(scope, _paced(receive, self.body_timeout), send)
             return
         too_large = (
             "body_too_large",
@@ -82,18 +90,24 @@ class BodyLimitMiddleware:
             return
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await _send_json(send, 413, *too_large)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                while size <= self.max_bytes:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            error = _body_timeout(f"did not arrive within {self.body_timeout:g} seconds")
+            await _send_json(send, 408, error.code, error.message, CLOSE)
+            return
+        if size > self.max_bytes:
+            await _send_json(send, 413, *too_large)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -104,6 +118,35 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+CLOSE = [(b"connection", b"close")]  # the rest of the body may still come: drop the connection
+
+
+def _body_timeout(what: str) -> AppError:
+    error = AppError("body_timeout", 408, f"The request body {what}; send it again.")
+    error.headers["Connection"] = "close"
+    return error
+
+
+def _paced(receive: Receive, seconds: float) -> Receive:
+    """`receive` for a streamed body: each part must come within `seconds` of the last (a 408
+    for the endpoint to answer, which it does as for any `AppError`)."""
+    done = False
+
+    async def paced() -> Message:
+        nonlocal done
+        if done:
+            return await receive()  # the body is in: what follows is a disconnect, whenever
+        try:
+            async with asyncio.timeout(seconds):
+                message = await receive()
+        except TimeoutError:
+            raise _body_timeout(f"paused for more than {seconds:g} seconds") from None
+        done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return paced
 
 
 class CorsMiddleware:
