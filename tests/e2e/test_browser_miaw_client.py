@@ -120,6 +120,7 @@ async def browser() -> AsyncIterator[Any]:
             await instance.close()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # browser tests run once
 async def test_a_browser_client_on_another_local_port(
     browser: Any, client_origin: str, live: Api, live_url: str, app: FastAPI, clock: FakeClock
 ) -> None:

@@ -245,3 +245,25 @@ async def sent(customer: Customer) -> str:
     r = await customer.send("hello")
     assert r.status_code == 202, r.text
     return str(r.json()["conversationEntries"][0]["id"])
+
+
+async def test_the_nul_character_in_text_is_a_400_everywhere(api: Api, world: World) -> None:
+    """PostgreSQL cannot store it in text: refused before anything is stored, on both databases
+    alike (the corpus found it as a 500 on PostgreSQL)."""
+    customer = world.customer
+    r = await customer.send("before\x00after")
+    assert r.status_code == 400 and r.json()["code"] == "nul_character", r.text
+    r = await api.http.post("/api/v1/auth/login", json={"username": "\x00", "password": "x"})
+    assert r.status_code == 400 and r.json()["code"] == "nul_character", r.text
+    literal = await customer.send("a backslash and u0000: \\u0000")  # text, not the character
+    assert literal.status_code == 202, literal.text
+    entry = json.dumps({"message": {"id": uid(), "text": "x\x00"}})
+    r = await api.http.post(
+        f"{MIAW}/conversation/{customer.conversation_id}/file",
+        files={
+            "messageEntry": ("blob", entry, "application/json"),
+            "fileData": ("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png"),
+        },
+        headers=customer.headers,
+    )
+    assert r.status_code == 400 and r.json()["code"] == "nul_character", r.text

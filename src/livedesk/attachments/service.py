@@ -39,6 +39,7 @@ from livedesk.orgs import repository as org_repository
 from livedesk.orgs.schemas import AttachmentPolicy
 from livedesk.records import repository as records
 from livedesk.streams.service import Outgoing
+from livedesk.web.bodies import json_problem
 
 DOWNLOAD_PATH = "/api/v1/attachments/{id}"
 
@@ -119,6 +120,8 @@ class AttachmentService:
             text = upload.fields.get("text")
             if text is not None and len(text) > self.c.settings.limits.max_text_chars:
                 raise bad_request("message_too_long", "The text is too long.")
+            if text is not None and "\x00" in text:
+                raise bad_request("nul_character", "The text may not contain the NUL character.")
             stored = self._keep(files)
         except Exception:
             discard(self.c.storage, upload)
@@ -246,6 +249,9 @@ class AttachmentService:
 def _message_entry(raw: str | None) -> FileMessageEntry:
     if raw is None:
         raise bad_request("missing_message_entry", "Send the `messageEntry` form field (JSON).")
+    problem = json_problem(raw.encode())  # the same rules as every JSON body
+    if problem is not None:
+        raise problem
     try:
         return FileMessageEntry.model_validate(jsonutil.loads(raw))
     except (ValueError, ValidationError) as exc:

@@ -60,16 +60,30 @@ def _checked_int(text: str) -> int:
     return number
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def json_problem(raw: bytes) -> AppError | None:
     """Why `raw` is not a JSON body LiveDesk takes (None when it is one): it must be JSON in
-    UTF-8 without lone surrogates, NaN or Infinity (what orjson reads), and its whole numbers
-    must fit in 64 bits."""
+    UTF-8 without lone surrogates, NaN or Infinity (what orjson reads), its text without the NUL
+    character, and its whole numbers must fit in 64 bits."""
     try:
-        orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return bad_request(
             "malformed_json",
             f"The request body is not valid JSON ({exc.msg}, at character {exc.pos}).",
+        )
+    if b"\\u0000" in raw and _has_nul(value):  # PostgreSQL cannot store it in text
+        return bad_request(
+            "nul_character", "Text in the request body may not contain the NUL character."
         )
     if _LONG_NUMBER.search(raw) is not None:
         try:
