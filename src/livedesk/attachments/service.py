@@ -249,16 +249,17 @@ class AttachmentService:
 def _message_entry(raw: str | None) -> FileMessageEntry:
     if raw is None:
         raise bad_request("missing_message_entry", "Send the `messageEntry` form field (JSON).")
-    problem = json_problem(raw.encode())  # the same rules as every JSON body
-    if problem is not None:
-        raise problem
     try:
-        return FileMessageEntry.model_validate(jsonutil.loads(raw))
+        entry = FileMessageEntry.model_validate(jsonutil.loads(raw))
     except (ValueError, ValidationError) as exc:
         raise bad_request(
             "invalid_message_entry",
             '`messageEntry` must be JSON like {"message": {"id": "<uuid>"}}.',
         ) from exc
+    problem = json_problem(raw.encode())  # what every JSON body is checked for (NUL, range)
+    if problem is not None:
+        raise problem
+    return entry
 
 
 def _outs(meta: list[tuple[str, Received, str]]) -> list[dict[str, Any]]:
