@@ -1,5 +1,8 @@
 """Fixtures: an app per test on a fresh database (SQLite, and PostgreSQL when
-LIVEDESK_TEST_DATABASE_URL is set), a fake clock, HTTP clients, and a real server for streams."""
+LIVEDESK_TEST_DATABASE_URL is set), a fake clock, HTTP clients, and a real server for streams.
+
+On PostgreSQL the run makes a database of its own and drops it at the end; the URL only names the
+server (tests/per_run.py). With Redis, the run's servers talk on a channel of its own."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import asyncio
 import os
 import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,6 +18,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from livedesk.app import create_app
@@ -27,7 +31,9 @@ from livedesk.orgs.loader import load_demo_org
 from livedesk.orgs.schemas import OrgFile
 from livedesk.orgs.service import apply_org
 from tests.helpers import Api
+from tests.per_run import DATABASE_PREFIX, REDIS_CHANNEL, RunDatabase
 
+# Where the PostgreSQL server is and who logs in; the database it names is never used.
 PG_URL = os.environ.get("LIVEDESK_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LIVEDESK_TEST_REDIS_URL")
 TOKEN_KEY = "test-signing-key-with-enough-entropy-0123456789"
@@ -54,12 +60,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> str:
-    """The PostgreSQL test database, emptied and migrated once per run."""
+def pg_migrated() -> Iterator[str]:
+    """This run's own PostgreSQL database, made, emptied and migrated once per run (per
+    pytest-xdist worker), and dropped when the run ends, whether it passed or not."""
     assert PG_URL is not None
-    _pg_execute(PG_URL, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
-    upgrade_database(PG_URL)
-    return PG_URL
+    database = RunDatabase(PG_URL)
+    database.create()
+    try:
+        database.reset_schema()  # only ever the run's own database (RunDatabase refuses others)
+        upgrade_database(database.url)
+        yield database.url
+    finally:
+        database.drop()
 
 
 def _pg_execute(url: str, *statements: str) -> None:
@@ -74,6 +86,7 @@ def _pg_execute(url: str, *statements: str) -> None:
 
 
 def _truncate_pg(url: str) -> None:
+    assert (make_url(url).database or "").startswith(DATABASE_PREFIX), "not this run's database"
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     _pg_execute(url, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
@@ -107,6 +120,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path,
         database_url=database_url,
         redis_url=bus_url(database_url),
+        redis_channel=REDIS_CHANNEL,
         token_key=TOKEN_KEY,
         migrate_on_start=False,
         # Tests fire timers themselves (`scheduler.run_due()` after moving the fake clock).

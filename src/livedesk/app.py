@@ -22,7 +22,6 @@ from livedesk.conversations.endpoints import router as conversation_router
 from livedesk.events.endpoints import router as event_router
 from livedesk.flows.endpoints import customer_router as customer_flow_router
 from livedesk.flows.endpoints import router as flow_router
-from livedesk.flows.service import FlowService
 from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
 from livedesk.ops.endpoints import router as ops_router
@@ -55,7 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await apply_org(container.db, container.clock, load_demo_org())
         await container.start()
         # In the background: a server with many waiting interviews opens its port at once.
-        waking = asyncio.create_task(FlowService(container).wake_all(), name="livedesk-wake")
+        waking = asyncio.create_task(container.flows.wake_all(), name="livedesk-wake")
         app.state.waking = waking
         try:
             yield

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("livedesk-data")
     database_url: str | None = None
     redis_url: str | None = None
+    redis_channel: str = Field(
+        "livedesk:streams",
+        min_length=1,
+        description="the Redis pub/sub channel of the bus (with redis_url): every process of one "
+        "deployment must share it, and deployments (or test runs) on one Redis each need their own",
+    )
     token_key: str | None = None
     demo: bool = False
     metrics_token: str | None = Field(

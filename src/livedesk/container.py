@@ -14,10 +14,15 @@ from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.conversations import inactivity, timeouts
+from livedesk.conversations.lifecycle import RoutingNeeded
 from livedesk.conversations.typing import TypingRelay
 from livedesk.events import retention
+from livedesk.events.publishing import EventPublished
+from livedesk.flows.customer import CustomerFlows
+from livedesk.flows.waking import FlowWaker
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
+from livedesk.kit.effects import Effects
 from livedesk.ops.metrics import Metrics
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
@@ -25,9 +30,10 @@ from livedesk.routing import work as routing_work
 from livedesk.routing.router import Router
 from livedesk.streams import retention as stream_retention
 from livedesk.streams.hub import StreamHub
-from livedesk.streams.service import StreamService
+from livedesk.streams.service import Outgoing, StreamService
 from livedesk.streams.sweeper import StreamSweeper
 from livedesk.timers.scheduler import Scheduler
+from livedesk.toolkit.actions import Toolkit
 from livedesk.web.limits import RateLimits
 
 
@@ -51,6 +57,8 @@ class Container:
     limits: RateLimits
     sweeper: StreamSweeper
     typing: TypingRelay
+    toolkit: Toolkit
+    flows: FlowWaker
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -77,12 +85,22 @@ class Container:
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url())
-    bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else MemoryBus()
+    effects = Effects()
+    db = Database(settings.resolved_database_url(), effects)
+    bus: Bus = (
+        RedisBus(settings.redis_url, settings.redis_channel) if settings.redis_url else MemoryBus()
+    )
     hub = StreamHub(settings.streams)
     streams = StreamService(db, bus)
-    router = Router(db, streams, clock)
-    scheduler = Scheduler(db, clock, streams)
+    router = Router(db, clock)
+    toolkit = Toolkit(settings.limits.max_text_chars, CustomerFlows())
+    flows = FlowWaker(db, clock, toolkit)
+    # What a unit of work told, after its commit (kit.effects): stream events first, then the
+    # features that react to other features' domain events.
+    effects.subscribe(Outgoing, streams.announce)
+    effects.subscribe(RoutingNeeded, lambda needed: router.reroute(n.org_id for n in needed))
+    effects.subscribe(EventPublished, flows.on_published)
+    scheduler = Scheduler(db, clock)
     scheduler.register(routing_work.PUSH_TIMEOUT, routing_work.on_push_timeout)
     scheduler.register(inactivity.INACTIVITY, timeouts.on_inactivity_timeout)
     scheduler.register(inactivity.AUTO_END, timeouts.on_auto_end)
@@ -90,7 +108,6 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     scheduler.register(
         stream_retention.RETENTION, stream_retention.handler(settings.streams.retention_hours)
     )
-    scheduler.after_firing(router.reroute)
     key = (
         settings.token_key.encode() if settings.token_key else load_or_create_key(settings.data_dir)
     )
@@ -113,4 +130,6 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         limits=RateLimits(settings.rate_limits, clock, hub),
         sweeper=StreamSweeper(db, hub, clock),
         typing=TypingRelay(lambda: clock.now_ms() / 1000),
+        toolkit=toolkit,
+        flows=flows,
     )

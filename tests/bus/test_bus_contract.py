@@ -12,6 +12,7 @@ import pytest
 from livedesk.bus import Bus
 from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
+from tests.per_run import REDIS_CHANNEL
 
 REDIS_URL = os.environ.get("LIVEDESK_TEST_REDIS_URL")
 
@@ -35,7 +36,7 @@ class Collector:
 
 @pytest.fixture(params=["memory", "redis"])
 async def make_bus(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Bus]]:
-    channel = f"livedesk:test:{uuid.uuid4()}"
+    channel = f"{REDIS_CHANNEL}:{uuid.uuid4()}"  # the run's, and the test's own
     made: list[Bus] = []
 
     def make() -> Bus:

@@ -10,6 +10,10 @@ answers fires once per offer; no capacity leaked (each agent's open work is her 
 The suite runs a short version (tests/e2e/test_crash_recovery.py); the long one is a command:
 
     python -m tests.e2e.crash --kills 10 --seconds 300 [--database-url postgresql://…]
+
+As in the suite, --database-url only names the PostgreSQL server (and login): the run makes a
+database of its own there and drops it at the end (tests/per_run.py); with
+LIVEDESK_TEST_REDIS_URL set, the server uses Redis on a channel of the run's own.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import httpx
 
 from tests.e2e.server import ServerProcess
 from tests.helpers import MIAW, Agent, Api, Customer, SseReader, open_stream, uid
+from tests.per_run import RunDatabase
 
 RETRY_SECONDS = 0.05  # how soon a client tries again while the server is down
 
@@ -385,17 +390,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
+    database = RunDatabase(args.database_url) if args.database_url else None
     with tempfile.TemporaryDirectory() as folder:
-        report = asyncio.run(
-            run(
-                Path(folder),
-                kills=args.kills,
-                seconds=args.seconds,
-                database_url=args.database_url,
-                seed=args.seed,
-                chats=args.chats,
+        try:
+            report = asyncio.run(
+                run(
+                    Path(folder),
+                    kills=args.kills,
+                    seconds=args.seconds,
+                    database_url=database.create() if database else None,
+                    seed=args.seed,
+                    chats=args.chats,
+                )
             )
-        )
+        finally:
+            if database is not None:
+                database.drop()
     print(
         f"{report.kills} kills, {report.acknowledged} acknowledged messages, "
         f"{report.delivered} stream events, {report.resumes} resumes, "

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import TOKEN_KEY, bus_url
+from tests.per_run import REDIS_CHANNEL
 
 
 def free_port() -> int:
@@ -32,15 +33,20 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self, *extra: str) -> None:
-        env = {
-            **os.environ,
-            "LIVEDESK_DATABASE_URL": self.database_url,
-            "LIVEDESK_TOKEN_KEY": TOKEN_KEY,
-        }
+    def environment(self) -> dict[str, str]:
+        """The server's environment: the test database (the run's own on PostgreSQL), and with
+        Redis the run's own channel; never a Redis (or channel) the caller's environment names."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEDESK_REDIS_")}
+        env["LIVEDESK_DATABASE_URL"] = self.database_url
+        env["LIVEDESK_TOKEN_KEY"] = TOKEN_KEY
         redis = bus_url(self.database_url)
         if redis is not None:
             env["LIVEDESK_REDIS_URL"] = redis
+            env["LIVEDESK_REDIS_CHANNEL"] = REDIS_CHANNEL
+        return env
+
+    async def start(self, *extra: str) -> None:
+        env = self.environment()
         self.proc = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
             [
                 sys.executable,

@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from livedesk.app import create_app
 from livedesk.config import Settings
-from livedesk.events.service import publish_in_unit
+from livedesk.events.publishing import publish_in_unit
 from livedesk.kit.clock import FakeClock
+from livedesk.kit.effects import Effects
 from livedesk.orgs.schemas import OrgFile
 from livedesk.orgs.service import apply_org
 from tests.helpers import ORG, Agent, Api, Customer
@@ -252,10 +253,12 @@ async def test_an_event_that_woke_nothing_before_a_crash_is_found_at_start_up(
     c = app.state.container
     fields = {"id": case_a, "use_of_fund_reason": "Other"}
     publisher = {"role": "EndUser", "subject": lin.subject}
-    # Committed, but the process "died" before waking anyone: nobody called wake.
+    # Committed, but the process "died" before waking anyone: what the unit told is lost.
+    c.db.effects, effects = _Lost(), c.db.effects
     await c.db.transaction(
         lambda conn: publish_in_unit(conn, ORG, "Use_Of_Fund__e", fields, publisher, clock.now_ms())
     )
+    c.db.effects = effects
     row = await api.http.get(f"/api/v1/interviews/{started['id']}", headers=ada.headers)
     assert row.json()["status"] == "waiting"
     restarted = create_app(settings, clock)
@@ -291,3 +294,10 @@ async def test_an_interview_that_cannot_resume_stops_neither_start_up_nor_the_ot
     async with restarted.router.lifespan_context(restarted):  # starts
         await restarted.state.waking
     assert any("could not resume interview" in r.message for r in caplog.records)
+
+
+class _Lost(Effects):
+    """Effects that never reach anyone (a process that stops right after a commit)."""
+
+    async def dispatch(self, told: list[object]) -> None:
+        return None

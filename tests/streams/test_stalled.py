@@ -130,7 +130,6 @@ class Publisher:
         out: Outgoing = await self.c.db.transaction(
             lambda conn: append(conn, self.recipient, "NOTE", data, n)
         )
-        await self.c.streams.announce([out])
         self.published.append((out.seq, n))
         return out
 

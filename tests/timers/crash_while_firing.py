@@ -10,16 +10,14 @@ import sys
 
 from sqlalchemy import Connection
 
-from livedesk.bus.memory import MemoryBus
 from livedesk.conversations.inactivity import INACTIVITY
 from livedesk.conversations.timeouts import on_inactivity_timeout
 from livedesk.kit.clock import FakeClock
 from livedesk.kit.db import Database
-from livedesk.streams.service import StreamService
-from livedesk.timers.scheduler import Fired, Scheduler
+from livedesk.timers.scheduler import Scheduler
 
 
-def crashing(conn: Connection, session_id: str, now: int) -> Fired:
+def crashing(conn: Connection, session_id: str, now: int) -> None:
     on_inactivity_timeout(conn, session_id, now)
     print("fired, not committed", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
@@ -28,7 +26,7 @@ def crashing(conn: Connection, session_id: str, now: int) -> Fired:
 
 async def main(url: str, now_ms: int) -> None:
     db = Database(url)
-    scheduler = Scheduler(db, FakeClock(now_ms), StreamService(db, MemoryBus()))
+    scheduler = Scheduler(db, FakeClock(now_ms))
     scheduler.register(INACTIVITY, crashing)
     await scheduler.run_due()
 

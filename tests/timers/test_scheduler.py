@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from livedesk.kit.clock import FakeClock
 from livedesk.timers import repository
-from livedesk.timers.scheduler import Fired, Scheduler
+from livedesk.timers.scheduler import Scheduler
 
 
 async def test_timers_fire_once_in_due_order_and_never_early(
@@ -16,11 +16,10 @@ async def test_timers_fire_once_in_due_order_and_never_early(
     c = app.state.container
     fired: list[str] = []
 
-    def handler(conn: Connection, subject: str, now: int) -> Fired:
+    def handler(conn: Connection, subject: str, now: int) -> None:
         fired.append(subject)
-        return Fired()
 
-    scheduler = Scheduler(c.db, clock, c.streams)
+    scheduler = Scheduler(c.db, clock)
     scheduler.register("test", handler)
     now = clock.now_ms()
 
@@ -49,13 +48,12 @@ async def test_a_failing_timer_is_retried_later_and_the_others_fire(
     c = app.state.container
     attempts: list[str] = []
 
-    def handler(conn: Connection, subject: str, now: int) -> Fired:
+    def handler(conn: Connection, subject: str, now: int) -> None:
         attempts.append(subject)
         if subject == "bad" and attempts.count("bad") == 1:
             raise RuntimeError("boom")
-        return Fired()
 
-    scheduler = Scheduler(c.db, clock, c.streams)
+    scheduler = Scheduler(c.db, clock)
     scheduler.register("test", handler)
     now = clock.now_ms()
 
@@ -78,7 +76,7 @@ async def test_timers_outlive_the_scheduler_that_set_them(app: FastAPI, clock: F
     now = clock.now_ms()
     await c.db.transaction(lambda conn: repository.schedule(conn, "test", "x", now + 1000, now))
     fired: list[str] = []
-    later = Scheduler(c.db, clock, c.streams)
-    later.register("test", lambda conn, subject, now: fired.append(subject) or Fired())
+    later = Scheduler(c.db, clock)
+    later.register("test", lambda conn, subject, now: fired.append(subject))
     clock.advance(60)
     assert await later.run_due() == 1 and fired == ["x"]

@@ -5,10 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from livedesk.agents.schemas import (
-    ActionResult,
     CaseLink,
     PresenceUpdate,
-    SessionAction,
     SessionDetail,
     SessionList,
     SessionOut,
@@ -16,6 +14,7 @@ from livedesk.agents.schemas import (
 from livedesk.agents.service import SESSION_STATUSES, AgentService
 from livedesk.auth.schemas import AgentOut
 from livedesk.deps import ContainerDep, CurrentAgent
+from livedesk.toolkit.schemas import ActionResult, SessionAction
 from livedesk.web.openapi import UuidPath, between, errors, one_of
 
 router = APIRouter(prefix="/api/v1", tags=["agent"])

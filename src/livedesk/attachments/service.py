@@ -25,20 +25,18 @@ from livedesk.attachments.storage import Incoming
 from livedesk.attachments.upload import Upload, discard, display_name, read_upload
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.container import Container
-from livedesk.conversations import entries
+from livedesk.conversations import entries, messages
 from livedesk.conversations import repository as conversations
 from livedesk.conversations.access import access_session, check_uuid
-from livedesk.conversations.entries import Entry, NewEntry, Sender
-from livedesk.conversations.recorder import Thread, notify_agent, record, thread_of
+from livedesk.conversations.entries import Entry
+from livedesk.conversations.recorder import Thread, notify_agent
 from livedesk.conversations.service import ConversationService
-from livedesk.conversations.sessions import check_agent_can_send
-from livedesk.errors import AppError, bad_request, conflict, not_found
+from livedesk.errors import AppError, bad_request, not_found
 from livedesk.kit import jsonutil
 from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.schemas import AttachmentPolicy
 from livedesk.records import repository as records
-from livedesk.streams.service import Outgoing
 from livedesk.web.bodies import json_problem
 
 DOWNLOAD_PATH = "/api/v1/attachments/{id}"
@@ -73,7 +71,7 @@ class AttachmentService:
         meta = [(new_id(), f, digest) for f, digest in stored]
         payload = entries.attachments_message(message_id, body.message.text, _outs(meta))
 
-        def also(conn: Connection, thread: Thread, entry: Entry, now: int) -> list[Outgoing]:
+        def also(conn: Connection, thread: Thread, entry: Entry, now: int) -> None:
             session = conversations.get_session(conn, thread.session_id or "")
             record_id = session.file_request_record_id if session is not None else None
             _insert_all(
@@ -88,17 +86,17 @@ class AttachmentService:
                 now,
             )
             if record_id is None or session is None:
-                return []
+                return
             conversations.update_session(conn, session.id, file_request_record_id=None)
             if thread.agent_id is None:
-                return []
+                return
             data = {
                 "sessionId": session.id,
                 "conversationId": thread.conversation_id,
                 "recordId": record_id,
                 "attachments": [o.model_dump() for o in _outs_model(meta, record_id)],
             }
-            return [notify_agent(conn, thread.agent_id, "FileReceived", data, now)]
+            notify_agent(conn, thread.agent_id, "FileReceived", data, now)
 
         return await ConversationService(self.c).post_message(
             p, conversation_id, message_id, payload, body, also
@@ -129,32 +127,18 @@ class AttachmentService:
         identifier = new_id()
         meta = [(new_id(), f, digest) for f, digest in stored]
 
-        def work(conn: Connection) -> list[Outgoing]:
+        def work(conn: Connection) -> None:
             session, conversation = access_session(conn, p, session_id, act=True)
-            check_agent_can_send(session, conversation)
-            agent = org_repository.get_agent(conn, p.agent_id)
-            sender = Sender("Agent", p.agent_id, agent.display_name if agent else "Agent")
-            new = NewEntry(
-                identifier,
-                "Message",
-                sender,
-                entries.attachments_message(identifier, text, _outs(meta)),
+            payload = entries.attachments_message(identifier, text, _outs(meta))
+            entry = messages.send_as_agent(
+                conn, session, conversation, p.agent_id, identifier, payload, now
             )
-            stored_entries, out = record(conn, thread_of(conversation, session), [new], now)
+            assert entry is not None  # a new id: never sent before
             _insert_all(
-                conn,
-                meta,
-                p.org_id,
-                conversation.id,
-                stored_entries[0],
-                "Agent",
-                p.agent_id,
-                None,
-                now,
+                conn, meta, p.org_id, conversation.id, entry, "Agent", p.agent_id, None, now
             )
-            return out
 
-        await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.db.transaction(work)
         return UploadResult(entryId=identifier, attachments=_outs_model(meta, None))
 
     # ------------------------------------------------------------------ reading
@@ -335,30 +319,3 @@ def _may_see(conn: Connection, p: EndUserPrincipal | AgentPrincipal, row: Any) -
     if isinstance(p, EndUserPrincipal):
         return bool(conversation.end_user_id == p.end_user_id)
     return may_read_conversation(conn, p, conversation)
-
-
-def request_file(
-    conn: Connection,
-    p: AgentPrincipal,
-    session: Any,
-    conversation: Any,
-    record_id: str,
-    text: str | None,
-    now: int,
-) -> list[Outgoing]:
-    """initFileTransfer: ask the customer for a file that will be attached to `record_id` too."""
-    found = canonical_uuid(record_id)
-    record_row = records.get(conn, found) if found is not None else None
-    if record_row is None or record_row.org_id != p.org_id:
-        raise not_found("record_not_found", "There is no such record to attach the file to.")
-    if session.status != "Active":
-        raise conflict("session_not_active", "Files can be requested in an active session only.")
-    conversations.update_session(conn, session.id, file_request_record_id=record_id)
-    agent = org_repository.get_agent(conn, p.agent_id)
-    sender = Sender("Agent", p.agent_id, agent.display_name if agent else "Agent")
-    identifier = new_id()
-    prompt = text or "Please upload the requested file."
-    new = NewEntry(
-        identifier, "Message", sender, entries.file_request(identifier, prompt, record_id)
-    )
-    return record(conn, thread_of(conversation, session), [new], now)[1]

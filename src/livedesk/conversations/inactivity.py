@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.conversations import entries, lifecycle, repository
+from livedesk.conversations import entries, lifecycle
 from livedesk.conversations.auto_responses import auto_response
 from livedesk.conversations.entries import SYSTEM, NewEntry
 from livedesk.conversations.recorder import Thread, notify_agent, record
@@ -20,7 +20,6 @@ from livedesk.kit.ids import new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import work as routing_work
 from livedesk.routing.placement import ewt_seconds
-from livedesk.streams.service import Outgoing
 from livedesk.timers import repository as timers
 
 INACTIVITY = "customer_inactivity"
@@ -52,13 +51,12 @@ def cancel_timers(conn: Connection, session_id: str) -> None:
 
 
 def make_inactive(
-    conn: Connection, thread: Thread, session: Any, event: str, now: int
-) -> list[Outgoing]:
+    conn: Connection, thread: Thread, session: Any, event: lifecycle.Event, now: int
+) -> None:
     """Active → Inactive (the customer went quiet, or the agent says so)."""
-    lifecycle.transition(session.status, event)
+    lifecycle.move(conn, thread.org_id, session, event, inactive_at=now)
     deployment = deployment_config(conn, thread.deployment_id)
-    repository.update_session(conn, session.id, status="Inactive", inactive_at=now)
-    out = routing_work.release_session(conn, session.id, now)
+    routing_work.release_session(conn, session.id, now)
     timers.cancel(conn, INACTIVITY, session.id)
     hours = int(deployment.get("auto_end_hours", 24))
     timers.schedule(conn, AUTO_END, session.id, now + hours * 3_600_000, now)
@@ -73,33 +71,33 @@ def make_inactive(
     notice = auto_response("inactive", deployment, session.routing_attributes, session.queue_name)
     if notice is not None:
         new.append(notice)
-    out += record(conn, thread, new, now)[1]
+    record(conn, thread, new, now)
     if session.agent_id is not None:
-        out.append(
-            notify_agent(
-                conn,
-                session.agent_id,
-                "SessionStatusChanged",
-                {
-                    "sessionId": session.id,
-                    "conversationId": thread.conversation_id,
-                    "status": "Inactive",
-                },
-                now,
-            )
+        notify_agent(
+            conn,
+            session.agent_id,
+            "SessionStatusChanged",
+            {
+                "sessionId": session.id,
+                "conversationId": thread.conversation_id,
+                "status": "Inactive",
+            },
+            now,
         )
-    return out
 
 
-def back_to_queue(
-    conn: Connection, thread: Thread, session: Any, now: int
-) -> tuple[Thread, list[Outgoing]]:
+def back_to_queue(conn: Connection, thread: Thread, session: Any, now: int) -> Thread:
     """Inactive → Waiting: the customer wrote again; routing may pick another agent."""
-    lifecycle.transition(session.status, "customer_message")
-    timers.cancel(conn, AUTO_END, session.id)
-    repository.update_session(
-        conn, session.id, status="Waiting", agent_id=None, queued_at=now, queue_position=None
+    lifecycle.move(
+        conn,
+        thread.org_id,
+        session,
+        "customer_message",
+        agent_id=None,
+        queued_at=now,
+        queue_position=None,
     )
+    timers.cancel(conn, AUTO_END, session.id)
     previous_agent = thread.agent_id
     waiting = thread.with_session(session.id, None)
     org_id = thread.org_id
@@ -121,19 +119,17 @@ def back_to_queue(
             ),
         ),
     ]
-    out = record(conn, waiting, new, now)[1]
+    record(conn, waiting, new, now)
     if previous_agent is not None:
-        out.append(
-            notify_agent(
-                conn,
-                previous_agent,
-                "SessionStatusChanged",
-                {
-                    "sessionId": session.id,
-                    "conversationId": thread.conversation_id,
-                    "status": "Waiting",
-                },
-                now,
-            )
+        notify_agent(
+            conn,
+            previous_agent,
+            "SessionStatusChanged",
+            {
+                "sessionId": session.id,
+                "conversationId": thread.conversation_id,
+                "status": "Waiting",
+            },
+            now,
         )
-    return waiting, out
+    return waiting

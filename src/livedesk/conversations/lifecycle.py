@@ -7,12 +7,21 @@
 
 Every transition says what it does to the agent's capacity (an Active session holds it; leaving
 Active releases it, exactly once) and whether routing must run again.
+
+The table is pure; `begin` and `move`, at the end, are the only writers of a session's status:
+every transition goes through them, and one that asks for routing tells `RoutingNeeded`
+(routing subscribes to it; kit.effects).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from sqlalchemy import Connection
+
+from livedesk.conversations import repository
+from livedesk.kit.effects import tell
 
 Status = Literal["New", "Waiting", "Active", "Inactive", "Ended"]
 Event = Literal[
@@ -42,7 +51,10 @@ class Transition:
 _TABLE: dict[tuple[Status, Event], Transition] = {
     ("New", "route"): Transition("Waiting", reroute=True),
     ("New", "not_routed"): Transition("Ended"),
-    ("Waiting", "accept"): Transition("Active", holds_capacity=True, keeps_agent=True),
+    # (routing runs again: the queue moved up, its customers hear their new places)
+    ("Waiting", "accept"): Transition(
+        "Active", holds_capacity=True, reroute=True, keeps_agent=True
+    ),
     ("Waiting", "end"): Transition("Ended", reroute=True),  # a pending offer is taken back
     ("Active", "customer_idle"): Transition(
         "Inactive", releases_capacity=True, reroute=True, keeps_agent=True
@@ -76,3 +88,33 @@ def transition(status: str, event: str) -> Transition:
 
 def allowed(status: str, event: str) -> bool:
     return (status, event) in _TABLE
+
+
+@dataclass(frozen=True)
+class RoutingNeeded:
+    """A domain event: something in this org may let work move (a session waits, capacity was
+    freed, an agent came online, an offer ended). Told after commit; routing runs a pass."""
+
+    org_id: str
+
+
+def begin(conn: Connection, org_id: str, event: Event, **columns: Any) -> Transition:
+    """Insert a new session (`columns`: every column but the status) as `event` takes a New
+    session: routed (Waiting) or not routed (Ended)."""
+    step = transition("New", event)
+    repository.insert_session(conn, status=step.to, **columns)
+    if step.reroute:
+        tell(conn, RoutingNeeded(org_id))
+    return step
+
+
+def move(conn: Connection, org_id: str, session: Any, event: Event, **columns: Any) -> Transition:
+    """Move `session` (as read in this unit) by `event`, writing `columns` with the new status;
+    InvalidTransition if the event cannot happen in its status, or if the session's status
+    changed since it was read (another unit was first)."""
+    step = transition(session.status, event)
+    if not repository.set_status(conn, session.id, session.status, step.to, **columns):
+        raise InvalidTransition(session.status, event)
+    if step.reroute:
+        tell(conn, RoutingNeeded(org_id))
+    return step

@@ -16,7 +16,7 @@ from livedesk.conversations.entries import (
     customer_event,
 )
 from livedesk.kit import jsonutil
-from livedesk.streams.service import Outgoing, agent_recipient, append, end_user_recipient
+from livedesk.streams.service import agent_recipient, append, end_user_recipient
 
 
 @dataclass(frozen=True)
@@ -48,31 +48,29 @@ def thread_of(conversation: Any, session: Any | None) -> Thread:
     )
 
 
-def record(
-    conn: Connection, thread: Thread, new: list[NewEntry], now: int
-) -> tuple[list[Entry], list[Outgoing]]:
+def record(conn: Connection, thread: Thread, new: list[NewEntry], now: int) -> list[Entry]:
+    """Store entries and append each to the streams of whoever should see it."""
     stored = repository.insert_entries(conn, thread.conversation_id, thread.session_id, new, now)
-    out: list[Outgoing] = []
     for entry in stored:
         to_user, to_agent = audiences(entry.entry_type, entry.sender.role)
         if to_user:
             name, data = customer_event(entry, thread.org_id, thread.deployment_id)
-            out.append(append(conn, end_user_recipient(thread.end_user_id), name, data, now))
+            append(conn, end_user_recipient(thread.end_user_id), name, data, now)
         if to_agent and thread.agent_id is not None:
             name, data = agent_event(entry)
-            out.append(append(conn, agent_recipient(thread.agent_id), name, data, now))
-    return stored, out
+            append(conn, agent_recipient(thread.agent_id), name, data, now)
+    return stored
 
 
 def notify_agent(
     conn: Connection, agent_id: str, event: str, data: dict[str, Any], now: int
-) -> Outgoing:
+) -> None:
     """An agent-only event (session status, work) on the agent's stream."""
-    return append(conn, agent_recipient(agent_id), event, jsonutil.dumps(data), now)
+    append(conn, agent_recipient(agent_id), event, jsonutil.dumps(data), now)
 
 
 def customer_notice(
     conn: Connection, end_user_id: str, event: str, data: dict[str, Any], now: int
-) -> Outgoing:
+) -> None:
     """A customer-only stream event that is not a conversation entry (queue position)."""
-    return append(conn, end_user_recipient(end_user_id), event, jsonutil.dumps(data), now)
+    append(conn, end_user_recipient(end_user_id), event, jsonutil.dumps(data), now)

@@ -101,19 +101,24 @@ def next_session_number(conn: Connection, conversation_id: str) -> int:
 
 
 def insert_session(conn: Connection, **values: Any) -> None:
+    """Only `lifecycle.begin` calls this (it chooses the status)."""
     conn.execute(insert(MessagingSession).values(**values))
 
 
 def update_session(conn: Connection, session_id: str, **values: Any) -> None:
+    """Columns other than the status (the status moves only through `lifecycle.move`)."""
+    if "status" in values:
+        raise ValueError("a session's status is written by lifecycle.move only")
     conn.execute(update(MessagingSession).where(MessagingSession.id == session_id).values(**values))
 
 
-def claim_waiting_session(conn: Connection, session_id: str, agent_id: str, now: int) -> bool:
-    """Make a Waiting session Active for `agent_id`; False when someone else was first."""
+def set_status(conn: Connection, session_id: str, before: str, after: str, **values: Any) -> bool:
+    """Only `lifecycle.move` calls this: `before` → `after` (with `values`) if the session is
+    still `before`; False when another unit changed it first."""
     result = conn.execute(
         update(MessagingSession)
-        .where(MessagingSession.id == session_id, MessagingSession.status == "Waiting")
-        .values(status="Active", agent_id=agent_id, accepted_at=now)
+        .where(MessagingSession.id == session_id, MessagingSession.status == before)
+        .values(status=after, **values)
     )
     return result.rowcount == 1
 

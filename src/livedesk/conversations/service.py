@@ -34,7 +34,7 @@ from livedesk.kit.ids import derived_id, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository as routing_repository
 from livedesk.routing.placement import ewt_seconds
-from livedesk.streams.service import Outgoing, agent_recipient
+from livedesk.streams.service import agent_recipient
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class ConversationService:
         attributes = _checked_attributes(body.routingAttributes)
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> tuple[ConversationCreated, list[Outgoing]]:
+        def work(conn: Connection) -> ConversationCreated:
             deployment = self._deployment(conn, p, body.esDeveloperName)
             existing = repository.get_conversation(conn, conversation_id)
             if existing is not None:
@@ -66,7 +66,7 @@ class ConversationService:
                 latest = repository.latest_session(conn, existing.id)
                 return ConversationCreated(
                     conversationId=existing.id, sessionId=latest.id if latest else None
-                ), []
+                )
             repository.insert_conversation(
                 conn,
                 id=conversation_id,
@@ -81,17 +81,12 @@ class ConversationService:
                 session_count=0,
             )
             thread = Thread(conversation_id, p.org_id, p.deployment_id, p.end_user_id, None, None)
-            thread, out = sessions.open_session(
+            thread = sessions.open_session(
                 conn, thread, deployment.config, attributes, now, acknowledge=True
             )
-            return ConversationCreated(
-                conversationId=conversation_id, sessionId=thread.session_id
-            ), out
+            return ConversationCreated(conversationId=conversation_id, sessionId=thread.session_id)
 
-        created, out = await self.c.db.transaction(work)
-        await self.c.streams.announce(out)
-        await self.c.router.reroute([p.org_id])
-        return created
+        return await self.c.db.transaction(work)
 
     async def send_message(
         self, p: EndUserPrincipal, conversation_id: str, body: MessageSend
@@ -134,40 +129,35 @@ class ConversationService:
         await self._check_deployment_name(p, body.esDeveloperName)
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> tuple[Entry, list[Outgoing], bool]:
+        def work(conn: Connection) -> Entry:
             conversation = access_conversation(conn, p, conversation_id)
             existing = repository.find_entry(conn, conversation.id, message_id)
             if existing is not None:
-                return entry_from_row(existing), [], False
+                return entry_from_row(existing)
             if conversation.status != "open":
                 raise conflict("conversation_closed", "This conversation is closed.")
             session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
-            out: list[Outgoing] = []
             if not sessions.is_open(session):
                 if opens_session:
                     deployment = inactivity.deployment_config(conn, conversation.deployment_id)
                     prechat = _new_session_prechat(deployment, conversation, body, attributes)
-                    thread, out = sessions.open_session(conn, thread, deployment, prechat, now)
+                    thread = sessions.open_session(conn, thread, deployment, prechat, now)
             elif session is not None and session.status == "Inactive":
-                thread, out = inactivity.back_to_queue(conn, thread, session, now)
+                thread = inactivity.back_to_queue(conn, thread, session, now)
             else:
                 inactivity.on_customer_message(conn, session)
             sender = _sender(conversation)
-            made: list[Outgoing] = []
             if isinstance(content, dict):
                 new = [NewEntry(message_id, "Message", sender, content)]
             else:
-                new, made = content(conn, thread, sender, now)
-            stored, recorded = record(conn, thread, new, now)
-            extra = also(conn, thread, stored[0], now) if also is not None else []
-            return stored[0], out + made + recorded + extra, bool(out)
+                new = content(conn, thread, sender, now)
+            stored = record(conn, thread, new, now)
+            if also is not None:
+                also(conn, thread, stored[0], now)
+            return stored[0]
 
-        entry, out, queued = await self.c.db.transaction(work)
-        await self.c.streams.announce(out)
-        if queued:
-            await self.c.router.reroute([p.org_id])
-        return entry
+        return await self.c.db.transaction(work)
 
     async def transcript(
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
@@ -210,7 +200,7 @@ class ConversationService:
     async def acknowledge(self, p: EndUserPrincipal, conversation_id: str, body: AcksSend) -> None:
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> list[Outgoing]:
+        def work(conn: Connection) -> None:
             conversation = access_conversation(conn, p, conversation_id)
             thread = thread_of(conversation, repository.latest_session(conn, conversation.id))
             sender = _sender(conversation)
@@ -235,11 +225,10 @@ class ConversationService:
                 )
                 payload = entries.acknowledgement(kind, ack_id, ack.conversationEntryId, now)
                 new.append(NewEntry(ack_id, kind, sender, payload))
-            if not new:
-                return []
-            return record(conn, thread, new, now)[1]
+            if new:
+                record(conn, thread, new, now)
 
-        await self.c.streams.announce(await self.c.db.transaction(work))
+        await self.c.db.transaction(work)
 
     async def history(
         self, p: EndUserPrincipal, conversation_id: str, q: HistoryQuery
@@ -327,17 +316,15 @@ class ConversationService:
         await self._check_deployment_name(p, es_developer_name)
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> list[Outgoing]:
+        def work(conn: Connection) -> None:
             conversation = access_conversation(conn, p, conversation_id)
             session = repository.latest_session(conn, conversation.id)
-            if not sessions.is_open(session):
-                return []
-            return sessions.end_session(
-                conn, thread_of(conversation, session), session, "EndUser", now
-            )
+            if sessions.is_open(session):
+                sessions.end_session(
+                    conn, thread_of(conversation, session), session, "EndUser", now
+                )
 
-        await self.c.streams.announce(await self.c.db.transaction(work))
-        await self.c.router.reroute([p.org_id])
+        await self.c.db.transaction(work)
 
     async def close(
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
@@ -346,24 +333,22 @@ class ConversationService:
         await self._check_deployment_name(p, es_developer_name)
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> list[Outgoing]:
+        def work(conn: Connection) -> None:
             conversation = access_conversation(conn, p, conversation_id)
             if conversation.status == "closed":
-                return []
+                return
             session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
-            out: list[Outgoing] = []
             if sessions.is_open(session):
-                out = sessions.end_session(conn, thread, session, "EndUser", now)
+                sessions.end_session(conn, thread, session, "EndUser", now)
                 thread = thread.with_session(thread.session_id, None)
             repository.close_conversation(conn, conversation.id, now)
             closing = NewEntry(
                 new_id(), "CloseConversation", entries.SYSTEM, entries.close_conversation()
             )
-            return out + record(conn, thread, [closing], now)[1]
+            record(conn, thread, [closing], now)
 
-        await self.c.streams.announce(await self.c.db.transaction(work))
-        await self.c.router.reroute([p.org_id])
+        await self.c.db.transaction(work)
 
     def _deployment(self, conn: Connection, p: EndUserPrincipal, developer_name: str) -> Any:
         deployment = org_repository.get_deployment(conn, p.deployment_id)
@@ -402,10 +387,9 @@ class NoSessionFields:
     routingAttributes: RoutingAttributes | None = None
 
 
-AlsoInUnit = Callable[[Connection, Thread, Entry, int], list[Outgoing]]
-# Makes the entries of customer input in its unit of work: the entries (the customer's first) and
-# what else the unit told streams (a flow's own events).
-Compose = Callable[[Connection, Thread, Sender, int], tuple[list[NewEntry], list[Outgoing]]]
+AlsoInUnit = Callable[[Connection, Thread, Entry, int], None]
+# Makes the entries of customer input in its unit of work (the customer's first).
+Compose = Callable[[Connection, Thread, Sender, int], list[NewEntry]]
 
 
 def _new_session_prechat(

@@ -18,7 +18,6 @@ from livedesk.records import repository as records
 from livedesk.routing import hours, placement
 from livedesk.routing import work as routing_work
 from livedesk.routing.rules import OUTSIDE_BUSINESS_HOURS, Decision
-from livedesk.streams.service import Outgoing
 
 
 def is_open(session: Any | None) -> bool:
@@ -33,7 +32,7 @@ def open_session(
     now: int,
     *,
     acknowledge: bool = False,
-) -> tuple[Thread, list[Outgoing]]:
+) -> Thread:
     """A new session in the conversation, placed by the deployment's routing: it waits in a
     queue (announced with a routing result and the EWT), or it is not routed (closed hours, full
     queues) and ends at once with the reason, a Case from the pre-chat and a message saying
@@ -44,12 +43,13 @@ def open_session(
     thread = thread.with_session(session_id, None)
     if decision.queue is not None:
         state = queues[decision.queue]
-        repository.insert_session(
+        lifecycle.begin(
             conn,
+            thread.org_id,
+            "route",
             id=session_id,
             conversation_id=thread.conversation_id,
             number=number,
-            status="Waiting",
             agent_id=None,
             queue_name=decision.queue,
             routing_attributes=routing_attributes,
@@ -66,9 +66,10 @@ def open_session(
             )
             if ack is not None:
                 new.append(ack)
-        _, out = record(conn, thread, new, now)
-        return thread, out
-    return thread, _not_routed(conn, thread, deployment, routing_attributes, decision, number, now)
+        record(conn, thread, new, now)
+        return thread
+    _not_routed(conn, thread, deployment, routing_attributes, decision, number, now)
+    return thread
 
 
 def _not_routed(
@@ -79,7 +80,7 @@ def _not_routed(
     decision: Decision,
     number: int,
     now: int,
-) -> list[Outgoing]:
+) -> None:
     session_id = thread.session_id
     assert session_id is not None and decision.reason is not None
     policy = (deployment.get("routing") or {}).get("not_routed") or {}
@@ -88,12 +89,13 @@ def _not_routed(
         case_id = records.create(
             conn, thread.org_id, "Case", case_from_prechat(attributes, decision.reason), now
         )
-    repository.insert_session(
+    lifecycle.begin(
         conn,
+        thread.org_id,
+        "not_routed",
         id=session_id,
         conversation_id=thread.conversation_id,
         number=number,
-        status="Ended",
         agent_id=None,
         queue_name=decision.overflowed_from[-1] if decision.overflowed_from else None,
         routing_attributes=attributes,
@@ -120,7 +122,7 @@ def _not_routed(
             entries.session_status_changed("Ended", "System"),
         ),
     ]
-    return record(conn, thread, new, now)[1]
+    record(conn, thread, new, now)
 
 
 def case_from_prechat(attributes: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -153,15 +155,20 @@ def not_routed_text(policy: dict[str, Any], decision: Decision, deployment: dict
 
 
 def accept_session(
-    conn: Connection, thread: Thread, agent: Sender, now: int
-) -> tuple[Thread, list[Outgoing]]:
+    conn: Connection, thread: Thread, session: Any, agent: Sender, now: int
+) -> Thread:
     """The agent takes a Waiting session; the customer sees them join."""
-    session_id = thread.session_id
-    assert session_id is not None
-    if not repository.claim_waiting_session(conn, session_id, agent.subject, now):
-        raise conflict("session_not_waiting", "This session is not waiting for an agent any more.")
-    thread = thread.with_session(thread.session_id, agent.subject)
-    _, recorded = record(
+    session_id = session.id
+    try:
+        lifecycle.move(
+            conn, thread.org_id, session, "accept", agent_id=agent.subject, accepted_at=now
+        )
+    except lifecycle.InvalidTransition:
+        raise conflict(
+            "session_not_waiting", "This session is not waiting for an agent any more."
+        ) from None
+    thread = thread.with_session(session_id, agent.subject)
+    record(
         conn,
         thread,
         [
@@ -184,14 +191,14 @@ def accept_session(
         now,
     )
     # Lock order everywhere: conversation, end user's stream, agent's stream.
-    accepted = notify_agent(
+    notify_agent(
         conn,
         agent.subject,
         "WorkAccepted",
         {"sessionId": session_id, "conversationId": thread.conversation_id},
         now,
     )
-    return thread, [*recorded, accepted]
+    return thread
 
 
 def end_session(
@@ -202,20 +209,20 @@ def end_session(
     now: int,
     *,
     reason: str | None = None,
-) -> list[Outgoing]:
+) -> None:
     """End an open session: status, who ended it (and why), the End Conversation auto-response,
     the agent leaves (its capacity is free again) and its stream is told."""
-    lifecycle.transition(session.status, "auto_end" if reason == "AutoEnded" else "end")
-    repository.update_session(
+    lifecycle.move(
         conn,
-        session.id,
-        status="Ended",
+        thread.org_id,
+        session,
+        "auto_end" if reason == "AutoEnded" else "end",
         ended_at=now,
         ended_by_role=ended_by_role,
         end_reason=reason,
     )
     inactivity.cancel_timers(conn, session.id)
-    released = routing_work.release_session(conn, session.id, now)
+    routing_work.release_session(conn, session.id, now)
     new: list[NewEntry] = []
     goodbye = auto_response(
         "end_conversation",
@@ -244,42 +251,23 @@ def end_session(
                 entries.participant_changed(leaving, "remove"),
             )
         )
-    _, out = record(conn, thread, new, now)
-    out.extend(released)
+    record(conn, thread, new, now)
     if agent_id is not None:
-        out.append(
-            notify_agent(
-                conn,
-                agent_id,
-                "SessionStatusChanged",
-                {
-                    "sessionId": session.id,
-                    "conversationId": thread.conversation_id,
-                    "status": "Ended",
-                    "endedByRole": ended_by_role,
-                    "reason": reason,
-                },
-                now,
-            )
+        notify_agent(
+            conn,
+            agent_id,
+            "SessionStatusChanged",
+            {
+                "sessionId": session.id,
+                "conversationId": thread.conversation_id,
+                "status": "Ended",
+                "endedByRole": ended_by_role,
+                "reason": reason,
+            },
+            now,
         )
-    return out
 
 
 def _agent_name(conn: Connection, agent_id: str) -> str:
     row = get_agent(conn, agent_id)
     return row.display_name if row is not None else "Agent"
-
-
-def check_agent_can_send(session: Any, conversation: Any) -> None:
-    """An agent may write in an Active or Inactive session of an open conversation."""
-    if conversation.status == "closed":
-        raise conflict("conversation_closed", "The customer closed this conversation.")
-    if session.status == "Ended":
-        if session.ended_by_role == "EndUser":
-            raise conflict(
-                "session_ended_by_end_user",
-                "The customer ended this session; manual messages can no longer be sent.",
-            )
-        raise conflict("session_ended", "This session has ended.")
-    if session.status != "Active" and session.status != "Inactive":
-        raise conflict("session_not_active", "This session is not active.")

@@ -10,24 +10,19 @@ from livedesk.conversations import lifecycle, repository
 from livedesk.conversations.inactivity import make_inactive
 from livedesk.conversations.recorder import thread_of
 from livedesk.conversations.sessions import end_session
-from livedesk.timers.scheduler import Fired
 
 
-def on_inactivity_timeout(conn: Connection, session_id: str, now: int) -> Fired:
+def on_inactivity_timeout(conn: Connection, session_id: str, now: int) -> None:
     session = repository.get_session(conn, session_id)
     if session is None or not lifecycle.allowed(session.status, "customer_idle"):
-        return Fired()
+        return
     conversation: Any = repository.get_conversation(conn, session.conversation_id)
-    out = make_inactive(conn, thread_of(conversation, session), session, "customer_idle", now)
-    return Fired(out, {conversation.org_id})
+    make_inactive(conn, thread_of(conversation, session), session, "customer_idle", now)
 
 
-def on_auto_end(conn: Connection, session_id: str, now: int) -> Fired:
+def on_auto_end(conn: Connection, session_id: str, now: int) -> None:
     session = repository.get_session(conn, session_id)
     if session is None or not lifecycle.allowed(session.status, "auto_end"):
-        return Fired()
+        return
     conversation: Any = repository.get_conversation(conn, session.conversation_id)
-    out = end_session(
-        conn, thread_of(conversation, session), session, "System", now, reason="AutoEnded"
-    )
-    return Fired(out, {conversation.org_id})
+    end_session(conn, thread_of(conversation, session), session, "System", now, reason="AutoEnded")

@@ -8,7 +8,6 @@ from sqlalchemy import Connection, delete, select
 from livedesk.models import Org, StreamEvent
 from livedesk.streams.service import event_recipient
 from livedesk.timers import repository as timers
-from livedesk.timers.scheduler import Fired
 
 RETENTION = "event_retention"
 EVERY_MS = 3_600_000
@@ -19,7 +18,7 @@ def ensure_scheduled(conn: Connection, now: int) -> None:
         timers.add(conn, RETENTION, "all", now + EVERY_MS, now)
 
 
-def on_retention(conn: Connection, _subject: str, now: int) -> Fired:
+def on_retention(conn: Connection, _subject: str, now: int) -> None:
     for org_id, config in conn.execute(select(Org.id, Org.config)):
         for event_type in (config or {}).get("event_types", []):
             cutoff = now - int(event_type.get("retention_hours", 72)) * 3_600_000
@@ -30,4 +29,3 @@ def on_retention(conn: Connection, _subject: str, now: int) -> Fired:
                 )
             )
     timers.schedule(conn, RETENTION, "all", now + EVERY_MS, now)
-    return Fired()

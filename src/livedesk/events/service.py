@@ -12,27 +12,14 @@ from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.container import Container
 from livedesk.errors import bad_request, not_found
 from livedesk.events import filters
+from livedesk.events.publishing import publish_in_unit
 from livedesk.kit import jsonutil
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
 from livedesk.streams import repository as stream_repository
-from livedesk.streams.service import Outgoing, append, event_recipient
+from livedesk.streams.service import event_recipient
 
 Principal = AgentPrincipal | EndUserPrincipal
-
-
-def publish_in_unit(
-    conn: Connection,
-    org_id: str,
-    event_type: str,
-    fields: dict[str, Any],
-    publisher: dict[str, str],
-    now: int,
-) -> tuple[int, Outgoing]:
-    """Append an event (fields already checked) to its type's stream; returns its replay id."""
-    data = {"eventType": event_type, "fields": fields, "publishedAt": now, "publisher": publisher}
-    out = append(conn, event_recipient(org_id, event_type), event_type, jsonutil.dumps(data), now)
-    return out.seq, out
 
 
 class EventService:
@@ -44,17 +31,13 @@ class EventService:
     ) -> dict[str, Any]:
         now = self.c.clock.now_ms()
 
-        def work(conn: Connection) -> tuple[int, Outgoing]:
+        def work(conn: Connection) -> int:
             schema = self._allowed(conn, p, event_type, "create")
             values = objects.checked(schema, event_type, fields, partial=False)
             publisher = _publisher(p)
             return publish_in_unit(conn, p.org_id, event_type, values, publisher, now)
 
-        replay_id, out = await self.c.db.transaction(work)
-        await self.c.streams.announce([out])
-        from livedesk.flows.service import FlowService  # flows publish events too
-
-        await FlowService(self.c).wake(p.org_id, {event_type})
+        replay_id = await self.c.db.transaction(work)
         return {
             "eventType": event_type,
             "replayId": replay_id,

@@ -101,7 +101,7 @@ def answer(
     values: dict[str, Any],
     now: int,
     response_id: str,
-) -> tuple[list[NewEntry], DbRuntime]:
+) -> list[NewEntry]:
     """The customer submits the current screen: the response and the next screen, as entries."""
     row = repository.get_interview(conn, interview_id, lock=True)
     if row is None or row.owner_role != "EndUser" or row.owner_id != customer.subject:
@@ -134,4 +134,23 @@ def answer(
                 flow_payload(screen_id, text, row.id, row.flow, state),
             )
         )
-    return new, runtime
+    return new
+
+
+class CustomerFlows:
+    """Customer flows as the Conversation Toolkit needs them (`toolkit.actions.CustomerFlows`):
+    the toolkit sits below flows, so flows hand this in."""
+
+    def exists(self, conn: Connection, org_id: str, name: str) -> bool:
+        return customer_flow(conn, org_id, name) is not None
+
+    def launch(
+        self,
+        conn: Connection,
+        org_id: str,
+        end_user_id: str,
+        link_text: str,
+        identifier: str,
+        now: int,
+    ) -> dict[str, Any] | None:
+        return launch(conn, org_id, end_user_id, link_text, identifier, now)

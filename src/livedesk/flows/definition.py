@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from livedesk.agents.schemas import ActionType
 from livedesk.flows.expressions import ExpressionError, compile_expression
+from livedesk.toolkit.schemas import ActionType
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Response
 from livedesk.conversations.endpoints import accepted
 from livedesk.conversations.schemas import SendResponse
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
-from livedesk.flows.schemas import InterviewStart, ScreenValues
-from livedesk.flows.service import FlowService, InterviewOut
+from livedesk.flows.schemas import InterviewOut, InterviewStart, ScreenValues
+from livedesk.flows.service import FlowService
 from livedesk.web.openapi import UuidPath, errors
 
 router = APIRouter(prefix="/api/v1", tags=["flows"])

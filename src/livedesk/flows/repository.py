@@ -6,8 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from livedesk.errors import not_found
+from livedesk.flows import interpreter
+from livedesk.flows.definition import Flow
 from livedesk.kit.db import DbRow
 from livedesk.models import FlowInterview
+from livedesk.orgs import repository as org_repository
 
 
 def insert_interview(conn: Connection, **values: Any) -> None:
@@ -49,3 +53,16 @@ def waiting_for(conn: Connection, org_id: str, event_type: str) -> list[str]:
             )
         ).scalars()
     )
+
+
+def load_flow(conn: Connection, org_id: str, name: str) -> Flow:
+    for data in org_repository.org_config(conn, org_id).get("flows", []):
+        if data["name"] == name:
+            return Flow.model_validate(data)
+    raise not_found("flow_not_found", f"There is no flow {name[:80]!r}.")
+
+
+def waiting_event_type(interview: interpreter.Interview) -> str | None:
+    if interview.status == "waiting" and interview.waiting is not None:
+        return str(interview.waiting["event_type"])
+    return None

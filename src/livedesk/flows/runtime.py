@@ -5,34 +5,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.errors import AppError
 from livedesk.events.filters import Filter
-from livedesk.events.service import publish_in_unit
+from livedesk.events.publishing import publish_in_unit
 from livedesk.flows.expressions import text_of
 from livedesk.kit import jsonutil
-from livedesk.kit.ids import new_id
 from livedesk.models import Conversation, MessagingSession
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
 from livedesk.records import repository as records
 from livedesk.streams import repository as stream_repository
-from livedesk.streams.service import Outgoing, event_recipient
+from livedesk.streams.service import event_recipient
+from livedesk.toolkit.actions import Toolkit
+from livedesk.toolkit.schemas import SessionAction
 
 
 class DbRuntime:
     def __init__(
-        self, conn: Connection, org_id: str, owner: AgentPrincipal | None, now: int
+        self,
+        conn: Connection,
+        org_id: str,
+        owner: AgentPrincipal | None,
+        now: int,
+        toolkit: Toolkit | None = None,
     ) -> None:
+        """`owner`: the agent running the flow, with `toolkit` (a customer's flow has neither
+        and cannot act on sessions)."""
         self.conn = conn
         self.org_id = org_id
         self.owner = owner
         self.now = now
-        self.out: list[Outgoing] = []
-        self.published: set[str] = set()  # event types published (their waiters are woken)
-        self.reroute = False  # an action freed capacity or put a session back in a queue
+        self.toolkit = toolkit
 
     def get_records(self, object_name: str, where: dict[str, Any]) -> list[dict[str, Any]]:
         if object_name == "MessagingSession":
@@ -83,11 +90,9 @@ class DbRuntime:
                 raise ValueError(f"there is no event type {object_name}")
             values = objects.checked(schema, object_name, fields, partial=False)
             publisher = {"role": "Flow", "subject": self.owner.agent_id if self.owner else "flow"}
-            replay_id, out = publish_in_unit(
+            replay_id = publish_in_unit(
                 self.conn, self.org_id, object_name, values, publisher, self.now
             )
-            self.out.append(out)
-            self.published.add(object_name)
             return str(replay_id)
         if objects.object_fields(config, object_name) is None:
             raise ValueError(f"there is no object {object_name}")
@@ -100,74 +105,21 @@ class DbRuntime:
         records.update_fields(self.conn, row.id, {**row.fields, **fields}, self.now)
 
     def act(self, action: str, inputs: dict[str, Any]) -> Any:
-        """The Conversation Toolkit actions, as the agent running the flow."""
-        if self.owner is None:
+        """A Conversation Toolkit action, as the agent running the flow: the same action, checks
+        and refusals as the agent API's (a refusal is the flow's fault)."""
+        if self.owner is None or self.toolkit is None:
             raise ValueError(f"{action} needs an agent running the flow")
+        values = {k: text_of(v) or None for k, v in inputs.items()}
+        session_id = values.pop("sessionId", None) or ""
         try:
-            return self._act(self.owner, action, {k: text_of(v) for k, v in inputs.items()})
+            request = SessionAction.model_validate({**values, "actionType": action})
+        except ValidationError as exc:
+            raise ValueError(f"{action}: {exc.errors()[0]['msg']}") from None
+        try:
+            result = self.toolkit.perform(self.conn, self.owner, session_id, request, self.now)
         except AppError as exc:
             raise ValueError(exc.message) from None
-
-    def _act(self, p: AgentPrincipal, action: str, inputs: dict[str, str]) -> str:
-        from livedesk.agents.service import post_agent_message  # agents start flows too
-        from livedesk.attachments.service import request_file
-        from livedesk.conversations import inactivity, sessions
-        from livedesk.conversations.access import access_session
-        from livedesk.conversations.recorder import notify_agent, thread_of
-        from livedesk.routing.transfer import transfer
-
-        session_id = inputs.get("sessionId", "")
-        if action in ("sendMessage", "launchFlow"):
-            text = inputs.get("message", "")
-            if action == "launchFlow":
-                text = (
-                    f"lwc:flow:{inputs.get('flowName', '')}&recordId={inputs.get('recordId', '')}"
-                )
-            self.out += post_agent_message(self.conn, p, session_id, new_id(), text, self.now)
-            return "sent"
-        session, conversation = access_session(self.conn, p, session_id, act=True)
-        thread = thread_of(conversation, session)
-        if action == "setAgentInput":
-            data = {
-                "sessionId": session.id,
-                "conversationId": conversation.id,
-                "text": inputs.get("message", ""),
-                "setAtCursor": False,
-            }
-            self.out.append(notify_agent(self.conn, p.agent_id, "AgentInputSet", data, self.now))
-        elif action == "endChat":
-            if sessions.is_open(session):
-                self.out += sessions.end_session(self.conn, thread, session, "Agent", self.now)
-                self.reroute = True
-        elif action == "initFileTransfer":
-            self.out += request_file(
-                self.conn,
-                p,
-                session,
-                conversation,
-                inputs.get("recordId", ""),
-                inputs.get("message") or None,
-                self.now,
-            )
-        elif action == "transfer":
-            self.out += transfer(
-                self.conn,
-                p,
-                session,
-                conversation,
-                inputs.get("queue") or None,
-                inputs.get("agentId") or None,
-                self.now,
-            )
-            self.reroute = True
-        elif action == "markInactive":
-            self.out += inactivity.make_inactive(
-                self.conn, thread, session, "mark_inactive", self.now
-            )
-            self.reroute = True
-        else:
-            raise ValueError(f"the {action} action is not available to flows")
-        return "done"
+        return result.status
 
     def find_event(
         self, event_type: str, where: dict[str, Any], since_ms: int, after_replay: int

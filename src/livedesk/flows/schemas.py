@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from livedesk.flows import interpreter
+
 
 class InterviewStart(BaseModel):
     inputs: dict[str, Any] = {}
@@ -14,3 +16,25 @@ class InterviewStart(BaseModel):
 
 class ScreenValues(BaseModel):
     values: dict[str, Any] = {}
+
+
+class InterviewOut(BaseModel):
+    id: str
+    flow: str
+    status: str
+    screen: dict[str, Any] | None
+    waiting: dict[str, Any] | None
+    variables: dict[str, Any]
+    error: str | None
+
+
+def interview_out(interview_id: str, interview: interpreter.Interview) -> InterviewOut:
+    return InterviewOut(
+        id=interview_id,
+        flow=interview.flow,
+        status=interview.status,
+        screen=interview.screen,
+        waiting=interview.waiting,
+        variables=interview.variables,
+        error=interview.error,
+    )

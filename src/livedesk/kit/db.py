@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from livedesk.kit import jsonutil
+from livedesk.kit.effects import KEY as EFFECTS_KEY
+from livedesk.kit.effects import Effects, Told
 from livedesk.kit.group_commit import Busy, GroupCommit
 
 T = TypeVar("T")
@@ -140,8 +142,10 @@ def _sqlite_engine(
 class Database:
     """Runs units of work in transactions; the only door to the database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, effects: Effects | None = None) -> None:
         self.url = url
+        # Who hears what a unit of work told, after its commit (kit.effects).
+        self.effects = effects or Effects()
         self.is_sqlite = is_sqlite(url)
         self._async_engine: AsyncEngine | None = None
         self._writer: GroupCommit | None = None
@@ -185,7 +189,26 @@ class Database:
 
     async def transaction(self, work: UnitOfWork[T]) -> T:
         """Run `work` in one read-write transaction: commit if it returns, roll back if it raises.
-        `work` may run more than once on PostgreSQL, so it must do nothing but database work."""
+        `work` may run more than once on PostgreSQL, so it must do nothing but database work.
+        After the commit, what it told (`kit.effects`) is dispatched to its subscribers, and
+        only then does this return."""
+        told = Told()
+
+        def unit(conn: Connection) -> T:
+            told.clear()  # an earlier attempt was rolled back
+            info = conn.info  # (kept: a connection invalidated by the work cannot give it again)
+            info[EFFECTS_KEY] = told
+            try:
+                return work(conn)
+            finally:
+                info.pop(EFFECTS_KEY, None)
+
+        result = await self._run(unit)
+        if told:
+            await self.effects.dispatch(told)
+        return result
+
+    async def _run(self, work: UnitOfWork[T]) -> T:
         if self._async_engine is None:
             return await self._sqlite_transaction(work)
         for attempt in range(1, RETRIES + 1):

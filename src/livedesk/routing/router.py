@@ -22,7 +22,6 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.routing import engine, repository, work
 from livedesk.routing.placement import ewt_seconds
-from livedesk.streams.service import Outgoing, StreamService
 
 POSITIONS_EVERY_MS = 3000
 
@@ -36,9 +35,8 @@ class _OrgPasses:
 
 
 class Router:
-    def __init__(self, db: Database, streams: StreamService, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
-        self._streams = streams
         self._clock = clock
         self._orgs: dict[str, _OrgPasses] = {}
         self._positions_at: dict[str, int] = {}
@@ -47,6 +45,7 @@ class Router:
 
     async def reroute(self, org_ids: Iterable[str]) -> None:
         """Run a pass for each org that starts after this call, and wait for it."""
+        # (Called after the commit of every unit of work that told RoutingNeeded.)
         for org_id in set(org_ids):
             await self._request(org_id)
 
@@ -82,16 +81,17 @@ class Router:
         if positions:
             self._positions_at[org_id] = now
 
-        def unit(conn: Connection) -> tuple[int, list[Outgoing]]:
+        def unit(conn: Connection) -> int:
             repository.lock_org_routing(conn, org_id)
-            out = announce_positions(conn, org_id, now) if positions else []
+            if positions:
+                announce_positions(conn, org_id, now)
             agents = [a for a in repository.agent_loads(conn, org_id) if a.free > 0]
             if not agents:
-                return 0, out  # nobody can take anything: no need to look at the queues
+                return 0  # nobody can take anything: no need to look at the queues
             served = set().union(*(a.queues for a in agents))
             waiting, rows = repository.waiting_work(conn, org_id, served)
             if not waiting:
-                return 0, out
+                return 0
             queues = repository.queue_configs(conn, org_id)
             models: dict[str, engine.RoutingModel] = {
                 name: config.get("routing_model", "most_available")
@@ -99,24 +99,18 @@ class Router:
             }
             offers = engine.plan(waiting, agents, models)
             for o in offers:
-                out.append(
-                    work.offer(
-                        conn, org_id, rows[o.session_id], o.agent_id, queues.get(o.queue), now
-                    )
-                )
-            return len(offers), out
+                work.offer(conn, org_id, rows[o.session_id], o.agent_id, queues.get(o.queue), now)
+            return len(offers)
 
         started = time.perf_counter()
-        count, out = await self._db.transaction(unit)
+        count = await self._db.transaction(unit)
         self.pass_seconds += time.perf_counter() - started
         self.decisions += count
-        await self._streams.announce(out)
         return count
 
 
-def announce_positions(conn: Connection, org_id: str, now: int) -> list[Outgoing]:
+def announce_positions(conn: Connection, org_id: str, now: int) -> None:
     """Tell each waiting customer their place in the queue when it changed."""
-    out: list[Outgoing] = []
     ewts: dict[str, int | None] = {}
     position, queue = 0, None
     for row in repository.queue_order(conn, org_id):
@@ -127,22 +121,19 @@ def announce_positions(conn: Connection, org_id: str, now: int) -> list[Outgoing
         repository.set_queue_position(conn, row.id, position)
         if queue not in ewts:
             ewts[queue] = ewt_seconds(conn, org_id, queue, now)
-        out.append(
-            customer_notice(
-                conn,
-                row.end_user_id,
-                "CONVERSATION_QUEUE_POSITION",
-                {
-                    "conversationId": row.conversation_id,
-                    "sessionId": row.id,
-                    "queue": queue,
-                    "queuePosition": position,
-                    "estimatedWaitTime": {
-                        "isEWTRequested": True,
-                        "estimatedWaitTimeInSeconds": -1 if ewts[queue] is None else ewts[queue],
-                    },
+        customer_notice(
+            conn,
+            row.end_user_id,
+            "CONVERSATION_QUEUE_POSITION",
+            {
+                "conversationId": row.conversation_id,
+                "sessionId": row.id,
+                "queue": queue,
+                "queuePosition": position,
+                "estimatedWaitTime": {
+                    "isEWTRequested": True,
+                    "estimatedWaitTimeInSeconds": -1 if ewts[queue] is None else ewts[queue],
                 },
-                now,
-            )
+            },
+            now,
         )
-    return out

@@ -11,14 +11,15 @@ from livedesk.container import Container
 from livedesk.conversations import repository as conversations
 from livedesk.conversations import sessions
 from livedesk.conversations.entries import Sender
+from livedesk.conversations.lifecycle import RoutingNeeded
 from livedesk.conversations.recorder import thread_of
 from livedesk.errors import conflict, not_found
+from livedesk.kit.effects import tell
 from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
 from livedesk.routing.placement import queue_states
 from livedesk.routing.schemas import QueueList, QueueOut, WorkList, WorkOut
-from livedesk.streams.service import Outgoing
 from livedesk.timers import repository as timers
 
 
@@ -29,15 +30,13 @@ class RoutingService:
     async def accept(self, p: AgentPrincipal, work_id: str) -> WorkOut:
         now = self.c.clock.now_ms()
 
-        def unit(conn: Connection) -> tuple[WorkOut, list[Outgoing]]:
+        def unit(conn: Connection) -> WorkOut:
             item = _own_work(conn, p, work_id)
             _check_still_offered(item, now)
-            out = accept_offer(conn, p, item, now)
-            return _work_out(repository.get_work(conn, item.id)), out
+            accept_offer(conn, p, item, now)
+            return _work_out(repository.get_work(conn, item.id))
 
-        result, out = await self.c.db.transaction(unit)
-        await self.c.streams.announce(out)
-        return result
+        return await self.c.db.transaction(unit)
 
     async def decline(self, p: AgentPrincipal, work_id: str) -> WorkOut:
         now = self.c.clock.now_ms()
@@ -49,11 +48,10 @@ class RoutingService:
                 conn, item.id, "Assigned", "Declined", answered_at=now, closed_at=now
             )
             timers.cancel(conn, work.PUSH_TIMEOUT, item.id)
+            tell(conn, RoutingNeeded(p.org_id))  # offered to someone else
             return _work_out(repository.get_work(conn, item.id))
 
-        result = await self.c.db.transaction(unit)
-        await self.c.router.reroute([p.org_id])
-        return result
+        return await self.c.db.transaction(unit)
 
     async def my_work(self, p: AgentPrincipal) -> WorkList:
         """This agent's open offers and accepted work."""
@@ -86,7 +84,7 @@ class RoutingService:
         return await self.c.db.read(unit)
 
 
-def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> list[Outgoing]:
+def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> None:
     """The agent takes the session it was offered: work Opened, session Active."""
     # The compare-and-set comes first: it holds the work row, so a push timeout or a presence
     # change that took the offer back a moment ago wins cleanly.
@@ -98,14 +96,13 @@ def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> li
     if agent is None:
         raise not_found("agent_not_found", "This agent no longer exists.")
     sender = Sender("Agent", agent.id, agent.display_name)
-    _, out = sessions.accept_session(conn, thread_of(conversation, session), sender, now)
+    sessions.accept_session(conn, thread_of(conversation, session), session, sender, now)
     waited = now - (session.queued_at or session.started_at)
     repository.set_work_waited(conn, item.id, max(0, waited))
     timers.cancel(conn, work.PUSH_TIMEOUT, item.id)
-    return out
 
 
-def pull_session(conn: Connection, p: AgentPrincipal, session: Any, now: int) -> list[Outgoing]:
+def pull_session(conn: Connection, p: AgentPrincipal, session: Any, now: int) -> None:
     """An agent takes a waiting session nobody was offered, if it has the capacity."""
     load = repository.agent_load(conn, p.org_id, p.agent_id)
     weight = session.work_weight or 1
@@ -127,7 +124,7 @@ def pull_session(conn: Connection, p: AgentPrincipal, session: Any, now: int) ->
         offered_at=now,
         expires_at=None,
     )
-    return accept_offer(conn, p, repository.get_work(conn, work_id), now)
+    accept_offer(conn, p, repository.get_work(conn, work_id), now)
 
 
 def _own_work(conn: Connection, p: AgentPrincipal, work_id: str) -> Any:

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from livedesk.conversations.lifecycle import RoutingNeeded
 from livedesk.conversations.recorder import notify_agent
+from livedesk.kit.effects import tell
 from livedesk.kit.ids import new_id
 from livedesk.routing import repository
-from livedesk.streams.service import Outgoing
 from livedesk.timers import repository as timers
-from livedesk.timers.scheduler import Fired
 
 PUSH_TIMEOUT = "push_timeout"
 
@@ -24,7 +24,7 @@ def offer(
     agent_id: str,
     queue_config: dict[str, Any] | None,
     now: int,
-) -> Outgoing:
+) -> None:
     """Offer `session` to the agent until the queue's push timeout."""
     work_id = new_id()
     timeout_s = int((queue_config or {}).get("push_timeout_seconds", 30))
@@ -42,7 +42,7 @@ def offer(
         expires_at=expires_at,
     )
     timers.add(conn, PUSH_TIMEOUT, work_id, expires_at, now)
-    return notify_agent(
+    notify_agent(
         conn,
         agent_id,
         "WorkOffered",
@@ -58,41 +58,36 @@ def offer(
     )
 
 
-def cancel_offer(
-    conn: Connection, work: Any, status: str, reason: str, now: int
-) -> Outgoing | None:
-    """Take back an offer that is still Assigned (→ `status`); the agent is told."""
+def cancel_offer(conn: Connection, work: Any, status: str, reason: str, now: int) -> bool:
+    """Take back an offer that is still Assigned (→ `status`); the agent is told. False when
+    it was not open any more."""
     if not repository.set_work_status(conn, work.id, "Assigned", status, closed_at=now):
-        return None
+        return False
     timers.cancel(conn, PUSH_TIMEOUT, work.id)
-    return notify_agent(
+    notify_agent(
         conn,
         work.agent_id,
         "WorkCancelled",
         {"workId": work.id, "sessionId": work.session_id, "reason": reason},
         now,
     )
+    return True
 
 
-def release_session(conn: Connection, session_id: str, now: int) -> list[Outgoing]:
+def release_session(conn: Connection, session_id: str, now: int) -> None:
     """The session leaves its agent (ended, transferred, inactive): its work stops holding
     capacity; a pending offer is taken back."""
     work = repository.live_work_of_session(conn, session_id)
     if work is None:
-        return []
+        return
     if work.status == "Assigned":
-        cancelled = cancel_offer(conn, work, "Cancelled", "session_left", now)
-        return [cancelled] if cancelled is not None else []
+        cancel_offer(conn, work, "Cancelled", "session_left", now)
+        return
     repository.set_work_status(conn, work.id, "Opened", "Closed", closed_at=now)
     repository.set_idle_since(conn, work.agent_id, now)
-    return []
 
 
-def on_push_timeout(conn: Connection, work_id: str, now: int) -> Fired:
+def on_push_timeout(conn: Connection, work_id: str, now: int) -> None:
     work = repository.get_work(conn, work_id)
-    if work is None:
-        return Fired()
-    cancelled = cancel_offer(conn, work, "TimedOut", "timeout", now)
-    if cancelled is None:
-        return Fired()
-    return Fired([cancelled], {work.org_id})
+    if work is not None and cancel_offer(conn, work, "TimedOut", "timeout", now):
+        tell(conn, RoutingNeeded(work.org_id))  # offered to someone else

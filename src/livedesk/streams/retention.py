@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from livedesk.auth import repository as auth_repository
 from livedesk.streams import repository
 from livedesk.timers import repository as timers
-from livedesk.timers.scheduler import Fired, Handler
+from livedesk.timers.scheduler import Handler
 
 RETENTION = "stream_retention"
 EVERY_MS = 3_600_000
@@ -28,12 +28,11 @@ def ensure_scheduled(conn: Connection, now: int) -> None:
 
 
 def handler(retention_hours: int) -> Handler:
-    def on_retention(conn: Connection, _subject: str, now: int) -> Fired:
+    def on_retention(conn: Connection, _subject: str, now: int) -> None:
         cutoff = now - retention_hours * 3_600_000
         deleted = repository.prune_personal_before(conn, cutoff, CHUNK)
         auth_repository.prune_revoked(conn, now)
         again = now if deleted >= CHUNK else now + EVERY_MS
         timers.schedule(conn, RETENTION, "all", again, now)
-        return Fired()
 
     return on_retention

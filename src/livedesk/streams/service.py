@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from livedesk.bus import Bus
 from livedesk.kit import sse
 from livedesk.kit.db import Database
+from livedesk.kit.effects import tell
 from livedesk.streams import repository
 from livedesk.streams.hub import event_message, revoke_message
 
@@ -36,10 +37,13 @@ class Outgoing:
 
 
 def append(conn: Connection, recipient: str, event: str, data: bytes, now: int) -> Outgoing:
-    """Add an event to a recipient's durable stream (call inside a unit of work)."""
+    """Add an event to a recipient's durable stream (call inside a unit of work); its open
+    streams are woken once the unit commits (`StreamService.announce`, subscribed to Outgoing)."""
     seq = repository.next_seq(conn, recipient)
     repository.insert_event(conn, recipient, seq, event, data.decode(), now)
-    return Outgoing(recipient, seq, sse.frame(seq, event, data))
+    out = Outgoing(recipient, seq, sse.frame(seq, event, data))
+    tell(conn, out)
+    return out
 
 
 class StreamService:
@@ -48,7 +52,8 @@ class StreamService:
         self._bus = bus
 
     async def announce(self, events: list[Outgoing]) -> None:
-        """After commit: wake the streams of every recipient."""
+        """After commit: wake the streams of every recipient (the database calls it with what
+        each unit of work appended)."""
         for e in events:
             await self._bus.publish(event_message(e.recipient, e.seq, e.frame))
 

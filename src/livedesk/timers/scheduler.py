@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import Connection
@@ -17,41 +16,28 @@ from sqlalchemy import Connection
 from livedesk.kit.background import Background
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
-from livedesk.streams.service import Outgoing, StreamService
 from livedesk.timers import repository
 
 log = logging.getLogger(__name__)
 RETRY_MS = 30_000
 
 
-@dataclass
-class Fired:
-    """What a handler did: events to announce, and orgs whose routing should run again."""
-
-    out: list[Outgoing] = field(default_factory=list)
-    reroute: set[str] = field(default_factory=set)
-
-
-Handler = Callable[[Connection, str, int], Fired]
-AfterFiring = Callable[[set[str]], Awaitable[None]]
+# A handler runs in the unit of work that deletes its timer: (connection, subject id, now). What
+# it appends to streams, and the routing it asks for, are told after the commit (kit.effects).
+Handler = Callable[[Connection, str, int], None]
 
 
 class Scheduler:
     BATCH = 100
 
-    def __init__(self, db: Database, clock: Clock, streams: StreamService) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._streams = streams
         self._handlers: dict[str, Handler] = {}
-        self._after: list[AfterFiring] = []
         self._background = Background("livedesk-timers")
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
-
-    def after_firing(self, callback: AfterFiring) -> None:
-        self._after.append(callback)
 
     async def run_due(self) -> int:
         """Fire everything due now, each timer in its own transaction; returns how many fired."""
@@ -71,26 +57,22 @@ class Scheduler:
                         partial(repository.postpone, timer_id=timer_id, due_at=now + RETRY_MS)
                     )
                     continue
-                if done is None:
-                    continue  # another scheduler fired it
-                fired += 1
-                await self._streams.announce(done.out)
-                if done.reroute:
-                    for callback in self._after:
-                        await callback(done.reroute)
+                if done:
+                    fired += 1  # (not: another scheduler fired it)
             if len(due) < self.BATCH:
                 return fired
 
-    def _fire(self, conn: Connection, *, timer_id: str, now: int) -> Fired | None:
+    def _fire(self, conn: Connection, *, timer_id: str, now: int) -> bool:
         row = repository.claim(conn, timer_id, now, skip_locked=not self._db.is_sqlite)
         if row is None:
-            return None
+            return False
         handler = self._handlers.get(row.kind)
         repository.remove(conn, row.id)
         if handler is None:
             log.warning("dropping a %s timer: no handler", row.kind)
-            return Fired()
-        return handler(conn, row.subject_id, now)
+        else:
+            handler(conn, row.subject_id, now)
+        return True
 
     def start(self, poll_seconds: float) -> None:
         self._background.start(self._loop(poll_seconds))

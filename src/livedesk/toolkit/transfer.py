@@ -17,7 +17,6 @@ from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
 from livedesk.routing.placement import ewt_seconds
-from livedesk.streams.service import Outgoing
 
 
 def transfer(
@@ -28,7 +27,7 @@ def transfer(
     queue: str | None,
     agent_id: str | None,
     now: int,
-) -> list[Outgoing]:
+) -> None:
     """Back to Waiting in `queue` (default: the session's own), offered to `agent_id` if given."""
     if (queue is None) == (agent_id is None):
         raise bad_request(
@@ -44,11 +43,12 @@ def transfer(
     target = _target_agent(conn, p, agent_id, session, queues[target_queue]) if agent_id else None
     config = queues[target_queue]
     leaving = org_repository.get_agent(conn, p.agent_id)
-    out = work.release_session(conn, session.id, now)
-    conversations.update_session(
+    work.release_session(conn, session.id, now)
+    lifecycle.move(
         conn,
-        session.id,
-        status="Waiting",
+        p.org_id,
+        session,
+        "transfer",
         agent_id=None,
         queue_name=target_queue,
         queued_at=now,
@@ -58,7 +58,7 @@ def transfer(
     )
     thread = thread_of(conversation, session)
     name = leaving.display_name if leaving is not None else "Agent"
-    _, recorded = record(
+    record(
         conn,
         thread,
         [
@@ -82,26 +82,22 @@ def transfer(
         ],
         now,
     )
-    out += recorded
-    out.append(
-        notify_agent(
-            conn,
-            p.agent_id,
-            "SessionStatusChanged",
-            {
-                "sessionId": session.id,
-                "conversationId": conversation.id,
-                "status": "Transferred",
-                "queue": target_queue,
-                "toAgentId": agent_id,
-            },
-            now,
-        )
+    notify_agent(
+        conn,
+        p.agent_id,
+        "SessionStatusChanged",
+        {
+            "sessionId": session.id,
+            "conversationId": conversation.id,
+            "status": "Transferred",
+            "queue": target_queue,
+            "toAgentId": agent_id,
+        },
+        now,
     )
     if target is not None:
         moved = conversations.get_session(conn, session.id)
-        out.append(work.offer(conn, p.org_id, moved, target.agent_id, config, now))
-    return out
+        work.offer(conn, p.org_id, moved, target.agent_id, config, now)
 
 
 def _target_agent(

@@ -1,0 +1,83 @@
+"""What a unit of work tells (kit.effects) reaches its subscribers after the commit, in order, and
+never when the unit is rolled back; a stream append tells by itself, so no caller can forget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+
+from livedesk.kit.db import Database, sqlite_url
+from livedesk.kit.effects import Effects, effects, tell
+
+
+@dataclass(frozen=True)
+class Said:
+    what: str
+
+
+@dataclass(frozen=True)
+class Other:
+    n: int
+
+
+@pytest.fixture
+async def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
+    heard: list[object] = []
+    bus = Effects()
+
+    async def on_other(items: list[Other]) -> None:
+        heard.append(("other", [i.n for i in items]))
+
+    async def on_said(items: list[Said]) -> None:
+        # Called after the commit: a new connection sees the row.
+        rows = await db.read(lambda conn: conn.execute(text("SELECT count(*) FROM t")).scalar())
+        heard.append(("said", [i.what for i in items], rows))
+
+    bus.subscribe(Said, on_said)  # subscribed first: dispatched first, whatever the unit told first
+    bus.subscribe(Other, on_other)
+    db = Database(sqlite_url(tmp_path), bus)
+    await db.transaction(lambda conn: conn.execute(text("CREATE TABLE t (x INTEGER)")))
+    yield db, heard
+    await db.dispose()
+
+
+async def test_told_items_reach_subscribers_after_commit_grouped_in_subscription_order(
+    setup: tuple[Database, list[object]],
+) -> None:
+    db, heard = setup
+
+    def work(conn: Connection) -> str:
+        tell(conn, Other(1))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        tell(conn, Said("a"))
+        effects(conn).tell(Said("b"))
+        tell(conn, Other(2))
+        return "done"
+
+    assert await db.transaction(work) == "done"
+    assert heard == [("said", ["a", "b"], 1), ("other", [1, 2])]
+
+
+async def test_a_unit_rolled_back_tells_nothing(setup: tuple[Database, list[object]]) -> None:
+    db, heard = setup
+
+    def failing(conn: Connection) -> None:
+        tell(conn, Said("never"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        await db.transaction(failing)
+    await db.transaction(lambda conn: tell(conn, Other(3)))  # the next unit starts empty
+    assert heard == [("other", [3])]
+
+
+async def test_telling_outside_a_unit_of_work_is_a_programming_error(
+    setup: tuple[Database, list[object]],
+) -> None:
+    db, _ = setup
+    with pytest.raises(RuntimeError, match=r"only available inside Database\.transaction"):
+        await db.read(lambda conn: tell(conn, Said("read")))
