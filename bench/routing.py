@@ -33,8 +33,8 @@ from livedesk.app import create_app
 from livedesk.auth.passwords import hash_password
 from livedesk.config import Settings
 from livedesk.models import AgentWork, MessagingSession
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 
 ORG = "00DLD0000000001"
 MIAW = "/iamessage/api/v2"

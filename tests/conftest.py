@@ -27,9 +27,9 @@ from livedesk.kit.clock import FakeClock
 from livedesk.kit.db import async_url, sqlite_url
 from livedesk.kit.migrate import upgrade_database
 from livedesk.models import Base
-from livedesk.orgs.loader import load_demo_org
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.loader import load_demo_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import Api
 from tests.per_run import DATABASE_PREFIX, REDIS_CHANNEL, RunDatabase
 

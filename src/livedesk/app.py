@@ -26,10 +26,10 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.migrate import upgrade_database
 from livedesk.ops.endpoints import router as ops_router
 from livedesk.ops.requests import RequestObserver
-from livedesk.orgs.loader import load_demo_org
-from livedesk.orgs.service import apply_org
 from livedesk.records.endpoints import router as record_router
 from livedesk.routing.endpoints import router as routing_router
+from livedesk.setup.loader import load_demo_org
+from livedesk.setup.service import apply_org
 from livedesk.streams.endpoints import router as stream_router
 from livedesk.web.bodies import JsonBodyCheck
 from livedesk.web.errors import install_error_handlers
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await apply_org(container.db, container.clock, load_demo_org())
         await container.start()
         # In the background: a server with many waiting interviews opens its port at once.
-        waking = asyncio.create_task(container.flows.wake_all(), name="livedesk-wake")
+        waking = asyncio.create_task(container.waker.wake_all(), name="livedesk-wake")
         app.state.waking = waking
         try:
             yield

@@ -118,11 +118,10 @@ def apply(
     data_dir: DataDir = None,
 ) -> None:
     """Create or update the org, deployments, queues and agents an org file describes."""
-    from livedesk.auth.service import AuthService
     from livedesk.container import build_container
     from livedesk.kit.migrate import upgrade_database
-    from livedesk.orgs.loader import OrgFileError, load_org_file
-    from livedesk.orgs.service import apply_org
+    from livedesk.setup.loader import OrgFileError, load_org_file
+    from livedesk.setup.service import apply_org
 
     try:
         org = load_org_file(file)
@@ -139,7 +138,7 @@ def apply(
             result = await apply_org(container.db, container.clock, org)
             # Servers sharing the Redis bus close the demoted agents' streams at once; the
             # others' stream sweep does within `streams.sweep_seconds`.
-            await AuthService(container).forget_revoked(result.revoked_tokens)
+            await container.auth.forget_revoked(result.revoked_tokens)
         finally:
             await container.bus.close()
             await container.db.dispose()

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from livedesk.agents.service import AgentService
+from livedesk.agents.work import WorkService
+from livedesk.attachments.service import AttachmentService
 from livedesk.attachments.storage import LocalStorage
+from livedesk.auth import repository as auth_repository
+from livedesk.auth.service import AuthService
 from livedesk.auth.standing import StandingCache
 from livedesk.auth.tokens import RevocationCache, TokenSigner, load_or_create_key
 from livedesk.bus import Bus
@@ -14,11 +19,13 @@ from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.conversations import inactivity, timeouts
-from livedesk.conversations.lifecycle import RoutingNeeded
+from livedesk.conversations.service import ConversationService
 from livedesk.conversations.typing import TypingRelay
 from livedesk.events import retention
 from livedesk.events.publishing import EventPublished
+from livedesk.events.service import EventService
 from livedesk.flows.customer import CustomerFlows
+from livedesk.flows.service import FlowService
 from livedesk.flows.waking import FlowWaker
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
@@ -26,7 +33,9 @@ from livedesk.kit.effects import Effects
 from livedesk.ops.metrics import Metrics
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
+from livedesk.records.service import RecordService
 from livedesk.routing import work as routing_work
+from livedesk.routing.needed import RoutingNeeded
 from livedesk.routing.router import Router
 from livedesk.streams import retention as stream_retention
 from livedesk.streams.hub import StreamHub
@@ -58,7 +67,16 @@ class Container:
     sweeper: StreamSweeper
     typing: TypingRelay
     toolkit: Toolkit
-    flows: FlowWaker
+    waker: FlowWaker
+    # The services the endpoints call, each built once with only what it uses.
+    auth: AuthService
+    conversations: ConversationService
+    agents: AgentService
+    work: WorkService
+    records: RecordService
+    events: EventService
+    flows: FlowService
+    attachments: AttachmentService
 
     async def start(self) -> None:
         await self.bus.start(self.hub.deliver)
@@ -94,22 +112,34 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     streams = StreamService(db, bus)
     router = Router(db, clock)
     toolkit = Toolkit(settings.limits.max_text_chars, CustomerFlows())
-    flows = FlowWaker(db, clock, toolkit)
+    waker = FlowWaker(db, clock, toolkit)
     # What a unit of work told, after its commit (kit.effects): stream events first, then the
     # features that react to other features' domain events.
     effects.subscribe(Outgoing, streams.announce)
     effects.subscribe(RoutingNeeded, lambda needed: router.reroute(n.org_id for n in needed))
-    effects.subscribe(EventPublished, flows.on_published)
+    effects.subscribe(EventPublished, waker.on_published)
     scheduler = Scheduler(db, clock)
     scheduler.register(routing_work.PUSH_TIMEOUT, routing_work.on_push_timeout)
     scheduler.register(inactivity.INACTIVITY, timeouts.on_inactivity_timeout)
     scheduler.register(inactivity.AUTO_END, timeouts.on_auto_end)
     scheduler.register(retention.RETENTION, retention.on_retention)
     scheduler.register(
-        stream_retention.RETENTION, stream_retention.handler(settings.streams.retention_hours)
+        stream_retention.RETENTION,
+        stream_retention.handler(
+            settings.streams.retention_hours, also=[auth_repository.prune_revoked]
+        ),
     )
     key = (
         settings.token_key.encode() if settings.token_key else load_or_create_key(settings.data_dir)
+    )
+    signer = TokenSigner(key, clock)
+    revocations = RevocationCache(settings.limits.revocation_cache_seconds)
+    standing = StandingCache(clock)
+    deployment_names = DeploymentNames(db)
+    storage = LocalStorage(settings.data_dir / "files")
+    typing = TypingRelay(lambda: clock.now_ms() / 1000)
+    conversations = ConversationService(
+        db, clock, settings.limits, streams, typing, deployment_names
     )
     return Container(
         settings=settings,
@@ -118,18 +148,26 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         bus=bus,
         hub=hub,
         streams=streams,
-        signer=TokenSigner(key, clock),
-        revocations=RevocationCache(settings.limits.revocation_cache_seconds),
-        standing=StandingCache(clock),
+        signer=signer,
+        revocations=revocations,
+        standing=standing,
         origins=AllowedOrigins(db),
-        deployment_names=DeploymentNames(db),
+        deployment_names=deployment_names,
         router=router,
         scheduler=scheduler,
-        storage=LocalStorage(settings.data_dir / "files"),
+        storage=storage,
         metrics=Metrics(lambda: db.stats, hub.stats),
         limits=RateLimits(settings.rate_limits, clock, hub),
-        sweeper=StreamSweeper(db, hub, clock),
-        typing=TypingRelay(lambda: clock.now_ms() / 1000),
+        sweeper=StreamSweeper(db, hub, clock, auth_repository.revoked_among),
+        typing=typing,
         toolkit=toolkit,
-        flows=flows,
+        waker=waker,
+        auth=AuthService(db, clock, settings.limits, signer, revocations, standing, streams),
+        conversations=conversations,
+        agents=AgentService(db, clock, toolkit),
+        work=WorkService(db, clock),
+        records=RecordService(db, clock),
+        events=EventService(db, clock),
+        flows=FlowService(db, clock, toolkit, conversations),
+        attachments=AttachmentService(db, clock, settings.limits, storage, conversations),
     )

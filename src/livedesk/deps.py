@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
-from livedesk.auth.service import AuthService
 from livedesk.container import Container
 from livedesk.errors import AppError, forbidden, unauthorized
 
@@ -33,7 +32,7 @@ def bearer_token(request: Request) -> str:
 
 
 async def current_end_user(request: Request, c: ContainerDep) -> EndUserPrincipal:
-    principal = await AuthService(c).end_user(bearer_token(request))
+    principal = await c.auth.end_user(bearer_token(request))
     org = request.headers.get("x-org-id")
     if org and org != principal.org_id:
         raise forbidden("org_mismatch", "The X-Org-Id header names another org than the token.")
@@ -41,7 +40,7 @@ async def current_end_user(request: Request, c: ContainerDep) -> EndUserPrincipa
 
 
 async def current_agent(request: Request, c: ContainerDep) -> AgentPrincipal:
-    return await AuthService(c).agent(bearer_token(request))
+    return await c.auth.agent(bearer_token(request))
 
 
 CurrentEndUser = Annotated[EndUserPrincipal, Depends(current_end_user)]
@@ -52,11 +51,11 @@ async def current_principal(request: Request, c: ContainerDep) -> EndUserPrincip
     """Either kind of token (calls both sides use, such as downloads)."""
     token = bearer_token(request)
     try:
-        return await AuthService(c).end_user(token)
+        return await c.auth.end_user(token)
     except AppError as first:
         if first.code != "invalid_token":
             raise
-    return await AuthService(c).agent(token)
+    return await c.auth.agent(token)
 
 
 CurrentPrincipal = Annotated[EndUserPrincipal | AgentPrincipal, Depends(current_principal)]

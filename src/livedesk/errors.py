@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -16,6 +17,23 @@ class AppError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **self.data}
+
+
+def invalid_request(errors: Sequence[Mapping[str, Any]]) -> AppError:
+    """400 `invalid_request` for pydantic's validation errors of a request (its body: `loc`s
+    without their leading "body"), naming the first problem and listing up to 20."""
+    details = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            "problem": e["msg"],
+        }
+        for e in errors
+    ][:20]
+    first = details[0] if details else {"field": "", "problem": "invalid"}
+    where = f"`{first['field']}`: " if first["field"] else ""
+    return bad_request(
+        "invalid_request", f"The request is not valid: {where}{first['problem']}.", errors=details
+    )
 
 
 def bad_request(code: str, message: str, **data: Any) -> AppError:

@@ -10,8 +10,8 @@ import httpx
 from fastapi import FastAPI
 
 from livedesk.flows.runtime import DbRuntime
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.attachments.test_attachments import PNG, attachment_of, upload
 from tests.auth.orgs import ORG2, apply_acme, with_agents
 from tests.helpers import ORG, Agent, Api

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
 from livedesk.records import repository as records
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import DEPLOYMENT, MIAW, Api, Customer, agent_stream, uid
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100

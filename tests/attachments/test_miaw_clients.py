@@ -14,8 +14,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.attachments.test_attachments import PDF, PNG, attachment_of
 from tests.helpers import DEPLOYMENT, MIAW, Api, Customer, uid
 

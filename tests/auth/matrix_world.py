@@ -13,8 +13,8 @@ from fastapi import FastAPI
 
 from livedesk.auth import clients
 from livedesk.kit.clock import FakeClock
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.attachments.test_attachments import PNG, attachment_of, upload
 from tests.auth.orgs import apply_acme, with_agents
 from tests.helpers import DEPLOYMENT, MIAW, ORG, Api, Customer, uid

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from livedesk.auth.passwords import hash_password
-from livedesk.orgs.loader import parse_org_text
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import ApplyResult, apply_org
+from livedesk.setup.loader import parse_org_text
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import ApplyResult, apply_org
 
 ORG2 = "00DLD0000000002"
 ACME = f"""

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from livedesk.auth.service import AuthService
 from livedesk.kit.clock import FakeClock
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.auth.orgs import with_agents
 from tests.helpers import Agent, Api, agent_stream, open_stream
 
@@ -57,7 +56,7 @@ async def test_a_demoted_agent_loses_her_tokens_and_her_streams(
     async with agent_stream(admin) as stream, open_stream(live.http, events, again.headers) as sub:
         result = await apply_org(c.db, c.clock, with_agents(demo_org, admin={"roles": ["agent"]}))
         assert len(result.revoked_tokens) == 2  # both of hers; nobody else's
-        await AuthService(c).forget_revoked(result.revoked_tokens)  # as `livedesk apply` does
+        await c.auth.forget_revoked(result.revoked_tokens)  # as `livedesk apply` does
         for reader in (stream, sub):
             with pytest.raises(EOFError):
                 await reader.next(timeout=5)
@@ -112,7 +111,7 @@ async def test_livedesk_apply_in_another_process_demotes_her_here(
     c = app.state.container
     admin = await live.agent("admin")
     org_file = tmp_path / "demoted.yaml"
-    demo = (resources.files("livedesk.orgs") / "demo.yaml").read_text()
+    demo = (resources.files("livedesk.setup") / "demo.yaml").read_text()
     org_file.write_text(demo.replace("roles: [admin, supervisor]", "roles: [agent]"))
     async with agent_stream(admin) as stream:
         proc = await asyncio.create_subprocess_exec(

@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from livedesk.kit.clock import FakeClock
-from livedesk.orgs.schemas import OrgFile
+from livedesk.setup.schemas import OrgFile
 from tests.attachments.test_attachments import PNG
 from tests.auth.matrix_world import GUEST, World, build_world
 from tests.helpers import DEPLOYMENT, MIAW, ORG, Api, agent_stream, customer_stream, uid

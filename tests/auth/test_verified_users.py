@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 
 from livedesk.kit.clock import FakeClock
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import MIAW, ORG, Api, uid
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from livedesk.conversations.auto_responses import auto_response, merge_values, render
+from livedesk.orgs.schemas import StoredDeployment
 
 
 def test_merge_fields() -> None:
@@ -19,7 +20,10 @@ def test_missing_values_leave_no_gaps() -> None:
 
 
 def test_no_template_no_message() -> None:
-    assert auto_response("acknowledgment", {}, {}) is None
-    entry = auto_response("inactive", {"auto_responses": {"inactive": "Still there?"}}, {})
+    assert auto_response("acknowledgment", StoredDeployment(developer_name="Web"), {}) is None
+    deployment = StoredDeployment.model_validate(
+        {"developer_name": "Web", "auto_responses": {"inactive": "Still there?"}}
+    )
+    entry = auto_response("inactive", deployment, {})
     assert entry is not None and entry.sender.role == "System"
     assert entry.payload["abstractMessage"]["staticContent"]["text"] == "Still there?"

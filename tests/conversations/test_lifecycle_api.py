@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from livedesk.kit.clock import FakeClock
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import DEPLOYMENT, MIAW, Agent, Api, Customer
 
 MINUTE = 60

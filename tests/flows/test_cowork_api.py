@@ -17,8 +17,8 @@ from livedesk.config import Settings
 from livedesk.events.publishing import publish_in_unit
 from livedesk.kit.clock import FakeClock
 from livedesk.kit.effects import Effects
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import ORG, Agent, Api, Customer
 
 E = "/api/v1/events/Use_Of_Fund__e"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
-from livedesk.kit.db import Database, sqlite_url
+from livedesk.kit.db import Database, sqlite_url, undoable
 from livedesk.kit.effects import Effects, effects, tell
 
 
@@ -81,3 +81,24 @@ async def test_telling_outside_a_unit_of_work_is_a_programming_error(
     db, _ = setup
     with pytest.raises(RuntimeError, match=r"only available inside Database\.transaction"):
         await db.read(lambda conn: tell(conn, Said("read")))
+
+
+async def test_an_undoable_part_that_raises_leaves_nothing_and_the_unit_goes_on(
+    setup: tuple[Database, list[object]],
+) -> None:
+    db, heard = setup
+
+    def work(conn: Connection) -> None:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        tell(conn, Said("kept"))
+        with pytest.raises(RuntimeError), undoable(conn):
+            conn.execute(text("INSERT INTO t VALUES (2)"))
+            tell(conn, Said("undone"))
+            raise RuntimeError("refused")
+        with undoable(conn):
+            conn.execute(text("INSERT INTO t VALUES (3)"))
+
+    await db.transaction(work)
+    values = await db.read(lambda conn: list(conn.execute(text("SELECT x FROM t")).scalars()))
+    assert sorted(values) == [1, 3]
+    assert heard == [("said", ["kept"], 2)]

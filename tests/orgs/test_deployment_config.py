@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy import Connection, select, update
 
 from livedesk.models import Deployment
-from livedesk.orgs.schemas import AttachmentPolicy, OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.orgs.schemas import AttachmentPolicy
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import DEPLOYMENT, MIAW, Api, Customer, uid
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100

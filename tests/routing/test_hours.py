@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livedesk.routing import hours
+from livedesk.orgs import hours
 
 PARIS = ZoneInfo("Europe/Paris")
 SPEC = {

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from livedesk.kit.clock import FakeClock
 from livedesk.models import MessagingSession, Record
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import MIAW, Agent, Api, Customer, agent_stream, customer_stream
 
 

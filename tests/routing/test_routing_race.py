@@ -14,8 +14,8 @@ from sqlalchemy import Connection, func, select
 from livedesk.kit.clock import FakeClock
 from livedesk.models import Agent as AgentRow
 from livedesk.models import AgentWork, MessagingSession
-from livedesk.orgs.schemas import OrgFile
-from livedesk.orgs.service import apply_org
+from livedesk.setup.schemas import OrgFile
+from livedesk.setup.service import apply_org
 from tests.helpers import Agent, Api
 
 SESSIONS = 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from livedesk.orgs.schemas import StoredDeployment, StoredQueue
 from livedesk.routing.rules import (
     NO_QUEUE,
     OUTSIDE_BUSINESS_HOURS,
@@ -15,7 +16,8 @@ from livedesk.routing.rules import (
 )
 
 NOW = 1_767_225_600_000  # 2026-01-01T00:00Z, a Thursday
-DEPLOYMENT: dict[str, Any] = {
+SECTION: dict[str, Any] = {
+    "developer_name": "Web",
     "queue": "General",
     "routing": {
         "rules": [
@@ -25,10 +27,17 @@ DEPLOYMENT: dict[str, Any] = {
         ]
     },
 }
+DEPLOYMENT = StoredDeployment.model_validate(SECTION)
+
+
+def deployment(**config: Any) -> StoredDeployment:
+    return StoredDeployment.model_validate({"developer_name": "Web", **config})
 
 
 def state(waiting: int = 0, ewt: int | None = None, **config: Any) -> QueueState:
-    return QueueState({"max_waiting": 10, **config}, waiting, ewt)
+    return QueueState(
+        StoredQueue.model_validate({"name": "Q", "max_waiting": 10, **config}), waiting, ewt
+    )
 
 
 def test_the_first_matching_rule_wins_and_matching_ignores_case_and_blanks() -> None:
@@ -36,7 +45,7 @@ def test_the_first_matching_rule_wins_and_matching_ignores_case_and_blanks() -> 
     assert first_queue(DEPLOYMENT, {"Country": "BE", "vip": "yes"}) == "French"
     assert first_queue(DEPLOYMENT, {"vip": "yes"}) == "VIP"
     assert first_queue(DEPLOYMENT, {"vip": "  "}) == "General"
-    assert first_queue({}, {}) is None
+    assert first_queue(deployment(), {}) is None
 
 
 def test_a_full_queue_overflows_along_the_chain() -> None:
@@ -79,7 +88,8 @@ def test_closed_hours_refuse_with_the_next_opening() -> None:
         "weekly": {"friday": ["09:00-17:00"]},
         "holidays": [],
     }
-    d = decide({**DEPLOYMENT, "business_hours_spec": hours}, {}, {"General": state()}, NOW)
+    closed = deployment(**SECTION | {"business_hours_spec": hours})
+    d = decide(closed, {}, {"General": state()}, NOW)
     assert d.reason == OUTSIDE_BUSINESS_HOURS
     assert d.reopens_at == NOW + (24 + 9) * 3600 * 1000
     queue_closed = {
@@ -90,4 +100,4 @@ def test_closed_hours_refuse_with_the_next_opening() -> None:
 
 
 def test_no_queue_is_not_routed() -> None:
-    assert decide({}, {}, {}, NOW).reason == NO_QUEUE
+    assert decide(deployment(), {}, {}, NOW).reason == NO_QUEUE

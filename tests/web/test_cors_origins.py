@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from livedesk.orgs.loader import OrgFileError, load_org_file, parse_org_text
-from livedesk.orgs.service import apply_org
+from livedesk.setup.loader import OrgFileError, load_org_file, parse_org_text
+from livedesk.setup.service import apply_org
 from tests.helpers import DEPLOYMENT, MIAW, ORG, Api
 
 TOKEN = f"{MIAW}/authorization/unauthenticated/access-token"

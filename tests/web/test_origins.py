@@ -1,4 +1,4 @@
-"""Origin patterns (livedesk.web.origins): what they allow, what they refuse, what cannot be one."""
+"""Origin patterns (livedesk.kit.origins): what they allow, what they refuse, what cannot be one."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livedesk.web.origins import (
+from livedesk.kit.origins import (
     HELP,
     OriginSet,
     compile_origins,

@@ -11,7 +11,7 @@ from livedesk.agents.schemas import (
     SessionList,
     SessionOut,
 )
-from livedesk.agents.service import SESSION_STATUSES, AgentService
+from livedesk.agents.service import SESSION_STATUSES
 from livedesk.auth.schemas import AgentOut
 from livedesk.deps import ContainerDep, CurrentAgent
 from livedesk.toolkit.schemas import ActionResult, SessionAction
@@ -22,12 +22,12 @@ router = APIRouter(prefix="/api/v1", tags=["agent"])
 
 @router.get("/me", response_model=AgentOut, responses=errors(404))
 async def me(p: CurrentAgent, c: ContainerDep) -> AgentOut:
-    return await AgentService(c).me(p)
+    return await c.agents.me(p)
 
 
 @router.put("/me/presence", response_model=AgentOut, responses=errors(404))
 async def set_presence(body: PresenceUpdate, p: CurrentAgent, c: ContainerDep) -> AgentOut:
-    return await AgentService(c).set_presence(p, body.status)
+    return await c.agents.set_presence(p, body.status)
 
 
 @router.get("/sessions", response_model=SessionList)
@@ -39,12 +39,12 @@ async def list_sessions(
     limit: int = Query(100, json_schema_extra=between(1, 500)),
 ) -> SessionList:
     statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()]
-    return await AgentService(c).list_sessions(p, statuses or None, mine, limit)
+    return await c.agents.list_sessions(p, statuses or None, mine, limit)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetail, responses=errors(400, 404))
 async def get_session(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> SessionDetail:
-    return await AgentService(c).get_session(p, session_id)
+    return await c.agents.get_session(p, session_id)
 
 
 @router.post("/sessions/{session_id}/case", response_model=SessionOut, responses=errors(403, 404))
@@ -52,14 +52,14 @@ async def link_case(
     session_id: UuidPath, p: CurrentAgent, c: ContainerDep, body: CaseLink | None = None
 ) -> SessionOut:
     """Link the session to a Case: the one named by `caseId`, or a new one from its pre-chat."""
-    return await AgentService(c).link_case(p, session_id, body.caseId if body else None)
+    return await c.agents.link_case(p, session_id, body.caseId if body else None)
 
 
 @router.post(
     "/sessions/{session_id}/accept", response_model=SessionOut, responses=errors(400, 404, 409)
 )
 async def accept_session(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> SessionOut:
-    return await AgentService(c).accept(p, session_id)
+    return await c.agents.accept(p, session_id)
 
 
 @router.post(
@@ -68,4 +68,4 @@ async def accept_session(session_id: UuidPath, p: CurrentAgent, c: ContainerDep)
 async def session_action(
     session_id: UuidPath, body: SessionAction, p: CurrentAgent, c: ContainerDep
 ) -> ActionResult:
-    return await AgentService(c).act(p, session_id, body)
+    return await c.agents.act(p, session_id, body)

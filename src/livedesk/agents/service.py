@@ -6,35 +6,40 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.agents.access import readable_sessions
 from livedesk.agents.schemas import SessionDetail, SessionList, SessionOut
+from livedesk.agents.work import accept_offer, pull_session
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.auth.schemas import AgentOut
 from livedesk.auth.service import agent_out
-from livedesk.container import Container
 from livedesk.conversations import entries, repository, sessions
 from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import entry_from_row
-from livedesk.conversations.lifecycle import RoutingNeeded
+from livedesk.conversations.reading import readable_sessions
 from livedesk.errors import bad_request, conflict, not_found
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.effects import tell
 from livedesk.kit.ids import canonical_uuid
+from livedesk.models import SessionStatus
 from livedesk.orgs import repository as org_repository
 from livedesk.records import repository as records
 from livedesk.routing import repository as routing_repository
 from livedesk.routing import work as routing_work
-from livedesk.routing.service import accept_offer, pull_session
+from livedesk.routing.needed import RoutingNeeded
+from livedesk.toolkit.actions import Toolkit
 from livedesk.toolkit.schemas import ActionResult, SessionAction
 
-SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive", "Ended", "Error")
+SESSION_STATUSES = tuple(SessionStatus)
 
 
 class AgentService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(self, db: Database, clock: Clock, toolkit: Toolkit) -> None:
+        self._db = db
+        self._clock = clock
+        self._toolkit = toolkit
 
     async def me(self, p: AgentPrincipal) -> AgentOut:
-        row = await self.c.db.read(lambda conn: org_repository.get_agent(conn, p.agent_id))
+        row = await self._db.read(lambda conn: org_repository.get_agent(conn, p.agent_id))
         if row is None:
             raise not_found("agent_not_found", "This agent no longer exists.")
         return agent_out(row)
@@ -42,7 +47,7 @@ class AgentService:
     async def set_presence(self, p: AgentPrincipal, status: str) -> AgentOut:
         """Online agents get offers; any other status takes back the offers not yet answered
         (they go to someone else). Sessions already accepted stay with the agent."""
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> Any:
             routing_repository.lock_org_routing(conn, p.org_id)
@@ -59,7 +64,7 @@ class AgentService:
             tell(conn, RoutingNeeded(p.org_id))  # capacity came or went; offers went back
             return org_repository.get_agent(conn, p.agent_id)
 
-        return agent_out(await self.c.db.transaction(work))
+        return agent_out(await self._db.transaction(work))
 
     async def list_sessions(
         self, p: AgentPrincipal, status: list[str] | None, mine: bool, limit: int
@@ -72,7 +77,7 @@ class AgentService:
                 )
         if not 1 <= limit <= 500:
             raise bad_request("invalid_limit", "`limit` must be between 1 and 500.")
-        rows = await self.c.db.read(
+        rows = await self._db.read(
             lambda conn: repository.list_sessions(
                 conn, p.org_id, status, p.agent_id if mine else None, limit, readable_sessions(p)
             )
@@ -84,7 +89,7 @@ class AgentService:
             session, conversation = access_session(conn, p, session_id, act=False)
             return session, conversation, repository.session_entries(conn, conversation.id, 1000)
 
-        session, _, rows = await self.c.db.read(work)
+        session, _, rows = await self._db.read(work)
         base = _session_out(session)
         transcript = [
             {
@@ -98,7 +103,7 @@ class AgentService:
     async def link_case(
         self, p: AgentPrincipal, session_id: str, case_id: str | None
     ) -> SessionOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> SessionOut:
             session, conversation = access_session(conn, p, session_id, act=True)
@@ -116,17 +121,17 @@ class AgentService:
             repository.update_session(conn, session.id, case_id=linked)
             return _session_out(repository.get_session(conn, session.id))
 
-        return await self.c.db.transaction(work)
+        return await self._db.transaction(work)
 
     async def accept(self, p: AgentPrincipal, session_id: str) -> SessionOut:
         """Take a waiting session: the one offered to this agent, or one of her queues nobody
         was offered (within the agent's capacity)."""
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> SessionOut:
             routing_repository.lock_org_routing(conn, p.org_id)
             session, _ = access_session(conn, p, session_id, act=False, take=True)
-            if session.status != "Waiting":
+            if session.status != SessionStatus.WAITING:
                 raise conflict(
                     "session_not_waiting", "This session is not waiting for an agent any more."
                 )
@@ -141,13 +146,13 @@ class AgentService:
                 )
             return _session_out(repository.get_session(conn, session.id))
 
-        return await self.c.db.transaction(work)
+        return await self._db.transaction(work)
 
     async def act(self, p: AgentPrincipal, session_id: str, action: SessionAction) -> ActionResult:
         """A Conversation Toolkit action (the same one flows run)."""
-        now = self.c.clock.now_ms()
-        return await self.c.db.transaction(
-            lambda conn: self.c.toolkit.perform(conn, p, session_id, action, now)
+        now = self._clock.now_ms()
+        return await self._db.transaction(
+            lambda conn: self._toolkit.perform(conn, p, session_id, action, now)
         )
 
 

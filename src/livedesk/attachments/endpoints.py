@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from livedesk.attachments.schemas import AttachmentList, FileMessageEntry, UploadResult
-from livedesk.attachments.service import AttachmentService
 from livedesk.conversations.schemas import EntryRef, SendResponse
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser, CurrentPrincipal
 from livedesk.web.bodies import documented
@@ -40,7 +39,7 @@ async def send_file(
 ) -> SendResponse:
     """MIAW's file message: multipart `messageEntry` (JSON) + `fileData`."""
     c.limits.customer_write(p.end_user_id)
-    entry = await AttachmentService(c).customer_upload(p, conversation_id, request)
+    entry = await c.attachments.customer_upload(p, conversation_id, request)
     return SendResponse(
         conversationEntries=[EntryRef(id=entry.identifier, clientTimestamp=entry.transcripted_at)]
     )
@@ -57,7 +56,7 @@ async def agent_send_file(
     session_id: UuidPath, request: Request, p: CurrentAgent, c: ContainerDep
 ) -> UploadResult:
     """The agent sends a file (multipart `file`, optional `text`)."""
-    return await AttachmentService(c).agent_upload(p, session_id, request)
+    return await c.attachments.agent_upload(p, session_id, request)
 
 
 @router.get(
@@ -69,7 +68,7 @@ async def agent_send_file(
     },
 )
 async def download(attachment_id: UuidPath, p: CurrentPrincipal, c: ContainerDep) -> Response:
-    path, row = await AttachmentService(c).download(p, attachment_id)
+    path, row = await c.attachments.download(p, attachment_id)
     return FileResponse(
         path,
         media_type=row.content_type,
@@ -87,4 +86,4 @@ async def download(attachment_id: UuidPath, p: CurrentPrincipal, c: ContainerDep
 async def record_attachments(
     object_name: str, record_id: UuidPath, p: CurrentAgent, c: ContainerDep
 ) -> AttachmentList:
-    return await AttachmentService(c).of_record(p, object_name, record_id)
+    return await c.attachments.of_record(p, object_name, record_id)

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from livedesk.conversations.schemas import ClientId, RoutingAttributes
-from livedesk.orgs.schemas import AttachmentPolicy
-
-
-def policy_of(deployment_config: dict[str, Any]) -> AttachmentPolicy:
-    """A deployment's attachments policy as the org file's schema reads it: the defaults live
-    there only (the upload check and the configuration clients are given both read this)."""
-    return AttachmentPolicy.model_validate(deployment_config.get("attachments") or {})
 
 
 class FileMessage(BaseModel):

@@ -11,33 +11,35 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 from starlette.requests import Request
 
-from livedesk.agents.access import may_read_conversation
 from livedesk.attachments import repository
 from livedesk.attachments.schemas import (
     AttachmentList,
     AttachmentOut,
     FileMessageEntry,
     UploadResult,
-    policy_of,
 )
 from livedesk.attachments.sniff import sniff
-from livedesk.attachments.storage import Incoming
+from livedesk.attachments.storage import Incoming, LocalStorage
 from livedesk.attachments.upload import Upload, discard, display_name, read_upload
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
-from livedesk.container import Container
+from livedesk.config import LimitSettings
 from livedesk.conversations import entries, messages
 from livedesk.conversations import repository as conversations
 from livedesk.conversations.access import access_session, check_uuid
 from livedesk.conversations.entries import Entry
-from livedesk.conversations.recorder import Thread, notify_agent
+from livedesk.conversations.reading import may_read_conversation
+from livedesk.conversations.recorder import Thread
 from livedesk.conversations.service import ConversationService
 from livedesk.errors import AppError, bad_request, not_found
 from livedesk.kit import jsonutil
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.ids import canonical_uuid, new_id
+from livedesk.kit.jsonbody import json_problem
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.schemas import AttachmentPolicy
 from livedesk.records import repository as records
-from livedesk.web.bodies import json_problem
+from livedesk.streams.notices import AgentEvent, FileReceived, notify_agent
 
 DOWNLOAD_PATH = "/api/v1/attachments/{id}"
 
@@ -50,8 +52,19 @@ class Received:
 
 
 class AttachmentService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        limits: LimitSettings,
+        storage: LocalStorage,
+        conversations: ConversationService,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._limits = limits
+        self._storage = storage
+        self._conversations = conversations
 
     # ------------------------------------------------------------------ customer (MIAW /file)
 
@@ -66,7 +79,7 @@ class AttachmentService:
             message_id = check_uuid(body.message.id, "message")
             stored = self._keep(files)
         except Exception:
-            discard(self.c.storage, upload)
+            discard(self._storage, upload)
             raise
         meta = [(new_id(), f, digest) for f, digest in stored]
         payload = entries.attachments_message(message_id, body.message.text, _outs(meta))
@@ -90,15 +103,15 @@ class AttachmentService:
             conversations.update_session(conn, session.id, file_request_record_id=None)
             if thread.agent_id is None:
                 return
-            data = {
+            data: FileReceived = {
                 "sessionId": session.id,
                 "conversationId": thread.conversation_id,
                 "recordId": record_id,
                 "attachments": [o.model_dump() for o in _outs_model(meta, record_id)],
             }
-            notify_agent(conn, thread.agent_id, "FileReceived", data, now)
+            notify_agent(conn, thread.agent_id, AgentEvent.FILE_RECEIVED, data, now)
 
-        return await ConversationService(self.c).post_message(
+        return await self._conversations.post_message(
             p, conversation_id, message_id, payload, body, also
         )
 
@@ -108,21 +121,21 @@ class AttachmentService:
         self, p: AgentPrincipal, session_id: str, request: Request
     ) -> UploadResult:
         check_uuid(session_id, "session")
-        now = self.c.clock.now_ms()
-        deployment_id = await self.c.db.read(
+        now = self._clock.now_ms()
+        deployment_id = await self._db.read(
             lambda conn: _deployment_of_session(conn, p, session_id)
         )
         policy = await self._policy(deployment_id)
         upload, files = await self._receive(request, policy, "file", ("text",))
         try:
             text = upload.fields.get("text")
-            if text is not None and len(text) > self.c.settings.limits.max_text_chars:
+            if text is not None and len(text) > self._limits.max_text_chars:
                 raise bad_request("message_too_long", "The text is too long.")
             if text is not None and "\x00" in text:
                 raise bad_request("nul_character", "The text may not contain the NUL character.")
             stored = self._keep(files)
         except Exception:
-            discard(self.c.storage, upload)
+            discard(self._storage, upload)
             raise
         identifier = new_id()
         meta = [(new_id(), f, digest) for f, digest in stored]
@@ -138,7 +151,7 @@ class AttachmentService:
                 conn, meta, p.org_id, conversation.id, entry, "Agent", p.agent_id, None, now
             )
 
-        await self.c.db.transaction(work)
+        await self._db.transaction(work)
         return UploadResult(entryId=identifier, attachments=_outs_model(meta, None))
 
     # ------------------------------------------------------------------ reading
@@ -155,8 +168,8 @@ class AttachmentService:
                 raise not_found("attachment_not_found", "There is no such attachment.")
             return row
 
-        row = await self.c.db.read(work)
-        return self.c.storage.path_of(row.sha256), row
+        row = await self._db.read(work)
+        return self._storage.path_of(row.sha256), row
 
     async def of_record(
         self, p: AgentPrincipal, object_name: str, record_id: str
@@ -173,14 +186,16 @@ class AttachmentService:
                 )
             return [f for f in repository.of_record(conn, record_id) if _may_see(conn, p, f)]
 
-        rows = await self.c.db.read(work)
+        rows = await self._db.read(work)
         return AttachmentList(attachments=[_out_of_row(r) for r in rows])
 
     # ------------------------------------------------------------------ helpers
 
     async def _policy(self, deployment_id: str) -> AttachmentPolicy:
-        row = await self.c.db.read(lambda conn: org_repository.get_deployment(conn, deployment_id))
-        policy = policy_of(row.config if row else {})
+        config = await self._db.read(
+            lambda conn: org_repository.deployment_config(conn, deployment_id)
+        )
+        policy = config.attachments
         if not policy.enabled:
             raise AppError("attachments_not_enabled", 403, "This deployment does not take files.")
         return policy
@@ -196,7 +211,7 @@ class AttachmentService:
         upload = await read_upload(
             request.headers.get("content-type"),
             request.stream(),
-            self.c.storage,
+            self._storage,
             file_field=file_field,
             fields=fields,
             max_file_bytes=policy.max_bytes,
@@ -222,12 +237,12 @@ class AttachmentService:
                     )
                 received.append(Received(display_name(name), kind, f))
         except Exception:
-            discard(self.c.storage, upload)
+            discard(self._storage, upload)
             raise
         return upload, received
 
     def _keep(self, files: list[Received]) -> list[tuple[Received, str]]:
-        return [(f, self.c.storage.keep(f.incoming)) for f in files]
+        return [(f, self._storage.keep(f.incoming)) for f in files]
 
 
 def _message_entry(raw: str | None) -> FileMessageEntry:

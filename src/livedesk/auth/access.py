@@ -3,18 +3,17 @@ the database says about the principal (an agent's username, for sets assigned by
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection
 
 from livedesk.auth import permissions
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import OrgSettings
 
 
 def require(
     conn: Connection,
-    config: dict[str, Any],
+    config: OrgSettings,
     p: AgentPrincipal | EndUserPrincipal,
     kind: permissions.Kind,
     name: str,

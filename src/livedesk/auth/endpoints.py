@@ -11,7 +11,6 @@ from livedesk.auth.schemas import (
     TokenResponse,
     VerifiedTokenCreate,
 )
-from livedesk.auth.service import AuthService
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
 from livedesk.web.openapi import errors
 
@@ -24,7 +23,7 @@ agent_router = APIRouter(prefix="/api/v1", tags=["agent: auth"])
 )
 async def guest_token(body: GuestTokenCreate, request: Request, c: ContainerDep) -> TokenResponse:
     c.limits.new_token(request)
-    return await AuthService(c).mint_guest_token(body)
+    return await c.auth.mint_guest_token(body)
 
 
 @miaw_router.post(
@@ -37,17 +36,17 @@ async def verified_token(
     (RS256/ES256) with a key of the deployment's user verification; refusals are 401s whose
     `code` says what is wrong."""
     c.limits.new_token(request)
-    return await AuthService(c).mint_verified_token(body)
+    return await c.auth.mint_verified_token(body)
 
 
 @miaw_router.get("/continuation-access-token", response_model=TokenResponse)
 async def continuation_token(principal: CurrentEndUser, c: ContainerDep) -> TokenResponse:
-    return await AuthService(c).continue_token(principal)
+    return await c.auth.continue_token(principal)
 
 
 @miaw_router.delete("/token", status_code=204)
 async def revoke_token(principal: CurrentEndUser, c: ContainerDep) -> Response:
-    await AuthService(c).revoke(principal.token_id, principal.expires_ms)
+    await c.auth.revoke(principal.token_id, principal.expires_ms)
     return Response(status_code=204)
 
 
@@ -56,10 +55,10 @@ async def login(body: LoginRequest, request: Request, c: ContainerDep) -> LoginR
     """An agent's token. Usernames are unique per org: without `orgId`, the one agent whose
     username and password both match (several: 400 `org_required`, give `orgId`)."""
     c.limits.new_token(request)
-    return await AuthService(c).login(body.username, body.password, body.orgId)
+    return await c.auth.login(body.username, body.password, body.orgId)
 
 
 @agent_router.post("/auth/logout", status_code=204)
 async def logout(principal: CurrentAgent, c: ContainerDep) -> Response:
-    await AuthService(c).revoke(principal.token_id, principal.expires_ms)
+    await c.auth.revoke(principal.token_id, principal.expires_ms)
     return Response(status_code=204)

@@ -8,17 +8,18 @@ platform events, and anything for end users — needs a permission set that gran
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.errors import AppError
+from livedesk.orgs.schemas import OrgSettings
 
 Kind = Literal["object", "event"]
 BUILT_IN_AGENT_OBJECTS = frozenset({"Case", "Contact"})
 
 
 def allowed(
-    config: dict[str, Any],
+    config: OrgSettings,
     p: AgentPrincipal | EndUserPrincipal,
     kind: Kind,
     name: str,
@@ -30,23 +31,21 @@ def allowed(
             return True
         if kind == "object" and name in BUILT_IN_AGENT_OBJECTS:
             return True
-    key = "objects" if kind == "object" else "events"
-    for ps in config.get("permission_sets", []):
-        if access not in ps.get(key, {}).get(name, []):
+    for ps in config.permission_sets:
+        granted: list[str] = list((ps.objects if kind == "object" else ps.events).get(name, []))
+        if access not in granted:
             continue
-        assigned = ps.get("assigned_to", {})
+        assigned = ps.assigned_to
         if isinstance(p, EndUserPrincipal):
-            if assigned.get("end_users") or (p.client and p.client in assigned.get("clients", [])):
+            if assigned.end_users or (p.client and p.client in assigned.clients):
                 return True
-        elif username in assigned.get("agents", []) or set(p.roles) & set(
-            assigned.get("roles", [])
-        ):
+        elif username in assigned.agents or set(p.roles) & set(assigned.roles):
             return True
     return False
 
 
 def require(
-    config: dict[str, Any],
+    config: OrgSettings,
     p: AgentPrincipal | EndUserPrincipal,
     kind: Kind,
     name: str,

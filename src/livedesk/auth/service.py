@@ -18,24 +18,41 @@ from livedesk.auth.schemas import (
     TokenResponse,
     VerifiedTokenCreate,
 )
-from livedesk.auth.standing import Standing
-from livedesk.auth.tokens import Claims
-from livedesk.container import Container
+from livedesk.auth.standing import Standing, StandingCache
+from livedesk.auth.tokens import Claims, RevocationCache, TokenSigner
+from livedesk.config import LimitSettings
 from livedesk.errors import AppError, bad_request, unauthorized
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.deployment_view import embedded_service_config
 from livedesk.streams import repository as stream_repository
-from livedesk.streams.service import agent_recipient, end_user_recipient
+from livedesk.streams.service import StreamService, agent_recipient, end_user_recipient
 
 
 class AuthService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        limits: LimitSettings,
+        signer: TokenSigner,
+        revocations: RevocationCache,
+        standing: StandingCache,
+        streams: StreamService,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._limits = limits
+        self._signer = signer
+        self._revocations = revocations
+        self._standing_cache = standing
+        self._streams = streams
 
     async def mint_guest_token(self, body: GuestTokenCreate) -> TokenResponse:
         """A new anonymous end user of one deployment, and a token for it."""
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
         end_user_id = new_id()
 
         def work(conn: Connection) -> Any:
@@ -58,15 +75,15 @@ class AuthService:
             stream_repository.create_head(conn, end_user_recipient(end_user_id))
             return deployment
 
-        deployment = await self.c.db.transaction(work)
+        deployment = await self._db.transaction(work)
         return self._end_user_token(body, deployment, end_user_id, "Guest", "0", now)
 
     async def mint_verified_token(self, body: VerifiedTokenCreate) -> TokenResponse:
         """The same person on any device: one end user per (issuer, subject) of the org."""
         if body.authorizationType.upper() != "JWT":
             raise bad_request("unsupported_authorization_type", "Only `JWT` is supported.")
-        now = self.c.clock.now_ms()
-        deployment = await self.c.db.read(
+        now = self._clock.now_ms()
+        deployment = await self._db.read(
             lambda conn: org_repository.find_deployment(conn, body.orgId, body.esDeveloperName)
         )
         if deployment is None:
@@ -74,8 +91,8 @@ class AuthService:
                 "unknown_deployment",
                 f"There is no deployment {body.esDeveloperName!r} in org {body.orgId!r}.",
             )
-        keysets = (deployment.config.get("user_verification") or {}).get("keysets", [])
-        keysets = keysets + await self.c.db.read(lambda conn: clients.keysets(conn, body.orgId))
+        keysets = [k.model_dump() for k in deployment.config.user_verification.keysets]
+        keysets += await self._db.read(lambda conn: clients.keysets(conn, body.orgId))
         if not keysets:
             raise AppError(
                 "user_verification_not_enabled",
@@ -108,8 +125,8 @@ class AuthService:
             stream_repository.create_head(conn, end_user_recipient(end_user_id))
             return end_user_id
 
-        end_user_id = await self.c.db.transaction(work)
-        head = await self.c.streams.head(end_user_recipient(end_user_id))
+        end_user_id = await self._db.transaction(work)
+        head = await self._streams.head(end_user_recipient(end_user_id))
         return self._end_user_token(
             body, deployment, end_user_id, name[:200], str(head), now, **via
         )
@@ -125,11 +142,11 @@ class AuthService:
         **extra: str,
     ) -> TokenResponse:
         """MIAW's token response: the token, the stream position and the deployment's config."""
-        token, _ = self.c.signer.issue(
+        token, _ = self._signer.issue(
             "enduser",
             end_user_id,
             body.orgId,
-            self.c.settings.limits.token_ttl_seconds,
+            self._limits.token_ttl_seconds,
             dep=deployment.id,
             **extra,
         )
@@ -146,22 +163,22 @@ class AuthService:
 
     async def continue_token(self, principal: EndUserPrincipal) -> TokenResponse:
         """A fresh token for the same end user, with the current stream position."""
-        token, _ = self.c.signer.issue(
+        token, _ = self._signer.issue(
             "enduser",
             principal.end_user_id,
             principal.org_id,
-            self.c.settings.limits.token_ttl_seconds,
+            self._limits.token_ttl_seconds,
             dep=principal.deployment_id,
             **({"cli": principal.client} if principal.client else {}),
         )
-        head = await self.c.streams.head(end_user_recipient(principal.end_user_id))
+        head = await self._streams.head(end_user_recipient(principal.end_user_id))
         return TokenResponse(accessToken=token, lastEventId=str(head))
 
     async def revoke(self, token_id: str, expires_ms: int) -> None:
         """The token stops working, and every stream opened with it closes."""
-        await self.c.db.transaction(lambda conn: repository.revoke(conn, token_id, expires_ms))
-        self.c.revocations.forget(token_id)
-        await self.c.streams.close_streams(token_id)
+        await self._db.transaction(lambda conn: repository.revoke(conn, token_id, expires_ms))
+        self._revocations.forget(token_id)
+        await self._streams.close_streams(token_id)
 
     async def login(self, username: str, password: str, org_id: str | None) -> LoginResponse:
         """The agent of `org_id` with this username; without `org_id`, the one agent of any org
@@ -173,7 +190,7 @@ class AuthService:
                 return [row] if row is not None else []
             return org_repository.find_agents_by_username(conn, username)
 
-        rows = await self.c.db.read(candidates)
+        rows = await self._db.read(candidates)
         # argon2 takes tens of milliseconds on purpose: never on the event loop.
         matches = await asyncio.to_thread(_matching, rows, password)
         if not matches:
@@ -185,11 +202,11 @@ class AuthService:
                 "give `orgId` to say which org you log in to.",
             )
         row = matches[0]
-        token, claims = self.c.signer.issue(
-            "agent", row.id, row.org_id, self.c.settings.limits.agent_token_ttl_seconds
+        token, claims = self._signer.issue(
+            "agent", row.id, row.org_id, self._limits.agent_token_ttl_seconds
         )
         # Recorded so that demoting her (`livedesk apply`) can revoke every token she holds.
-        await self.c.db.transaction(
+        await self._db.transaction(
             lambda conn: repository.record_agent_token(
                 conn, claims.token_id, row.id, claims.expires_ms
             )
@@ -201,9 +218,9 @@ class AuthService:
         every process the bus reaches (the stream sweep closes the others), and read agents'
         standing afresh here."""
         for token_id in token_ids:
-            self.c.revocations.forget(token_id)
-            await self.c.streams.close_streams(token_id)
-        self.c.standing.forget()
+            self._revocations.forget(token_id)
+            await self._streams.close_streams(token_id)
+        self._standing_cache.forget()
 
     async def end_user(self, token: str) -> EndUserPrincipal:
         claims = await self._checked(token, "enduser")
@@ -236,20 +253,20 @@ class AuthService:
         )
 
     async def _standing(self, agent_id: str) -> Standing | None:
-        known, standing = self.c.standing.get(agent_id)
+        known, standing = self._standing_cache.get(agent_id)
         if known:
             return standing
-        row = await self.c.db.read(lambda conn: org_repository.get_agent(conn, agent_id))
+        row = await self._db.read(lambda conn: org_repository.get_agent(conn, agent_id))
         standing = Standing(row.org_id, tuple(row.roles), tuple(row.queues)) if row else None
-        self.c.standing.remember(agent_id, standing)
+        self._standing_cache.remember(agent_id, standing)
         return standing
 
     async def _checked(self, token: str, kind: Any) -> Claims:
-        claims = self.c.signer.verify(token, kind)
-        if not self.c.revocations.known_valid(claims.token_id):
-            if await self.c.db.read(lambda conn: repository.is_revoked(conn, claims.token_id)):
+        claims = self._signer.verify(token, kind)
+        if not self._revocations.known_valid(claims.token_id):
+            if await self._db.read(lambda conn: repository.is_revoked(conn, claims.token_id)):
                 raise unauthorized("token_revoked", "The access token was revoked.")
-            self.c.revocations.remember_valid(claims.token_id)
+            self._revocations.remember_valid(claims.token_id)
         return claims
 
 

@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.agents.access import may_read_conversation, may_take
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
 from livedesk.conversations import repository
+from livedesk.conversations.reading import may_read_conversation, may_take
 from livedesk.errors import bad_request, forbidden, not_found
 from livedesk.kit.ids import canonical_uuid
+from livedesk.models.rows import ConversationRow, SessionRow
 
 
 def check_uuid(value: str, what: str) -> str:
@@ -36,7 +37,7 @@ def access_conversation(conn: Connection, principal: EndUserPrincipal, conversat
 
 def access_session(
     conn: Connection, principal: AgentPrincipal, session_id: str, *, act: bool, take: bool = False
-) -> tuple[Any, Any]:
+) -> tuple[SessionRow, ConversationRow]:
     """A session of a conversation the agent may read (agents.access: nothing else is found);
     to act on it she must be the one assigned; `take`: also one waiting in one of her queues
     (to accept it)."""
@@ -59,7 +60,7 @@ def access_session(
     return session, conversation
 
 
-def resolve_session(conn: Connection, some_id: str) -> Any | None:
+def resolve_session(conn: Connection, some_id: str) -> SessionRow | None:
     """A session named by its own id, by its conversation's id (the latest session) or by the id
     of a record linked to it, such as its Case (the latest such session) — as the seed's flows
     find the session from the Case."""

@@ -8,8 +8,9 @@ import re
 from typing import Any, Literal
 
 from livedesk.conversations import entries
-from livedesk.conversations.entries import SYSTEM, NewEntry
+from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry
 from livedesk.kit.ids import new_id
+from livedesk.orgs.schemas import StoredDeployment
 
 Kind = Literal["acknowledgment", "end_conversation", "inactive"]
 _FIELD = re.compile(r"\{!([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -42,16 +43,16 @@ def render(template: str, values: dict[str, str]) -> str:
 
 def auto_response(
     kind: Kind,
-    deployment: dict[str, Any],
+    deployment: StoredDeployment,
     attributes: dict[str, Any],
     queue: str | None = None,
     ewt_seconds: int | None = None,
 ) -> NewEntry | None:
-    template = (deployment.get("auto_responses") or {}).get(kind)
+    template: str | None = getattr(deployment.auto_responses, kind)
     if not template:
         return None
     text = render(template, merge_values(attributes, queue, ewt_seconds))
     if not text:
         return None
     identifier = new_id()
-    return NewEntry(identifier, "Message", SYSTEM, entries.text_message(identifier, text))
+    return NewEntry(identifier, EntryType.MESSAGE, SYSTEM, entries.text_message(identifier, text))

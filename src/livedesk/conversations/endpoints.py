@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from livedesk.conversations import transcript
 from livedesk.conversations.access import check_uuid
-from livedesk.conversations.entries import ENTRY_TYPES, Entry
+from livedesk.conversations.entries import ENTRY_TYPES
 from livedesk.conversations.schemas import (
     Accepted,
     AcksSend,
@@ -19,11 +19,11 @@ from livedesk.conversations.schemas import (
     RoutingStatus,
     SendResponse,
 )
-from livedesk.conversations.service import ConversationService, HistoryQuery
+from livedesk.conversations.service import HistoryQuery
 from livedesk.deps import ContainerDep, CurrentEndUser, current_end_user, get_container
 from livedesk.errors import bad_request
-from livedesk.flows.service import FlowService
 from livedesk.kit.jsonutil import MAX_INT
+from livedesk.web.answers import accepted
 from livedesk.web.bodies import documented, json_body
 from livedesk.web.errors import JsonResponse
 from livedesk.web.openapi import UuidPath, between, errors, one_of, token
@@ -36,7 +36,7 @@ async def create_conversation(
     body: ConversationCreate, p: CurrentEndUser, c: ContainerDep
 ) -> ConversationCreated:
     c.limits.customer_write(p.end_user_id)
-    return await ConversationService(c).create(p, body)
+    return await c.conversations.create(p, body)
 
 
 @router.get("/list", response_model=ConversationList)
@@ -46,7 +46,7 @@ async def list_conversations(
     inclClosedConvs: bool = False,
     limit: int = Query(20, json_schema_extra=between(1, 100)),
 ) -> ConversationList:
-    return await ConversationService(c).list(p, inclClosedConvs, limit)
+    return await c.conversations.list(p, inclClosedConvs, limit)
 
 
 @router.post(
@@ -70,7 +70,7 @@ async def send_message(conversation_id: UuidPath, request: Request) -> Response:
             raise bad_request(
                 "missing_form_response", "A FormResponseMessage needs `formResponse`."
             )
-        entry = await FlowService(c).customer_answer(
+        entry = await c.flows.customer_answer(
             p,
             conversation_id,
             message.formResponse.interviewId,
@@ -79,16 +79,8 @@ async def send_message(conversation_id: UuidPath, request: Request) -> Response:
             body=body,
         )
     else:
-        entry = await ConversationService(c).send_message(p, conversation_id, body)
+        entry = await c.conversations.send_message(p, conversation_id, body)
     return accepted(entry)
-
-
-def accepted(entry: Entry) -> JsonResponse:
-    """The answer to customer input: 202 and the entry it became (`SendResponse`)."""
-    sent = {
-        "conversationEntries": [{"id": entry.identifier, "clientTimestamp": entry.transcripted_at}]
-    }
-    return JsonResponse(sent, status_code=202)
 
 
 @router.post(
@@ -99,7 +91,7 @@ async def send_entry(
 ) -> Response:
     """A typing indicator; it is passed on to the agent, not stored, so the answer is `{}`."""
     # never rate-limited: typing has its own allowance (conversations/typing.py)
-    await ConversationService(c).typing(p, conversation_id, body)
+    await c.conversations.typing(p, conversation_id, body)
     return JsonResponse({}, status_code=202)
 
 
@@ -114,7 +106,7 @@ async def acknowledge_entries(
 ) -> Response:
     """Delivery and read receipts; the answer is `{}` (a retried receipt is recorded once)."""
     c.limits.customer_receipts(p.end_user_id)
-    await ConversationService(c).acknowledge(p, conversation_id, body)
+    await c.conversations.acknowledge(p, conversation_id, body)
     return JsonResponse({}, status_code=202)
 
 
@@ -131,14 +123,14 @@ async def list_entries(
 ) -> EntriesResponse:
     types = [t.strip() for item in entryTypeFilter or [] for t in item.split(",") if t.strip()]
     query = HistoryQuery(limit, startTimestamp, endTimestamp, direction, types or None)
-    return await ConversationService(c).history(p, conversation_id, query)
+    return await c.conversations.history(p, conversation_id, query)
 
 
 @router.get("/{conversation_id}", response_model=RoutingStatus, responses=errors(400, 404))
 async def routing_status(
     conversation_id: UuidPath, p: CurrentEndUser, c: ContainerDep
 ) -> RoutingStatus:
-    return await ConversationService(c).routing_status(p, conversation_id)
+    return await c.conversations.routing_status(p, conversation_id)
 
 
 @router.delete("/{conversation_id}/session", status_code=204, responses=errors(404))
@@ -148,7 +140,7 @@ async def end_session(
     c: ContainerDep,
     esDeveloperName: str | None = None,
 ) -> Response:
-    await ConversationService(c).end_session(p, conversation_id, esDeveloperName)
+    await c.conversations.end_session(p, conversation_id, esDeveloperName)
     return Response(status_code=204)
 
 
@@ -159,7 +151,7 @@ async def close_conversation(
     c: ContainerDep,
     esDeveloperName: str | None = None,
 ) -> Response:
-    await ConversationService(c).close(p, conversation_id, esDeveloperName)
+    await c.conversations.close(p, conversation_id, esDeveloperName)
     return Response(status_code=204)
 
 
@@ -176,7 +168,7 @@ async def get_transcript(
     format: str = Query("pdf", pattern="^(pdf|text)$"),
 ) -> Response:
     """The whole conversation as a PDF (MIAW's format) or, with `format=text`, plain text."""
-    cid, items = await ConversationService(c).transcript(p, conversation_id, esDeveloperName)
+    cid, items = await c.conversations.transcript(p, conversation_id, esDeveloperName)
     if format == "text":
         return Response(transcript.as_text(cid, items), media_type="text/plain; charset=utf-8")
     return Response(

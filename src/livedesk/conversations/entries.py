@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from livedesk.kit import jsonutil
 
-EVENT_NAMES = {
-    "Message": "CONVERSATION_MESSAGE",
-    "ParticipantChanged": "CONVERSATION_PARTICIPANT_CHANGED",
-    "RoutingResult": "CONVERSATION_ROUTING_RESULT",
-    "RoutingWorkResult": "CONVERSATION_ROUTING_WORK_RESULT",
-    "TypingStartedIndicator": "CONVERSATION_TYPING_STARTED_INDICATOR",
-    "TypingStoppedIndicator": "CONVERSATION_TYPING_STOPPED_INDICATOR",
-    "DeliveryAcknowledgement": "CONVERSATION_DELIVERY_ACKNOWLEDGEMENT",
-    "ReadAcknowledgement": "CONVERSATION_READ_ACKNOWLEDGEMENT",
-    "SessionStatusChanged": "CONVERSATION_SESSION_STATUS_CHANGED",
-    "CloseConversation": "CONVERSATION_CLOSE_CONVERSATION",
+
+class EntryType(StrEnum):
+    """MIAW's conversation entry types (the `entryType` of an entry)."""
+
+    MESSAGE = "Message"
+    PARTICIPANT_CHANGED = "ParticipantChanged"
+    ROUTING_RESULT = "RoutingResult"
+    ROUTING_WORK_RESULT = "RoutingWorkResult"
+    TYPING_STARTED = "TypingStartedIndicator"
+    TYPING_STOPPED = "TypingStoppedIndicator"
+    DELIVERY_ACKNOWLEDGEMENT = "DeliveryAcknowledgement"
+    READ_ACKNOWLEDGEMENT = "ReadAcknowledgement"
+    SESSION_STATUS_CHANGED = "SessionStatusChanged"
+    CLOSE_CONVERSATION = "CloseConversation"
+
+
+# The customer stream's event name of each entry type (MIAW's SSE events).
+EVENT_NAMES: dict[str, str] = {
+    EntryType.MESSAGE: "CONVERSATION_MESSAGE",
+    EntryType.PARTICIPANT_CHANGED: "CONVERSATION_PARTICIPANT_CHANGED",
+    EntryType.ROUTING_RESULT: "CONVERSATION_ROUTING_RESULT",
+    EntryType.ROUTING_WORK_RESULT: "CONVERSATION_ROUTING_WORK_RESULT",
+    EntryType.TYPING_STARTED: "CONVERSATION_TYPING_STARTED_INDICATOR",
+    EntryType.TYPING_STOPPED: "CONVERSATION_TYPING_STOPPED_INDICATOR",
+    EntryType.DELIVERY_ACKNOWLEDGEMENT: "CONVERSATION_DELIVERY_ACKNOWLEDGEMENT",
+    EntryType.READ_ACKNOWLEDGEMENT: "CONVERSATION_READ_ACKNOWLEDGEMENT",
+    EntryType.SESSION_STATUS_CHANGED: "CONVERSATION_SESSION_STATUS_CHANGED",
+    EntryType.CLOSE_CONVERSATION: "CONVERSATION_CLOSE_CONVERSATION",
 }
-ENTRY_TYPES = frozenset(EVENT_NAMES)
-ACK_TYPES = frozenset({"DeliveryAcknowledgement", "ReadAcknowledgement"})
+ENTRY_TYPES = frozenset(EntryType)
+ACK_TYPES = frozenset({EntryType.DELIVERY_ACKNOWLEDGEMENT, EntryType.READ_ACKNOWLEDGEMENT})
 _APP_TYPES = {"EndUser": "iamessage", "Agent": "agent", "Chatbot": "chatbot"}
 
 

@@ -8,40 +8,36 @@ message on an Inactive session puts it back in its queue. Auto-end ends it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection
 
 from livedesk.conversations import entries, lifecycle
 from livedesk.conversations.auto_responses import auto_response
-from livedesk.conversations.entries import SYSTEM, NewEntry
-from livedesk.conversations.recorder import Thread, notify_agent, record
+from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry
+from livedesk.conversations.recorder import Thread, record
 from livedesk.kit.ids import new_id
+from livedesk.models import SessionStatus
+from livedesk.models.rows import SessionRow
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import work as routing_work
 from livedesk.routing.placement import ewt_seconds
+from livedesk.streams.notices import AgentEvent, notify_agent
 from livedesk.timers import repository as timers
 
 INACTIVITY = "customer_inactivity"
 AUTO_END = "auto_end"
 
 
-def deployment_config(conn: Connection, deployment_id: str) -> dict[str, Any]:
-    row = org_repository.get_deployment(conn, deployment_id)
-    return dict(row.config) if row is not None else {}
-
-
-def on_agent_message(conn: Connection, session: Any, deployment_id: str, now: int) -> None:
+def on_agent_message(conn: Connection, session: SessionRow, deployment_id: str, now: int) -> None:
     """Start the customer-inactivity timer unless it runs already (the deployment's settings are
     read only then: most agent messages leave the timer alone)."""
-    if session.status != "Active" or timers.exists(conn, INACTIVITY, session.id):
+    if session.status != SessionStatus.ACTIVE or timers.exists(conn, INACTIVITY, session.id):
         return
-    deployment = deployment_config(conn, deployment_id)
-    minutes = int(deployment.get("customer_inactivity_minutes", 5))
+    deployment = org_repository.deployment_config(conn, deployment_id)
+    minutes = deployment.customer_inactivity_minutes
     timers.add(conn, INACTIVITY, session.id, now + minutes * 60_000, now)
 
 
-def on_customer_message(conn: Connection, session: Any) -> None:
+def on_customer_message(conn: Connection, session: SessionRow) -> None:
     timers.cancel(conn, INACTIVITY, session.id)
 
 
@@ -51,21 +47,21 @@ def cancel_timers(conn: Connection, session_id: str) -> None:
 
 
 def make_inactive(
-    conn: Connection, thread: Thread, session: Any, event: lifecycle.Event, now: int
+    conn: Connection, thread: Thread, session: SessionRow, event: lifecycle.Event, now: int
 ) -> None:
     """Active → Inactive (the customer went quiet, or the agent says so)."""
     lifecycle.move(conn, thread.org_id, session, event, inactive_at=now)
-    deployment = deployment_config(conn, thread.deployment_id)
+    deployment = org_repository.deployment_config(conn, thread.deployment_id)
     routing_work.release_session(conn, session.id, now)
     timers.cancel(conn, INACTIVITY, session.id)
-    hours = int(deployment.get("auto_end_hours", 24))
+    hours = deployment.auto_end_hours
     timers.schedule(conn, AUTO_END, session.id, now + hours * 3_600_000, now)
     new = [
         NewEntry(
             new_id(),
-            "SessionStatusChanged",
+            EntryType.SESSION_STATUS_CHANGED,
             SYSTEM,
-            entries.session_status_changed("Inactive", None),
+            entries.session_status_changed(SessionStatus.INACTIVE, None),
         )
     ]
     notice = auto_response("inactive", deployment, session.routing_attributes, session.queue_name)
@@ -76,17 +72,17 @@ def make_inactive(
         notify_agent(
             conn,
             session.agent_id,
-            "SessionStatusChanged",
+            AgentEvent.SESSION_STATUS_CHANGED,
             {
                 "sessionId": session.id,
                 "conversationId": thread.conversation_id,
-                "status": "Inactive",
+                "status": SessionStatus.INACTIVE,
             },
             now,
         )
 
 
-def back_to_queue(conn: Connection, thread: Thread, session: Any, now: int) -> Thread:
+def back_to_queue(conn: Connection, thread: Thread, session: SessionRow, now: int) -> Thread:
     """Inactive → Waiting: the customer wrote again; routing may pick another agent."""
     lifecycle.move(
         conn,
@@ -104,13 +100,13 @@ def back_to_queue(conn: Connection, thread: Thread, session: Any, now: int) -> T
     new = [
         NewEntry(
             new_id(),
-            "SessionStatusChanged",
+            EntryType.SESSION_STATUS_CHANGED,
             SYSTEM,
-            entries.session_status_changed("Waiting", None),
+            entries.session_status_changed(SessionStatus.WAITING, None),
         ),
         NewEntry(
             new_id(),
-            "RoutingResult",
+            EntryType.ROUTING_RESULT,
             SYSTEM,
             entries.routing_result(
                 session.id,
@@ -124,11 +120,11 @@ def back_to_queue(conn: Connection, thread: Thread, session: Any, now: int) -> T
         notify_agent(
             conn,
             previous_agent,
-            "SessionStatusChanged",
+            AgentEvent.SESSION_STATUS_CHANGED,
             {
                 "sessionId": session.id,
                 "conversationId": thread.conversation_id,
-                "status": "Waiting",
+                "status": SessionStatus.WAITING,
             },
             now,
         )

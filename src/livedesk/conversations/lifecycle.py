@@ -22,8 +22,11 @@ from sqlalchemy import Connection
 
 from livedesk.conversations import repository
 from livedesk.kit.effects import tell
+from livedesk.models import SessionStatus
+from livedesk.models.rows import SessionRow
+from livedesk.routing.needed import RoutingNeeded
 
-Status = Literal["New", "Waiting", "Active", "Inactive", "Ended"]
+Status = SessionStatus
 Event = Literal[
     "route",
     "not_routed",
@@ -35,7 +38,8 @@ Event = Literal[
     "auto_end",
     "transfer",
 ]
-STATUSES: tuple[Status, ...] = get_args(Status)
+# The statuses a session moves through (Error is MIAW's and never entered).
+STATUSES: tuple[Status, ...] = tuple(s for s in SessionStatus if s is not SessionStatus.ERROR)
 EVENTS: tuple[Event, ...] = get_args(Event)
 
 
@@ -48,26 +52,31 @@ class Transition:
     keeps_agent: bool = False  # the assigned agent stays on the session
 
 
+NEW, WAITING, ACTIVE, INACTIVE, ENDED = (
+    SessionStatus.NEW,
+    SessionStatus.WAITING,
+    SessionStatus.ACTIVE,
+    SessionStatus.INACTIVE,
+    SessionStatus.ENDED,
+)
 _TABLE: dict[tuple[Status, Event], Transition] = {
-    ("New", "route"): Transition("Waiting", reroute=True),
-    ("New", "not_routed"): Transition("Ended"),
+    (NEW, "route"): Transition(WAITING, reroute=True),
+    (NEW, "not_routed"): Transition(ENDED),
     # (routing runs again: the queue moved up, its customers hear their new places)
-    ("Waiting", "accept"): Transition(
-        "Active", holds_capacity=True, reroute=True, keeps_agent=True
+    (WAITING, "accept"): Transition(ACTIVE, holds_capacity=True, reroute=True, keeps_agent=True),
+    (WAITING, "end"): Transition(ENDED, reroute=True),  # a pending offer is taken back
+    (ACTIVE, "customer_idle"): Transition(
+        INACTIVE, releases_capacity=True, reroute=True, keeps_agent=True
     ),
-    ("Waiting", "end"): Transition("Ended", reroute=True),  # a pending offer is taken back
-    ("Active", "customer_idle"): Transition(
-        "Inactive", releases_capacity=True, reroute=True, keeps_agent=True
+    (ACTIVE, "mark_inactive"): Transition(
+        INACTIVE, releases_capacity=True, reroute=True, keeps_agent=True
     ),
-    ("Active", "mark_inactive"): Transition(
-        "Inactive", releases_capacity=True, reroute=True, keeps_agent=True
-    ),
-    ("Active", "end"): Transition("Ended", releases_capacity=True, reroute=True, keeps_agent=True),
-    ("Active", "transfer"): Transition("Waiting", releases_capacity=True, reroute=True),
-    ("Inactive", "customer_message"): Transition("Waiting", reroute=True),
-    ("Inactive", "end"): Transition("Ended", keeps_agent=True),
-    ("Inactive", "auto_end"): Transition("Ended", keeps_agent=True),
-    ("Inactive", "transfer"): Transition("Waiting", reroute=True),
+    (ACTIVE, "end"): Transition(ENDED, releases_capacity=True, reroute=True, keeps_agent=True),
+    (ACTIVE, "transfer"): Transition(WAITING, releases_capacity=True, reroute=True),
+    (INACTIVE, "customer_message"): Transition(WAITING, reroute=True),
+    (INACTIVE, "end"): Transition(ENDED, keeps_agent=True),
+    (INACTIVE, "auto_end"): Transition(ENDED, keeps_agent=True),
+    (INACTIVE, "transfer"): Transition(WAITING, reroute=True),
 }
 
 
@@ -80,7 +89,7 @@ class InvalidTransition(Exception):
 
 def transition(status: str, event: str) -> Transition:
     """What `event` does to a session in `status`; InvalidTransition if it cannot happen."""
-    found = _TABLE.get((status, event))  # type: ignore[arg-type]
+    found = _TABLE.get((status, event))  # type: ignore[arg-type]  # (a str status is one)
     if found is None:
         raise InvalidTransition(status, event)
     return found
@@ -90,25 +99,19 @@ def allowed(status: str, event: str) -> bool:
     return (status, event) in _TABLE
 
 
-@dataclass(frozen=True)
-class RoutingNeeded:
-    """A domain event: something in this org may let work move (a session waits, capacity was
-    freed, an agent came online, an offer ended). Told after commit; routing runs a pass."""
-
-    org_id: str
-
-
 def begin(conn: Connection, org_id: str, event: Event, **columns: Any) -> Transition:
     """Insert a new session (`columns`: every column but the status) as `event` takes a New
     session: routed (Waiting) or not routed (Ended)."""
-    step = transition("New", event)
+    step = transition(NEW, event)
     repository.insert_session(conn, status=step.to, **columns)
     if step.reroute:
         tell(conn, RoutingNeeded(org_id))
     return step
 
 
-def move(conn: Connection, org_id: str, session: Any, event: Event, **columns: Any) -> Transition:
+def move(
+    conn: Connection, org_id: str, session: SessionRow, event: Event, **columns: Any
+) -> Transition:
     """Move `session` (as read in this unit) by `event`, writing `columns` with the new status;
     InvalidTransition if the event cannot happen in its status, or if the session's status
     changed since it was read (another unit was first)."""

@@ -14,24 +14,26 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.conversations import inactivity, repository
-from livedesk.conversations.entries import Entry, NewEntry, Sender
+from livedesk.conversations.entries import Entry, EntryType, NewEntry, Sender
 from livedesk.conversations.recorder import record, thread_of
 from livedesk.errors import conflict
+from livedesk.models import ConversationStatus, SessionStatus
+from livedesk.models.rows import ConversationRow, SessionRow
 from livedesk.orgs import repository as org_repository
 
 
-def check_agent_can_send(session: Any, conversation: Any) -> None:
+def check_agent_can_send(session: SessionRow, conversation: ConversationRow) -> None:
     """An agent may write in an Active or Inactive session of an open conversation."""
-    if conversation.status == "closed":
+    if conversation.status == ConversationStatus.CLOSED:
         raise conflict("conversation_closed", "The customer closed this conversation.")
-    if session.status == "Ended":
+    if session.status == SessionStatus.ENDED:
         if session.ended_by_role == "EndUser":
             raise conflict(
                 "session_ended_by_end_user",
                 "The customer ended this session; manual messages can no longer be sent.",
             )
         raise conflict("session_ended", "This session has ended.")
-    if session.status != "Active" and session.status != "Inactive":
+    if session.status != SessionStatus.ACTIVE and session.status != SessionStatus.INACTIVE:
         raise conflict("session_not_active", "This session is not active.")
 
 
@@ -42,8 +44,8 @@ def agent_sender(conn: Connection, agent_id: str) -> Sender:
 
 def send_as_agent(
     conn: Connection,
-    session: Any,
-    conversation: Any,
+    session: SessionRow,
+    conversation: ConversationRow,
     agent_id: str,
     identifier: str,
     payload: dict[str, Any],
@@ -55,7 +57,7 @@ def send_as_agent(
     if repository.find_entry(conn, conversation.id, identifier) is not None:
         return None
     check_agent_can_send(session, conversation)
-    new = NewEntry(identifier, "Message", agent_sender(conn, agent_id), payload)
+    new = NewEntry(identifier, EntryType.MESSAGE, agent_sender(conn, agent_id), payload)
     stored = record(conn, thread_of(conversation, session), [new], now)
     inactivity.on_agent_message(conn, session, conversation.deployment_id, now)
     return stored[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -15,7 +14,8 @@ from livedesk.conversations.entries import (
     audiences,
     customer_event,
 )
-from livedesk.kit import jsonutil
+from livedesk.models import SessionStatus
+from livedesk.models.rows import ConversationRow, SessionRow
 from livedesk.streams.service import agent_recipient, append, end_user_recipient
 
 
@@ -34,9 +34,9 @@ class Thread:
         return replace(self, session_id=session_id, agent_id=agent_id)
 
 
-def thread_of(conversation: Any, session: Any | None) -> Thread:
+def thread_of(conversation: ConversationRow, session: SessionRow | None) -> Thread:
     agent_id = None
-    if session is not None and session.status in ("Active", "Inactive"):
+    if session is not None and session.status in (SessionStatus.ACTIVE, SessionStatus.INACTIVE):
         agent_id = session.agent_id
     return Thread(
         conversation_id=conversation.id,
@@ -60,17 +60,3 @@ def record(conn: Connection, thread: Thread, new: list[NewEntry], now: int) -> l
             name, data = agent_event(entry)
             append(conn, agent_recipient(thread.agent_id), name, data, now)
     return stored
-
-
-def notify_agent(
-    conn: Connection, agent_id: str, event: str, data: dict[str, Any], now: int
-) -> None:
-    """An agent-only event (session status, work) on the agent's stream."""
-    append(conn, agent_recipient(agent_id), event, jsonutil.dumps(data), now)
-
-
-def customer_notice(
-    conn: Connection, end_user_id: str, event: str, data: dict[str, Any], now: int
-) -> None:
-    """A customer-only stream event that is not a conversation entry (queue position)."""
-    append(conn, end_user_recipient(end_user_id), event, jsonutil.dumps(data), now)

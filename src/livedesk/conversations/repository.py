@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Select,
+    func,
+    insert,
+    select,
+    union,
+    update,
+)
 
 from livedesk.conversations.entries import Entry, NewEntry
 from livedesk.kit import sql
 from livedesk.kit.db import DbRow
 from livedesk.kit.sql import Sql
-from livedesk.models import Conversation, ConversationEntry, MessagingSession
-
-OPEN_SESSION_STATUSES = ("New", "Waiting", "Active", "Inactive")
-
+from livedesk.models import (
+    AgentWork,
+    Conversation,
+    ConversationEntry,
+    ConversationStatus,
+    MessagingSession,
+)
+from livedesk.models.rows import ConversationRow, EntryRow, SessionRow
 
 # The statements of the message path run on the driver (see kit.sql).
 # Column lists come from the models, so a new column is read here too.
@@ -22,22 +36,26 @@ _GET_CONVERSATION = Sql(
     f"SELECT {_CONVERSATION_COLUMNS}, u.display_name AS end_user_name"
     " FROM conversations c JOIN end_users u ON u.id = c.end_user_id WHERE c.id = :id",
     json=["prechat"],
+    row=ConversationRow,
 )
 _SESSION_COLUMNS = ", ".join(c.name for c in MessagingSession.__table__.columns)
 _LATEST_SESSION = Sql(
     f"SELECT {_SESSION_COLUMNS} FROM messaging_sessions WHERE conversation_id = :conversation_id"
     " ORDER BY number DESC LIMIT 1",
     json=["routing_attributes"],
+    row=SessionRow,
 )
 _GET_SESSION = Sql(
     f"SELECT {_SESSION_COLUMNS} FROM messaging_sessions WHERE id = :id",
     json=["routing_attributes"],
+    row=SessionRow,
 )
 _ENTRY_COLUMNS = ", ".join(c.name for c in ConversationEntry.__table__.columns)
 _FIND_ENTRY = Sql(
     f"SELECT {_ENTRY_COLUMNS} FROM conversation_entries"
     " WHERE conversation_id = :conversation_id AND identifier = :identifier",
     json=["payload"],
+    row=EntryRow,
 )
 # The next `count` timestamps: after the last one given out, and not before now.
 _ALLOCATE_TIMES = Sql(
@@ -55,7 +73,7 @@ _INSERT_ENTRY = Sql(
 )
 
 
-def get_conversation(conn: Connection, conversation_id: str) -> DbRow | None:
+def get_conversation(conn: Connection, conversation_id: str) -> ConversationRow | None:
     """The conversation, with its end user's display name as `end_user_name`."""
     return sql.one(conn, _GET_CONVERSATION, {"id": conversation_id})
 
@@ -68,24 +86,25 @@ def close_conversation(conn: Connection, conversation_id: str, now: int) -> None
     conn.execute(
         update(Conversation)
         .where(Conversation.id == conversation_id)
-        .values(status="closed", closed_at=now)
+        .values(status=ConversationStatus.CLOSED, closed_at=now)
     )
 
 
-def latest_session(conn: Connection, conversation_id: str) -> DbRow | None:
+def latest_session(conn: Connection, conversation_id: str) -> SessionRow | None:
     return sql.one(conn, _LATEST_SESSION, {"conversation_id": conversation_id})
 
 
-def latest_session_of_record(conn: Connection, record_id: str) -> DbRow | None:
-    return conn.execute(
+def latest_session_of_record(conn: Connection, record_id: str) -> SessionRow | None:
+    row = conn.execute(
         select(MessagingSession)
         .where(MessagingSession.case_id == record_id)
         .order_by(MessagingSession.started_at.desc())
         .limit(1)
     ).first()
+    return SessionRow._make(row) if row is not None else None
 
 
-def get_session(conn: Connection, session_id: str) -> DbRow | None:
+def get_session(conn: Connection, session_id: str) -> SessionRow | None:
     return sql.one(conn, _GET_SESSION, {"id": session_id})
 
 
@@ -123,7 +142,7 @@ def set_status(conn: Connection, session_id: str, before: str, after: str, **val
     return result.rowcount == 1
 
 
-def find_entry(conn: Connection, conversation_id: str, identifier: str) -> DbRow | None:
+def find_entry(conn: Connection, conversation_id: str, identifier: str) -> EntryRow | None:
     return sql.one(
         conn, _FIND_ENTRY, {"conversation_id": conversation_id, "identifier": identifier}
     )
@@ -215,9 +234,13 @@ def list_conversations(
     )
     query = select(Conversation).where(Conversation.end_user_id == end_user_id)
     if not include_closed:
-        query = query.where(Conversation.status == "open")
+        query = query.where(Conversation.status == ConversationStatus.OPEN)
     rows = list(conn.execute(query.order_by(Conversation.created_at.desc()).limit(limit)))
-    return rows, int(counts.get("open", 0)), int(counts.get("closed", 0))
+    return (
+        rows,
+        int(counts.get(ConversationStatus.OPEN, 0)),
+        int(counts.get(ConversationStatus.CLOSED, 0)),
+    )
 
 
 def list_sessions(
@@ -253,3 +276,47 @@ def session_entries(conn: Connection, conversation_id: str, limit: int) -> list[
             .limit(limit)
         )
     )
+
+
+# The reading rule's queries (conversations.reading).
+# Work that shows she has, had or is offered the session: offered (Assigned), accepted (Opened),
+# accepted and since released (Closed). Declined, timed-out and cancelled offers do not count.
+HAS_HAD_OR_OFFERED = ("Assigned", "Opened", "Closed")
+
+
+def readable_conversations(
+    agent_id: str, queues: tuple[str, ...], conversation_id: str | None = None
+) -> CompoundSelect[str]:
+    """The ids of the conversations one of whose sessions she has, had or is offered, or that
+    sit in one of `queues` (all of them, or only `conversation_id`). A union of three indexed
+    lookups rather than one OR, which would read every session."""
+
+    def of(query: Select[str]) -> Select[str]:
+        if conversation_id is None:
+            return query
+        return query.where(MessagingSession.conversation_id == conversation_id)
+
+    parts = [
+        of(select(MessagingSession.conversation_id).where(MessagingSession.agent_id == agent_id)),
+        of(
+            select(MessagingSession.conversation_id)
+            .join(AgentWork, AgentWork.session_id == MessagingSession.id)
+            .where(AgentWork.agent_id == agent_id, AgentWork.status.in_(HAS_HAD_OR_OFFERED))
+        ),
+    ]
+    if queues:
+        parts.append(
+            of(
+                select(MessagingSession.conversation_id).where(
+                    MessagingSession.queue_name.in_(queues)
+                )
+            )
+        )
+    return union(*parts)
+
+
+def reads_conversation(
+    conn: Connection, agent_id: str, queues: tuple[str, ...], conversation_id: str
+) -> bool:
+    query = readable_conversations(agent_id, queues, conversation_id).limit(1)
+    return conn.execute(query).first() is not None

@@ -7,13 +7,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from livedesk.kit.ids import canonical_id
+from livedesk.orgs.schemas import MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES
 
 Uuid = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
 # An id a client sends (a conversation, message, receipt or interview id): accepted in any case
 # and lowercased here, before any lookup or storage, so a retry in another case is the same one.
 ClientId = Annotated[str, Field(max_length=64), AfterValidator(canonical_id)]
-MAX_ATTRIBUTES = 50  # routing attributes (pre-chat answers) per call
-MAX_ATTRIBUTE_CHARS = 1000  # characters of one attribute's value
 # The limits are checked by the service (`invalid_routing_attributes`); here they are documented.
 RoutingAttributes = Annotated[
     dict[str, str | int | float | bool | None],

@@ -9,14 +9,19 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import EndUserPrincipal
-from livedesk.container import Container
+from livedesk.config import LimitSettings
 from livedesk.conversations import entries, inactivity, repository, sessions
 from livedesk.conversations.access import access_conversation, check_uuid
-from livedesk.conversations.entries import ENTRY_TYPES, Entry, NewEntry, Sender, entry_from_row
+from livedesk.conversations.entries import (
+    ENTRY_TYPES,
+    Entry,
+    EntryType,
+    NewEntry,
+    Sender,
+    entry_from_row,
+)
 from livedesk.conversations.recorder import Thread, record, thread_of
 from livedesk.conversations.schemas import (
-    MAX_ATTRIBUTE_CHARS,
-    MAX_ATTRIBUTES,
     AcksSend,
     ConversationCreate,
     ConversationCreated,
@@ -28,13 +33,20 @@ from livedesk.conversations.schemas import (
     RoutingAttributes,
     RoutingStatus,
 )
+from livedesk.conversations.typing import TypingRelay
 from livedesk.errors import AppError, bad_request, conflict
 from livedesk.kit import jsonutil
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.ids import derived_id, new_id
+from livedesk.models import ConversationStatus, SessionStatus
+from livedesk.models.rows import ConversationRow
 from livedesk.orgs import repository as org_repository
+from livedesk.orgs.caches import DeploymentNames
+from livedesk.orgs.schemas import MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, StoredDeployment
 from livedesk.routing import repository as routing_repository
 from livedesk.routing.placement import ewt_seconds
-from livedesk.streams.service import agent_recipient
+from livedesk.streams.service import StreamService, agent_recipient
 
 
 @dataclass(frozen=True)
@@ -47,13 +59,26 @@ class HistoryQuery:
 
 
 class ConversationService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        limits: LimitSettings,
+        streams: StreamService,
+        typing: TypingRelay,
+        deployment_names: DeploymentNames,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._limits = limits
+        self._streams = streams
+        self._typing = typing
+        self._deployment_names = deployment_names
 
     async def create(self, p: EndUserPrincipal, body: ConversationCreate) -> ConversationCreated:
         conversation_id = check_uuid(body.conversationId, "conversation")
         attributes = _checked_attributes(body.routingAttributes)
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> ConversationCreated:
             deployment = self._deployment(conn, p, body.esDeveloperName)
@@ -73,7 +98,7 @@ class ConversationService:
                 org_id=p.org_id,
                 deployment_id=p.deployment_id,
                 end_user_id=p.end_user_id,
-                status="open",
+                status=ConversationStatus.OPEN,
                 language=body.language,
                 prechat=attributes,
                 created_at=now,
@@ -86,7 +111,7 @@ class ConversationService:
             )
             return ConversationCreated(conversationId=conversation_id, sessionId=thread.session_id)
 
-        return await self.c.db.transaction(work)
+        return await self._db.transaction(work)
 
     async def send_message(
         self, p: EndUserPrincipal, conversation_id: str, body: MessageSend
@@ -100,10 +125,10 @@ class ConversationService:
         text = message.staticContent.text
         if not text.strip():
             raise bad_request("empty_message", "A message needs some text.")
-        if len(text) > self.c.settings.limits.max_text_chars:
+        if len(text) > self._limits.max_text_chars:
             raise bad_request(
                 "message_too_long",
-                f"A message may have at most {self.c.settings.limits.max_text_chars} characters.",
+                f"A message may have at most {self._limits.max_text_chars} characters.",
             )
         payload = entries.text_message(message_id, text, message.inReplyToMessageId)
         return await self.post_message(p, conversation_id, message_id, payload, body)
@@ -127,29 +152,29 @@ class ConversationService:
         the same unit once they are recorded."""
         attributes = _checked_attributes(body.routingAttributes)
         await self._check_deployment_name(p, body.esDeveloperName)
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> Entry:
             conversation = access_conversation(conn, p, conversation_id)
             existing = repository.find_entry(conn, conversation.id, message_id)
             if existing is not None:
                 return entry_from_row(existing)
-            if conversation.status != "open":
+            if conversation.status != ConversationStatus.OPEN:
                 raise conflict("conversation_closed", "This conversation is closed.")
             session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
             if not sessions.is_open(session):
                 if opens_session:
-                    deployment = inactivity.deployment_config(conn, conversation.deployment_id)
+                    deployment = org_repository.deployment_config(conn, conversation.deployment_id)
                     prechat = _new_session_prechat(deployment, conversation, body, attributes)
                     thread = sessions.open_session(conn, thread, deployment, prechat, now)
-            elif session is not None and session.status == "Inactive":
+            elif session is not None and session.status == SessionStatus.INACTIVE:
                 thread = inactivity.back_to_queue(conn, thread, session, now)
             else:
                 inactivity.on_customer_message(conn, session)
             sender = _sender(conversation)
             if isinstance(content, dict):
-                new = [NewEntry(message_id, "Message", sender, content)]
+                new = [NewEntry(message_id, EntryType.MESSAGE, sender, content)]
             else:
                 new = content(conn, thread, sender, now)
             stored = record(conn, thread, new, now)
@@ -157,7 +182,7 @@ class ConversationService:
                 also(conn, thread, stored[0], now)
             return stored[0]
 
-        return await self.c.db.transaction(work)
+        return await self._db.transaction(work)
 
     async def transcript(
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
@@ -169,7 +194,7 @@ class ConversationService:
             rows = repository.session_entries(conn, conversation.id, 10_000)
             return conversation.id, [entry_from_row(r) for r in rows]
 
-        return await self.c.db.read(work)
+        return await self._db.read(work)
 
     async def typing(self, p: EndUserPrincipal, conversation_id: str, body: EntrySend) -> None:
         """Typing indicators reach the agent (at most one a second per conversation, the latest
@@ -181,7 +206,7 @@ class ConversationService:
                 conversation = access_conversation(conn, p, conversation_id)
                 return thread_of(conversation, repository.latest_session(conn, conversation.id))
 
-            thread = await self.c.db.read(work)
+            thread = await self._db.read(work)
             if thread.agent_id is None:
                 return
             data = {
@@ -189,16 +214,16 @@ class ConversationService:
                 "conversationId": thread.conversation_id,
                 "entryType": kind,
                 "sender": {"role": "EndUser", "subject": p.end_user_id},
-                "timestamp": self.c.clock.now_ms(),
+                "timestamp": self._clock.now_ms(),
             }
-            await self.c.streams.send_ephemeral(
+            await self._streams.send_ephemeral(
                 agent_recipient(thread.agent_id), "ConversationEntry", jsonutil.dumps(data)
             )
 
-        await self.c.typing.offer(f"{p.end_user_id} {conversation_id}", body.entryType, forward)
+        await self._typing.offer(f"{p.end_user_id} {conversation_id}", body.entryType, forward)
 
     async def acknowledge(self, p: EndUserPrincipal, conversation_id: str, body: AcksSend) -> None:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> None:
             conversation = access_conversation(conn, p, conversation_id)
@@ -228,7 +253,7 @@ class ConversationService:
             if new:
                 record(conn, thread, new, now)
 
-        await self.c.db.transaction(work)
+        await self._db.transaction(work)
 
     async def history(
         self, p: EndUserPrincipal, conversation_id: str, q: HistoryQuery
@@ -256,7 +281,7 @@ class ConversationService:
                 limit=q.limit,
             )
 
-        rows = await self.c.db.read(work)
+        rows = await self._db.read(work)
         return EntriesResponse(
             conversationEntries=[
                 entries.miaw_entry(entry_from_row(r), payload_as_string=False) for r in rows
@@ -266,7 +291,7 @@ class ConversationService:
     async def list(self, p: EndUserPrincipal, include_closed: bool, limit: int) -> ConversationList:
         if not 1 <= limit <= 100:
             raise bad_request("invalid_limit", "`limit` must be between 1 and 100.")
-        rows, n_open, n_closed = await self.c.db.read(
+        rows, n_open, n_closed = await self._db.read(
             lambda conn: repository.list_conversations(conn, p.end_user_id, include_closed, limit)
         )
         return ConversationList(
@@ -284,18 +309,22 @@ class ConversationService:
         )
 
     async def routing_status(self, p: EndUserPrincipal, conversation_id: str) -> RoutingStatus:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> tuple[Any, Any, int | None, int | None]:
             conversation = access_conversation(conn, p, conversation_id)
             session = repository.latest_session(conn, conversation.id)
             ewt = position = None
-            if session is not None and session.status == "Waiting" and session.queue_name:
+            if (
+                session is not None
+                and session.status == SessionStatus.WAITING
+                and session.queue_name
+            ):
                 ewt = ewt_seconds(conn, conversation.org_id, session.queue_name, now)
                 position = routing_repository.position_in_queue(conn, session)
             return conversation, session, ewt, position
 
-        conversation, session, ewt, position = await self.c.db.read(work)
+        conversation, session, ewt, position = await self._db.read(work)
         status = session.status if session is not None else None
         return RoutingStatus(
             conversationId=conversation.id,
@@ -314,7 +343,7 @@ class ConversationService:
     ) -> None:
         """End the open session, if any (ending an ended session is not an error)."""
         await self._check_deployment_name(p, es_developer_name)
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> None:
             conversation = access_conversation(conn, p, conversation_id)
@@ -324,18 +353,18 @@ class ConversationService:
                     conn, thread_of(conversation, session), session, "EndUser", now
                 )
 
-        await self.c.db.transaction(work)
+        await self._db.transaction(work)
 
     async def close(
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
     ) -> None:
         """Close for good: end the open session, then the conversation."""
         await self._check_deployment_name(p, es_developer_name)
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> None:
             conversation = access_conversation(conn, p, conversation_id)
-            if conversation.status == "closed":
+            if conversation.status == ConversationStatus.CLOSED:
                 return
             session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
@@ -348,7 +377,7 @@ class ConversationService:
             )
             record(conn, thread, [closing], now)
 
-        await self.c.db.transaction(work)
+        await self._db.transaction(work)
 
     def _deployment(self, conn: Connection, p: EndUserPrincipal, developer_name: str) -> Any:
         deployment = org_repository.get_deployment(conn, p.deployment_id)
@@ -359,7 +388,7 @@ class ConversationService:
     async def _check_deployment_name(self, p: EndUserPrincipal, developer_name: str | None) -> None:
         if developer_name is None:
             return
-        if await self.c.deployment_names.get(p.deployment_id) != developer_name:
+        if await self._deployment_names.get(p.deployment_id) != developer_name:
             raise _deployment_mismatch(developer_name)
 
 
@@ -393,8 +422,8 @@ Compose = Callable[[Connection, Thread, Sender, int], list[NewEntry]]
 
 
 def _new_session_prechat(
-    deployment: dict[str, Any],
-    conversation: Any,
+    deployment: StoredDeployment,
+    conversation: ConversationRow,
     body: NewSessionFields,
     attributes: dict[str, Any],
 ) -> dict[str, Any]:
@@ -405,7 +434,7 @@ def _new_session_prechat(
     session's pre-chat carries over when the deployment persists pre-chat; otherwise a new session
     knows only what it was sent (the seed article "Persist Pre-Chat Inputs Across Messaging
     Sessions")."""
-    per_session = (deployment.get("prechat") or {}).get("display_context") == "Session"
+    per_session = deployment.prechat.display_context == "Session"
     if per_session and not (body.isNewMessagingSession and body.routingAttributes is not None):
         raise AppError(
             "new_session_needs_prechat",
@@ -413,12 +442,12 @@ def _new_session_prechat(
             "The last session has ended: resend with `isNewMessagingSession: true` and the "
             "pre-chat answers in `routingAttributes` to start a new one.",
         )
-    if deployment.get("persist_prechat"):
+    if deployment.persist_prechat:
         return {**conversation.prechat, **attributes}
     return attributes
 
 
-def _sender(conversation: Any) -> Sender:
+def _sender(conversation: ConversationRow) -> Sender:
     return Sender("EndUser", conversation.end_user_id, conversation.end_user_name)
 
 
@@ -441,8 +470,12 @@ def _checked_attributes(attributes: RoutingAttributes | None) -> dict[str, Any]:
 
 
 def _routing_status(conversation_status: str, session_status: str | None) -> str:
-    if conversation_status == "closed" or session_status in (None, "Ended", "Error"):
+    if conversation_status == ConversationStatus.CLOSED or session_status in (
+        None,
+        SessionStatus.ENDED,
+        SessionStatus.ERROR,
+    ):
         return "None"
-    if session_status in ("New", "Waiting"):
+    if session_status in (SessionStatus.NEW, SessionStatus.WAITING):
         return "NeedsRouting"
     return "Routed"

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Connection
 
 from livedesk.conversations import entries, inactivity, lifecycle, repository
 from livedesk.conversations.auto_responses import auto_response
-from livedesk.conversations.entries import SYSTEM, NewEntry, Sender
-from livedesk.conversations.recorder import Thread, notify_agent, record
+from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry, Sender
+from livedesk.conversations.recorder import Thread, record
 from livedesk.errors import conflict
 from livedesk.kit.ids import new_id
-from livedesk.orgs.repository import get_agent
-from livedesk.orgs.schemas import NotRouted
+from livedesk.models import OPEN_SESSION_STATUSES, SessionStatus
+from livedesk.models.rows import SessionRow
+from livedesk.orgs import hours
+from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import NotRouted, StoredDeployment
 from livedesk.records import repository as records
-from livedesk.routing import hours, placement
+from livedesk.routing import placement
 from livedesk.routing import work as routing_work
 from livedesk.routing.rules import OUTSIDE_BUSINESS_HOURS, Decision
+from livedesk.streams.notices import AgentEvent, notify_agent
 
 
-def is_open(session: Any | None) -> bool:
-    return session is not None and session.status in repository.OPEN_SESSION_STATUSES
+def is_open(session: SessionRow | None) -> TypeGuard[SessionRow]:
+    return session is not None and session.status in OPEN_SESSION_STATUSES
 
 
 def open_session(
     conn: Connection,
     thread: Thread,
-    deployment: dict[str, Any],
+    deployment: StoredDeployment,
     routing_attributes: dict[str, Any],
     now: int,
     *,
@@ -55,11 +59,11 @@ def open_session(
             routing_attributes=routing_attributes,
             started_at=now,
             queued_at=now,
-            priority=int(state.config.get("priority", 1)),
-            work_weight=int(state.config.get("work_weight", 1)),
+            priority=state.config.priority,
+            work_weight=state.config.work_weight,
         )
         result = entries.routing_result(session_id, decision.queue, state.ewt_seconds)
-        new = [NewEntry(new_id(), "RoutingResult", SYSTEM, result)]
+        new = [NewEntry(new_id(), EntryType.ROUTING_RESULT, SYSTEM, result)]
         if acknowledge:
             ack = auto_response(
                 "acknowledgment", deployment, routing_attributes, decision.queue, state.ewt_seconds
@@ -75,7 +79,7 @@ def open_session(
 def _not_routed(
     conn: Connection,
     thread: Thread,
-    deployment: dict[str, Any],
+    deployment: StoredDeployment,
     attributes: dict[str, Any],
     decision: Decision,
     number: int,
@@ -83,9 +87,9 @@ def _not_routed(
 ) -> None:
     session_id = thread.session_id
     assert session_id is not None and decision.reason is not None
-    policy = (deployment.get("routing") or {}).get("not_routed") or {}
+    policy = deployment.routing.not_routed
     case_id = None
-    if policy.get("create_case", True):
+    if policy.create_case:
         case_id = records.create(
             conn, thread.org_id, "Case", case_from_prechat(attributes, decision.reason), now
         )
@@ -110,16 +114,16 @@ def _not_routed(
     new = [
         NewEntry(
             new_id(),
-            "RoutingResult",
+            EntryType.ROUTING_RESULT,
             SYSTEM,
             entries.routing_result(session_id, None, None, reason_for_not_routing=decision.reason),
         ),
-        NewEntry(message_id, "Message", SYSTEM, entries.text_message(message_id, text)),
+        NewEntry(message_id, EntryType.MESSAGE, SYSTEM, entries.text_message(message_id, text)),
         NewEntry(
             new_id(),
-            "SessionStatusChanged",
+            EntryType.SESSION_STATUS_CHANGED,
             SYSTEM,
-            entries.session_status_changed("Ended", "System"),
+            entries.session_status_changed(SessionStatus.ENDED, "System"),
         ),
     ]
     record(conn, thread, new, now)
@@ -140,22 +144,20 @@ def case_from_prechat(attributes: dict[str, Any], reason: str) -> dict[str, Any]
     }
 
 
-def not_routed_text(policy: dict[str, Any], decision: Decision, deployment: dict[str, Any]) -> str:
-    defaults = NotRouted()
+def not_routed_text(policy: NotRouted, decision: Decision, deployment: StoredDeployment) -> str:
     if decision.reason == OUTSIDE_BUSINESS_HOURS:
-        template = str(policy.get("closed_message") or defaults.closed_message)
-        spec = deployment.get("business_hours_spec")
+        spec = deployment.business_hours_spec
         opens = "soon"
         if decision.reopens_at is not None and spec is not None:
-            opens = hours.describe_opening(hours.from_config(spec), decision.reopens_at)
+            opens = hours.describe_opening(spec.calendar(), decision.reopens_at)
         elif decision.reopens_at is not None:
             opens = f"at {decision.reopens_at}"
-        return template.replace("{!opensAt}", opens)
-    return str(policy.get("message") or defaults.message)
+        return policy.closed_message.replace("{!opensAt}", opens)
+    return policy.message
 
 
 def accept_session(
-    conn: Connection, thread: Thread, session: Any, agent: Sender, now: int
+    conn: Connection, thread: Thread, session: SessionRow, agent: Sender, now: int
 ) -> Thread:
     """The agent takes a Waiting session; the customer sees them join."""
     session_id = session.id
@@ -173,19 +175,22 @@ def accept_session(
         thread,
         [
             NewEntry(
-                new_id(), "ParticipantChanged", SYSTEM, entries.participant_changed(agent, "add")
+                new_id(),
+                EntryType.PARTICIPANT_CHANGED,
+                SYSTEM,
+                entries.participant_changed(agent, "add"),
             ),
             NewEntry(
                 new_id(),
-                "RoutingWorkResult",
+                EntryType.ROUTING_WORK_RESULT,
                 SYSTEM,
                 entries.routing_work_result(session_id, "Accepted"),
             ),
             NewEntry(
                 new_id(),
-                "SessionStatusChanged",
+                EntryType.SESSION_STATUS_CHANGED,
                 SYSTEM,
-                entries.session_status_changed("Active", None),
+                entries.session_status_changed(SessionStatus.ACTIVE, None),
             ),
         ],
         now,
@@ -194,7 +199,7 @@ def accept_session(
     notify_agent(
         conn,
         agent.subject,
-        "WorkAccepted",
+        AgentEvent.WORK_ACCEPTED,
         {"sessionId": session_id, "conversationId": thread.conversation_id},
         now,
     )
@@ -204,7 +209,7 @@ def accept_session(
 def end_session(
     conn: Connection,
     thread: Thread,
-    session: Any,
+    session: SessionRow,
     ended_by_role: str,
     now: int,
     *,
@@ -226,7 +231,7 @@ def end_session(
     new: list[NewEntry] = []
     goodbye = auto_response(
         "end_conversation",
-        inactivity.deployment_config(conn, thread.deployment_id),
+        org_repository.deployment_config(conn, thread.deployment_id),
         session.routing_attributes,
         session.queue_name,
     )
@@ -235,9 +240,9 @@ def end_session(
     new.append(
         NewEntry(
             new_id(),
-            "SessionStatusChanged",
+            EntryType.SESSION_STATUS_CHANGED,
             SYSTEM,
-            entries.session_status_changed("Ended", ended_by_role),
+            entries.session_status_changed(SessionStatus.ENDED, ended_by_role),
         )
     )
     agent_id = thread.agent_id
@@ -246,7 +251,7 @@ def end_session(
         new.append(
             NewEntry(
                 new_id(),
-                "ParticipantChanged",
+                EntryType.PARTICIPANT_CHANGED,
                 SYSTEM,
                 entries.participant_changed(leaving, "remove"),
             )
@@ -256,11 +261,11 @@ def end_session(
         notify_agent(
             conn,
             agent_id,
-            "SessionStatusChanged",
+            AgentEvent.SESSION_STATUS_CHANGED,
             {
                 "sessionId": session.id,
                 "conversationId": thread.conversation_id,
-                "status": "Ended",
+                "status": SessionStatus.ENDED,
                 "endedByRole": ended_by_role,
                 "reason": reason,
             },
@@ -269,5 +274,5 @@ def end_session(
 
 
 def _agent_name(conn: Connection, agent_id: str) -> str:
-    row = get_agent(conn, agent_id)
+    row = org_repository.get_agent(conn, agent_id)
     return row.display_name if row is not None else "Agent"

@@ -10,7 +10,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-from livedesk.conversations.entries import Entry
+from livedesk.conversations.entries import Entry, EntryType
+from livedesk.models import SessionStatus
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -29,10 +30,14 @@ def lines(conversation_id: str, items: Sequence[Entry]) -> list[str]:
 
 def _describe(entry: Entry) -> str | None:
     payload = entry.payload
-    if entry.entry_type == "SessionStatusChanged":
+    if entry.entry_type == EntryType.SESSION_STATUS_CHANGED:
         status = payload.get("sessionStatus")
-        return f"— session {str(status).lower()} —" if status in ("Active", "Ended") else None
-    if entry.entry_type != "Message":
+        return (
+            f"— session {str(status).lower()} —"
+            if status in (SessionStatus.ACTIVE, SessionStatus.ENDED)
+            else None
+        )
+    if entry.entry_type != EntryType.MESSAGE:
         return None
     content: dict[str, Any] = (payload.get("abstractMessage") or {}).get("staticContent") or {}
     text = str(content.get("text") or "")

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Body, Query, Request
 
 from livedesk.auth.principals import EndUserPrincipal
 from livedesk.deps import ContainerDep, CurrentPrincipal
-from livedesk.events.service import EventService, frame_filter
+from livedesk.events.service import frame_filter
 from livedesk.kit.jsonutil import MAX_INT
-from livedesk.streams.endpoints import RESUME_DOC, SSE_DOC, cursor_of
 from livedesk.streams.response import SseResponse
 from livedesk.streams.service import event_recipient
 from livedesk.web.openapi import between, errors
+from livedesk.web.resume import RESUME_DOC, SSE_DOC, cursor_of
 
 router = APIRouter(prefix="/api/v1/events", tags=["platform events"])
 
@@ -25,7 +25,7 @@ async def publish(
     """Publish an event of the type (fields checked against its schema)."""
     if isinstance(p, EndUserPrincipal):
         c.limits.customer_write(p.end_user_id)
-    return await EventService(c).publish(p, event_type, fields)
+    return await c.events.publish(p, event_type, fields)
 
 
 @router.get("/{event_type}", responses=errors(403, 404))
@@ -38,7 +38,7 @@ async def read_events(
     limit: int = Query(100, json_schema_extra=between(1, 500)),
 ) -> dict[str, Any]:
     """Retained events after `after`, oldest first, e.g. `?filter=id = 500x`."""
-    return {"events": await EventService(c).read(p, event_type, filter, after, limit)}
+    return {"events": await c.events.read(p, event_type, filter, after, limit)}
 
 
 @router.get(
@@ -56,7 +56,7 @@ async def subscribe(
     filter: str | None = Query(None, max_length=1000),
 ) -> SseResponse:
     """Server-Sent Events of the type; `Last-Event-Id` (a replay id) replays what followed it."""
-    wanted = await EventService(c).subscription(p, event_type, filter)
+    wanted = await c.events.subscription(p, event_type, filter)
     c.limits.stream(p.token_id)
     return SseResponse(
         streams=c.streams,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, select
 
 from livedesk.models import Org, StreamEvent
+from livedesk.orgs.schemas import OrgSettings
 from livedesk.streams.service import event_recipient
 from livedesk.timers import repository as timers
 
@@ -20,11 +21,11 @@ def ensure_scheduled(conn: Connection, now: int) -> None:
 
 def on_retention(conn: Connection, _subject: str, now: int) -> None:
     for org_id, config in conn.execute(select(Org.id, Org.config)):
-        for event_type in (config or {}).get("event_types", []):
-            cutoff = now - int(event_type.get("retention_hours", 72)) * 3_600_000
+        for event_type in OrgSettings.model_validate(config or {}).event_types:
+            cutoff = now - event_type.retention_hours * 3_600_000
             conn.execute(
                 delete(StreamEvent).where(
-                    StreamEvent.recipient == event_recipient(org_id, event_type["name"]),
+                    StreamEvent.recipient == event_recipient(org_id, event_type.name),
                     StreamEvent.created_at < cutoff,
                 )
             )

@@ -9,11 +9,12 @@ from sqlalchemy import Connection
 
 from livedesk.auth import access as access_rules
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
-from livedesk.container import Container
 from livedesk.errors import bad_request, not_found
 from livedesk.events import filters
 from livedesk.events.publishing import publish_in_unit
 from livedesk.kit import jsonutil
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
 from livedesk.streams import repository as stream_repository
@@ -23,13 +24,14 @@ Principal = AgentPrincipal | EndUserPrincipal
 
 
 class EventService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
 
     async def publish(
         self, p: Principal, event_type: str, fields: dict[str, Any]
     ) -> dict[str, Any]:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> int:
             schema = self._allowed(conn, p, event_type, "create")
@@ -37,7 +39,7 @@ class EventService:
             publisher = _publisher(p)
             return publish_in_unit(conn, p.org_id, event_type, values, publisher, now)
 
-        replay_id = await self.c.db.transaction(work)
+        replay_id = await self._db.transaction(work)
         return {
             "eventType": event_type,
             "replayId": replay_id,
@@ -70,7 +72,7 @@ class EventService:
                     break
             return found[:limit]
 
-        return await self.c.db.read(work)
+        return await self._db.read(work)
 
     async def subscription(
         self, p: Principal, event_type: str, filter_text: str | None
@@ -79,11 +81,11 @@ class EventService:
             schema = self._allowed(conn, p, event_type, "read")
             return filters.parse(filter_text, set(schema))
 
-        return await self.c.db.read(work)
+        return await self._db.read(work)
 
     def _allowed(
         self, conn: Connection, p: Principal, event_type: str, access: str
-    ) -> dict[str, dict[str, Any]]:
+    ) -> objects.Schema:
         config = org_repository.org_config(conn, p.org_id)
         schema = objects.event_fields(config, event_type)
         if schema is None:

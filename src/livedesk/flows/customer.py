@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from sqlalchemy import Connection
 
 from livedesk.conversations import entries
-from livedesk.conversations.entries import NewEntry, Sender
+from livedesk.conversations.entries import EntryType, NewEntry, Sender
 from livedesk.errors import not_found
 from livedesk.flows import interpreter, repository
 from livedesk.flows.definition import Flow
@@ -33,7 +33,7 @@ def parse_link(text: str) -> tuple[str, dict[str, str]] | None:
 
 
 def customer_flow(conn: Connection, org_id: str, name: str) -> Flow | None:
-    for data in org_repository.org_config(conn, org_id).get("flows", []):
+    for data in org_repository.org_config(conn, org_id).flows:
         if data["name"] == name:
             flow = Flow.model_validate(data)
             return flow if flow.audience in ("customer", "any") else None
@@ -122,14 +122,14 @@ def answer(
     response = entries.text_message(response_id, ", ".join(str(v) for v in values.values()))
     response["abstractMessage"]["messageType"] = "FormResponseMessage"
     response["abstractMessage"]["formResponse"] = {"interviewId": row.id, "values": values}
-    new = [NewEntry(response_id, "Message", customer, response)]
+    new = [NewEntry(response_id, EntryType.MESSAGE, customer, response)]
     if state.status in ("screen", "failed"):
         screen_id = new_id()
         text = (state.screen or {}).get("title", "") or state.error or ""
         new.append(
             NewEntry(
                 screen_id,
-                "Message",
+                EntryType.MESSAGE,
                 FLOW_SENDER,
                 flow_payload(screen_id, text, row.id, row.flow, state),
             )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from livedesk.conversations.endpoints import accepted
 from livedesk.conversations.schemas import SendResponse
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
 from livedesk.flows.schemas import InterviewOut, InterviewStart, ScreenValues
-from livedesk.flows.service import FlowService
+from livedesk.web.answers import accepted
 from livedesk.web.openapi import UuidPath, errors
 
 router = APIRouter(prefix="/api/v1", tags=["flows"])
@@ -34,7 +33,7 @@ async def answer_flow(
     clients can send a `FormResponseMessage` to the message call instead."""
     c.limits.customer_write(p.end_user_id)
     values = body.values if body is not None else {}
-    entry = await FlowService(c).customer_answer(p, conversation_id, interview_id, values)
+    entry = await c.flows.customer_answer(p, conversation_id, interview_id, values)
     return accepted(entry)
 
 
@@ -45,7 +44,7 @@ async def start_interview(
     name: str, p: CurrentAgent, c: ContainerDep, body: InterviewStart | None = None
 ) -> InterviewOut:
     """Start the flow with `{"inputs": {...}}`; answers with its first screen or wait."""
-    return await FlowService(c).start(p, name, body.inputs if body is not None else {})
+    return await c.flows.start(p, name, body.inputs if body is not None else {})
 
 
 @router.post("/interviews/{interview_id}/next", response_model=InterviewOut, responses=errors(404))
@@ -56,9 +55,9 @@ async def next_screen(
     body: ScreenValues | None = None,
 ) -> InterviewOut:
     """Submit the current screen's `{"values": {...}}`."""
-    return await FlowService(c).next(p, interview_id, body.values if body is not None else {})
+    return await c.flows.next(p, interview_id, body.values if body is not None else {})
 
 
 @router.get("/interviews/{interview_id}", response_model=InterviewOut, responses=errors(404))
 async def get_interview(interview_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> InterviewOut:
-    return await FlowService(c).get(p, interview_id)
+    return await c.flows.get(p, interview_id)

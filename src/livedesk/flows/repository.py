@@ -56,7 +56,7 @@ def waiting_for(conn: Connection, org_id: str, event_type: str) -> list[str]:
 
 
 def load_flow(conn: Connection, org_id: str, name: str) -> Flow:
-    for data in org_repository.org_config(conn, org_id).get("flows", []):
+    for data in org_repository.org_config(conn, org_id).flows:
         if data["name"] == name:
             return Flow.model_validate(data)
     raise not_found("flow_not_found", f"There is no flow {name[:80]!r}.")

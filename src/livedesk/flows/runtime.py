@@ -9,11 +9,12 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.errors import AppError
+from livedesk.errors import AppError, invalid_request
 from livedesk.events.filters import Filter
 from livedesk.events.publishing import publish_in_unit
 from livedesk.flows.expressions import text_of
 from livedesk.kit import jsonutil
+from livedesk.kit.db import undoable
 from livedesk.models import Conversation, MessagingSession
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects
@@ -114,9 +115,12 @@ class DbRuntime:
         try:
             request = SessionAction.model_validate({**values, "actionType": action})
         except ValidationError as exc:
-            raise ValueError(f"{action}: {exc.errors()[0]['msg']}") from None
+            raise ValueError(invalid_request(exc.errors()).message) from None
         try:
-            result = self.toolkit.perform(self.conn, self.owner, session_id, request, self.now)
+            # A refused action leaves nothing behind (what it wrote or told before refusing),
+            # as the agent API's rolled-back unit of work does.
+            with undoable(self.conn):
+                result = self.toolkit.perform(self.conn, self.owner, session_id, request, self.now)
         except AppError as exc:
             raise ValueError(exc.message) from None
         return result.status

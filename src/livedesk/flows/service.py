@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
-from livedesk.container import Container
 from livedesk.conversations.entries import Entry, NewEntry, Sender
 from livedesk.conversations.recorder import Thread
 from livedesk.conversations.service import ConversationService, NewSessionFields, NoSessionFields
@@ -17,17 +16,29 @@ from livedesk.flows import customer as customer_flows
 from livedesk.flows import interpreter, repository
 from livedesk.flows.runtime import DbRuntime
 from livedesk.flows.schemas import InterviewOut, interview_out
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.ids import canonical_uuid, new_id
+from livedesk.toolkit.actions import Toolkit
 
 log = logging.getLogger(__name__)
 
 
 class FlowService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        toolkit: Toolkit,
+        conversations: ConversationService,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._toolkit = toolkit
+        self._conversations = conversations
 
     async def start(self, p: AgentPrincipal, name: str, inputs: dict[str, Any]) -> InterviewOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> InterviewOut:
             flow = repository.load_flow(conn, p.org_id, name)
@@ -36,7 +47,7 @@ class FlowService:
                     "customer_flow",
                     f"{name} runs in the customer's chat: launch it with the `launchFlow` action.",
                 )
-            runtime = DbRuntime(conn, p.org_id, p, now, self.c.toolkit)
+            runtime = DbRuntime(conn, p.org_id, p, now, self._toolkit)
             try:
                 interview = interpreter.start(flow, inputs, runtime, now)
             except interpreter.InputError as exc:
@@ -57,12 +68,12 @@ class FlowService:
             )
             return interview_out(interview_id, interview)
 
-        return await self.c.db.transaction(work)
+        return await self._db.transaction(work)
 
     async def next(
         self, p: AgentPrincipal, interview_id: str, values: dict[str, Any]
     ) -> InterviewOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> InterviewOut:
             row = _interview(conn, interview_id, lock=True)
@@ -70,7 +81,7 @@ class FlowService:
                 raise not_found("interview_not_found", "There is no such interview of yours.")
             flow = repository.load_flow(conn, p.org_id, row.flow)
             interview = interpreter.Interview.from_json(row.state)
-            runtime = DbRuntime(conn, p.org_id, p, now, self.c.toolkit)
+            runtime = DbRuntime(conn, p.org_id, p, now, self._toolkit)
             try:
                 interview = interpreter.resume(flow, interview, runtime, values)
             except interpreter.InputError as exc:
@@ -85,7 +96,7 @@ class FlowService:
             )
             return interview_out(row.id, interview)
 
-        return await self.c.db.transaction(work)
+        return await self._db.transaction(work)
 
     async def customer_answer(
         self,
@@ -112,7 +123,7 @@ class FlowService:
             except interpreter.InputError as exc:
                 raise bad_request("invalid_screen_values", str(exc)) from None
 
-        return await ConversationService(self.c).post_message(
+        return await self._conversations.post_message(
             p,
             conversation_id,
             response_id,
@@ -128,7 +139,7 @@ class FlowService:
                 raise not_found("interview_not_found", "There is no such interview of yours.")
             return interview_out(row.id, interpreter.Interview.from_json(row.state))
 
-        return await self.c.db.read(work)
+        return await self._db.read(work)
 
 
 def _interview(conn: Connection, interview_id: str, *, lock: bool = False) -> Any | None:

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.conversations.recorder import notify_agent
 from livedesk.events.publishing import EventPublished
 from livedesk.flows import interpreter, repository
 from livedesk.flows.runtime import DbRuntime
@@ -18,6 +17,7 @@ from livedesk.flows.schemas import interview_out
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.orgs import repository as org_repository
+from livedesk.streams.notices import AgentEvent, FlowScreen, notify_agent
 from livedesk.toolkit.actions import Toolkit
 
 log = logging.getLogger(__name__)
@@ -80,13 +80,18 @@ class FlowWaker:
                 now,
             )
             if owner is not None and interview.status != "waiting":
-                notify_agent(
-                    conn,
-                    owner.agent_id,
-                    "FlowScreen",
-                    {"interviewId": row.id, **interview_out(row.id, interview).model_dump()},
-                    now,
+                out = interview_out(row.id, interview)
+                screen = FlowScreen(
+                    interviewId=row.id,
+                    id=out.id,
+                    flow=out.flow,
+                    status=out.status,
+                    screen=out.screen,
+                    waiting=out.waiting,
+                    variables=out.variables,
+                    error=out.error,
                 )
+                notify_agent(conn, owner.agent_id, AgentEvent.FLOW_SCREEN, screen, now)
 
         await self._db.transaction(work)
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
@@ -31,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from livedesk.kit import jsonutil
 from livedesk.kit.effects import KEY as EFFECTS_KEY
-from livedesk.kit.effects import Effects, Told
+from livedesk.kit.effects import Effects, Told, effects
 from livedesk.kit.group_commit import Busy, GroupCommit
 
 T = TypeVar("T")
@@ -284,3 +286,24 @@ async def _in_thread(pool: concurrent.futures.Executor, engine: Engine, work: Un
             return work(conn)
 
     return await asyncio.get_running_loop().run_in_executor(pool, run)
+
+
+_parts = itertools.count()
+
+
+@contextmanager
+def undoable(conn: Connection) -> Iterator[None]:
+    """A part of a unit of work that is undone alone if it raises: what it wrote (a savepoint)
+    and what it told (kit.effects). The rest of the unit goes on."""
+    told = effects(conn)
+    mark = len(told)
+    name = f"part_{next(_parts)}"
+    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        del told[mark:]
+        raise
+    conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")

@@ -33,11 +33,12 @@ class Sql:
 
     __slots__ = ("_json", "_row", "_text", "sql")
 
-    def __init__(self, sql: str, *, json: Iterable[str] = ()) -> None:
+    def __init__(self, sql: str, *, json: Iterable[str] = (), row: Any = None) -> None:
+        """`row`: the NamedTuple its rows are (its fields: the result columns, in order)."""
         self.sql = " ".join(sql.split())
         self._text: TextClause = text(self.sql)
         self._json = frozenset(json)
-        self._row: Any = None
+        self._row: Any = row
 
     def _params(self, params: Params) -> Params:
         if not self._json:
@@ -52,6 +53,8 @@ class Sql:
     ) -> list[Any]:
         row = self._row
         if row is None or row._fields != tuple(names):
+            if row is not None and row.__name__ != "Row":
+                raise TypeError(f"{row.__name__} has fields {row._fields}, the query {names}")
             row = self._row = namedtuple("Row", names, rename=True)
         if not (decode_json and self._json):
             return [row._make(r) for r in rows]

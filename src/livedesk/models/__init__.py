@@ -5,6 +5,7 @@ Times are integer milliseconds since the epoch (MIAW's own unit), the same on SQ
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -104,6 +105,31 @@ class Conversation(Base):
     closed_at: Mapped[int | None] = mapped_column(BigInteger)
     last_entry_at: Mapped[int] = mapped_column(BigInteger)
     session_count: Mapped[int] = mapped_column(Integer)
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SessionStatus(StrEnum):
+    """A messaging session's status (conversations.lifecycle moves it; `Error` is MIAW's, never
+    set by LiveDesk, and accepted in filters)."""
+
+    NEW = "New"
+    WAITING = "Waiting"
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    ENDED = "Ended"
+    ERROR = "Error"
+
+
+OPEN_SESSION_STATUSES = (
+    SessionStatus.NEW,
+    SessionStatus.WAITING,
+    SessionStatus.ACTIVE,
+    SessionStatus.INACTIVE,
+)
 
 
 class MessagingSession(Base):

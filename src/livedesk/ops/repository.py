@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from livedesk.conversations.repository import OPEN_SESSION_STATUSES
-from livedesk.models import Agent, Conversation, MessagingSession
+from livedesk.models import (
+    OPEN_SESSION_STATUSES,
+    Agent,
+    Conversation,
+    MessagingSession,
+    SessionStatus,
+)
 
 Counts = list[tuple[str, str, int]]
 
@@ -31,7 +36,10 @@ def waiting_by_queue(conn: Connection) -> Counts:
     query = (
         select(Conversation.org_id, MessagingSession.queue_name, func.count())
         .join(Conversation, Conversation.id == MessagingSession.conversation_id)
-        .where(MessagingSession.status == "Waiting", MessagingSession.queue_name.is_not(None))
+        .where(
+            MessagingSession.status == SessionStatus.WAITING,
+            MessagingSession.queue_name.is_not(None),
+        )
         .group_by(Conversation.org_id, MessagingSession.queue_name)
     )
     return [(org, str(queue), int(n)) for org, queue, n in conn.execute(query)]

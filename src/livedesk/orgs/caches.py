@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, field
 
 from livedesk.kit.db import Database
+from livedesk.kit.origins import OriginSet, compile_origins
 from livedesk.orgs import repository
-from livedesk.web.origins import OriginSet, compile_origins
 
 log = logging.getLogger(__name__)
 

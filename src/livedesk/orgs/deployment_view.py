@@ -10,37 +10,37 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from livedesk.attachments.schemas import policy_of
-from livedesk.conversations.schemas import MAX_ATTRIBUTE_CHARS
-from livedesk.routing import hours
+from livedesk.orgs import hours
+from livedesk.orgs.schemas import (
+    MAX_ATTRIBUTE_CHARS,
+    BusinessHoursConfig,
+    PrechatField,
+    StoredDeployment,
+)
 
 
 def embedded_service_config(
-    developer_name: str, config: dict[str, Any], now: int
+    developer_name: str, config: StoredDeployment, now: int
 ) -> dict[str, Any]:
-    prechat = config.get("prechat") or {}
-    fields: list[dict[str, Any]] = prechat.get("fields", [])
+    prechat = config.prechat
+    fields = prechat.fields
     visible = [_visible_field(f, i) for i, f in enumerate(fields)]
-    names = {f["name"] for f in fields}
-    hidden_names = list(
-        dict.fromkeys(n for n in prechat.get("hidden_fields", []) if n not in names)
-    )
+    names = {f.name for f in fields}
+    hidden_names = list(dict.fromkeys(n for n in prechat.hidden_fields if n not in names))
     hidden = [_hidden_field(n, len(fields) + i) for i, n in enumerate(hidden_names)]
-    policy = policy_of(config)
+    policy = config.attachments
     return {
         "name": developer_name,
         "deploymentType": "api",
         "forms": [
             {
                 "formType": "PreChat",
-                "displayContext": prechat.get("display_context", "Conversation"),
+                "displayContext": prechat.display_context,
                 "formFields": visible + hidden,
                 "hiddenFormFields": hidden,
             }
         ],
-        "choiceListConfig": {
-            "choiceList": [_choice_list(f) for f in fields if f.get("type") == "choice"]
-        },
+        "choiceListConfig": {"choiceList": [_choice_list(f) for f in fields if f.type == "choice"]},
         "attachments": {
             "endUserToAgent": policy.enabled and bool(policy.allowed_types),
             "maxFileSizeBytes": policy.max_bytes,
@@ -48,21 +48,21 @@ def embedded_service_config(
         },
         # MIAW's transcript call (GET /conversation/{id}/transcript) works for every deployment.
         "transcript": {"allowTranscriptDownload": True},
-        "businessHours": _business_hours(config.get("business_hours_spec"), now),
+        "businessHours": _business_hours(config.business_hours_spec, now),
     }
 
 
-def _visible_field(f: dict[str, Any], order: int) -> dict[str, Any]:
-    choice = f.get("type") == "choice"
+def _visible_field(f: PrechatField, order: int) -> dict[str, Any]:
+    choice = f.type == "choice"
     return {
-        "name": f["name"],
-        "label": f["label"],
-        "type": "ChoiceList" if choice else _text_type(f.get("type")),
-        "required": f.get("required", False),
+        "name": f.name,
+        "label": f.label,
+        "type": "ChoiceList" if choice else _text_type(f.type),
+        "required": f.required,
         "isHidden": False,
         "order": order,
-        "maxLength": f.get("max_length", 255),
-        **({"choiceListId": _choice_list_id(f["name"])} if choice else {}),
+        "maxLength": f.max_length,
+        **({"choiceListId": _choice_list_id(f.name)} if choice else {}),
     }
 
 
@@ -79,15 +79,15 @@ def _hidden_field(name: str, order: int) -> dict[str, Any]:
     }
 
 
-def _choice_list(f: dict[str, Any]) -> dict[str, Any]:
+def _choice_list(f: PrechatField) -> dict[str, Any]:
     """A choice field's values; each value's id comes from the field and the value itself, so it
     stays the same when choices are added or reordered. A repeated value is listed once."""
-    values = list(dict.fromkeys(f["choices"]))
+    values = list(dict.fromkeys(f.choices))
     return {
-        "choiceListId": _choice_list_id(f["name"]),
+        "choiceListId": _choice_list_id(f.name),
         "choiceListValues": [
             {
-                "choiceListValueId": choice_list_value_id(f["name"], v),
+                "choiceListValueId": choice_list_value_id(f.name, v),
                 "choiceListValueName": v,
                 "label": v,
                 "order": i,
@@ -107,21 +107,21 @@ def choice_list_value_id(field_name: str, value: str) -> str:
     return f"{field_name}_{hashlib.sha256(value.encode()).hexdigest()[:12]}"
 
 
-def _business_hours(spec: dict[str, Any] | None, now: int) -> dict[str, Any] | None:
+def _business_hours(spec: BusinessHoursConfig | None, now: int) -> dict[str, Any] | None:
     """Whether the deployment is open now and when it opens next (None: always open)."""
     if spec is None:
         return None
-    business = hours.from_config(spec)
+    business = spec.calendar()
     opens = hours.next_opening(business, now)
     return {
         "name": business.name,
         "timeZone": business.time_zone,
         "isOpen": hours.is_open(business, now),
         "nextOpeningTime": opens,
-        "weekly": spec.get("weekly", {}),
-        "holidays": [h["date"] for h in spec.get("holidays", [])],
+        "weekly": spec.weekly,
+        "holidays": [h.date.isoformat() for h in spec.holidays],
     }
 
 
-def _text_type(kind: str | None) -> str:
-    return {"email": "Email", "phone": "Phone"}.get(kind or "text", "Text")
+def _text_type(kind: str) -> str:
+    return {"email": "Email", "phone": "Phone"}.get(kind, "Text")

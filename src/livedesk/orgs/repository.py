@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
 
 from livedesk.kit.db import DbRow
 from livedesk.models import Agent, Deployment, Org, Queue, StreamHead
+from livedesk.orgs.schemas import OrgSettings, StoredDeployment, StoredQueue
 
 
 def upsert_org(conn: Connection, org_id: str, name: str, config: dict[str, Any]) -> None:
@@ -17,26 +18,52 @@ def upsert_org(conn: Connection, org_id: str, name: str, config: dict[str, Any])
         conn.execute(update(Org).where(Org.id == org_id).values(name=name, config=config))
 
 
-def org_config(conn: Connection, org_id: str) -> dict[str, Any]:
-    """Objects, platform event types and permission sets of the org file."""
+def org_config(conn: Connection, org_id: str) -> OrgSettings:
+    """Objects, platform event types, permission sets and flows of the org file."""
     value = conn.execute(select(Org.config).where(Org.id == org_id)).scalar()
-    return dict(value or {})
+    return OrgSettings.model_validate(value or {})
 
 
-def find_deployment(conn: Connection, org_id: str, developer_name: str) -> DbRow | None:
-    return conn.execute(
-        select(
-            Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config
-        ).where(Deployment.org_id == org_id, Deployment.developer_name == developer_name)
-    ).first()
+class DeploymentRow(NamedTuple):
+    id: str
+    org_id: str
+    developer_name: str
+    config: StoredDeployment
 
 
-def get_deployment(conn: Connection, deployment_id: str) -> DbRow | None:
-    return conn.execute(
-        select(
-            Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config
-        ).where(Deployment.id == deployment_id)
-    ).first()
+def _deployment(row: Any) -> DeploymentRow | None:
+    if row is None:
+        return None
+    config = StoredDeployment.model_validate(row.config)
+    return DeploymentRow(row.id, row.org_id, row.developer_name, config)
+
+
+_DEPLOYMENT = select(Deployment.id, Deployment.org_id, Deployment.developer_name, Deployment.config)
+
+
+def find_deployment(conn: Connection, org_id: str, developer_name: str) -> DeploymentRow | None:
+    return _deployment(
+        conn.execute(
+            _DEPLOYMENT.where(
+                Deployment.org_id == org_id, Deployment.developer_name == developer_name
+            )
+        ).first()
+    )
+
+
+def get_deployment(conn: Connection, deployment_id: str) -> DeploymentRow | None:
+    return _deployment(conn.execute(_DEPLOYMENT.where(Deployment.id == deployment_id)).first())
+
+
+def deployment_config(conn: Connection, deployment_id: str) -> StoredDeployment:
+    """A deployment's configuration (the defaults, should the deployment be gone)."""
+    row = get_deployment(conn, deployment_id)
+    return row.config if row is not None else StoredDeployment(developer_name="Gone")
+
+
+def queue_configs(conn: Connection, org_id: str) -> dict[str, StoredQueue]:
+    rows = conn.execute(select(Queue.name, Queue.config).where(Queue.org_id == org_id))
+    return {r.name: StoredQueue.model_validate(r.config) for r in rows}
 
 
 def upsert_deployment(conn: Connection, new_id: str, org_id: str, name: str, config: Any) -> None:
@@ -86,7 +113,7 @@ def all_allowed_origins(conn: Connection) -> set[str]:
     org file gave them): a preflight does not say which deployment it is for."""
     origins: set[str] = set()
     for (config,) in conn.execute(select(Deployment.config)):
-        origins.update(o for o in config.get("allowed_origins", []) if isinstance(o, str))
+        origins.update(StoredDeployment.model_validate(config).allowed_origins)
     return origins
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from livedesk.flows.definition import Flow
-from livedesk.routing.engine import RoutingModel
-from livedesk.routing.hours import DAYS, parse_interval
-from livedesk.web.origins import parse_pattern
+from livedesk.kit.origins import parse_pattern
+from livedesk.orgs.hours import DAYS, BusinessHours, parse_interval
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
+MAX_ATTRIBUTES = 50  # routing attributes (pre-chat answers) per call
+MAX_ATTRIBUTE_CHARS = 1000  # characters of one attribute's value
+RoutingModel = Literal["most_available", "least_active"]
+ROUTING_MODELS: tuple[RoutingModel, ...] = ("most_available", "least_active")
 
 
 class Strict(BaseModel):
@@ -86,6 +88,13 @@ class BusinessHoursConfig(Strict):
             for interval in intervals:
                 parse_interval(interval)
         return value
+
+    def calendar(self) -> BusinessHours:
+        """The schedule as `orgs.hours` computes with it."""
+        weekly = tuple(tuple(parse_interval(i) for i in self.weekly.get(day, [])) for day in DAYS)
+        return BusinessHours(
+            self.name, self.time_zone, weekly, frozenset(h.date for h in self.holidays)
+        )
 
 
 class RoutingRule(Strict):
@@ -189,7 +198,7 @@ class DeploymentConfig(Strict):
     @field_validator("allowed_origins")
     @classmethod
     def _origin_patterns(cls, value: list[str]) -> list[str]:
-        """Each entry is an origin or an origin pattern (livedesk.web.origins), kept canonical."""
+        """Each entry is an origin or an origin pattern (livedesk.kit.origins), kept canonical."""
         return [str(parse_pattern(text)) for text in value]
 
 
@@ -264,79 +273,43 @@ class PermissionSetConfig(Strict):
     assigned_to: Assignment = Assignment()
 
 
-class OrgFile(Strict):
-    org: OrgInfo
-    business_hours: list[BusinessHoursConfig] = []
-    deployments: list[DeploymentConfig] = []
-    queues: list[QueueConfig] = []
-    agents: list[AgentConfig] = []
+# What `livedesk apply` stores, read back as the same models (one default for each setting: the
+# one above). Extra keys are ignored, so a row written by another version still reads.
+
+
+class StoredDeployment(DeploymentConfig):
+    """A deployment's stored configuration, with its business hours copied in."""
+
+    model_config = ConfigDict(extra="ignore")
+    business_hours_spec: BusinessHoursConfig | None = None
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origin_patterns(cls, value: list[str]) -> list[str]:
+        """As stored: rows from before patterns were checked may hold what no longer parses
+        (a bare `*`); the origin cache (orgs.caches) skips those, so they allow nothing."""
+        return value
+
+
+class StoredQueue(QueueConfig):
+    """A queue's stored configuration, with its business hours copied in."""
+
+    model_config = ConfigDict(extra="ignore")
+    business_hours_spec: BusinessHoursConfig | None = None
+
+
+class OrgSettings(BaseModel):
+    """The org-wide sections of the org file, stored on the org. Flows stay their stored
+    definitions: `flows.definition` reads them (it sits above orgs)."""
+
+    model_config = ConfigDict(extra="ignore")
     objects: list[ObjectConfig] = []
     event_types: list[EventTypeConfig] = []
     permission_sets: list[PermissionSetConfig] = []
-    flows: list[Flow] = []
+    flows: list[dict[str, Any]] = []
 
-    @model_validator(mode="after")
-    def _references(self) -> OrgFile:
-        queue_names = {q.name for q in self.queues}
-        hours_names = {h.name for h in self.business_hours}
-        _unique("business_hours", [h.name for h in self.business_hours])
-        _unique("deployments", [d.developer_name for d in self.deployments])
-        _unique("queues", [q.name for q in self.queues])
-        _unique("agents", [a.username for a in self.agents])
-        for d in self.deployments:
-            if d.queue is not None and d.queue not in queue_names:
-                raise ValueError(f"deployment {d.developer_name}: unknown queue {d.queue!r}")
-            for rule in d.routing.rules:
-                if rule.queue not in queue_names:
-                    raise ValueError(
-                        f"deployment {d.developer_name}: routing rule for {rule.attribute!r} "
-                        f"names an unknown queue {rule.queue!r}"
-                    )
-            if d.business_hours is not None and d.business_hours not in hours_names:
-                raise ValueError(
-                    f"deployment {d.developer_name}: unknown business_hours {d.business_hours!r}"
-                )
-        for q in self.queues:
-            if q.overflow_queue is not None and q.overflow_queue not in queue_names:
-                raise ValueError(f"queue {q.name}: unknown overflow_queue {q.overflow_queue!r}")
-            if q.overflow_queue == q.name:
-                raise ValueError(f"queue {q.name}: a queue cannot overflow to itself")
-            if q.business_hours is not None and q.business_hours not in hours_names:
-                raise ValueError(f"queue {q.name}: unknown business_hours {q.business_hours!r}")
-        objects = {"Case", "Contact"} | {o.name for o in self.objects}
-        events = {e.name for e in self.event_types}
-        usernames = {a.username for a in self.agents}
-        _unique("objects", [o.name for o in self.objects])
-        _unique("event_types", [e.name for e in self.event_types])
-        _unique("permission_sets", [p.name for p in self.permission_sets])
-        _unique("flows", [f.name for f in self.flows])
-        for ps in self.permission_sets:
-            for name in ps.objects:
-                if name not in objects:
-                    raise ValueError(f"permission set {ps.name}: unknown object {name!r}")
-            for name in ps.events:
-                if name not in events:
-                    raise ValueError(f"permission set {ps.name}: unknown event type {name!r}")
-            for username in ps.assigned_to.agents:
-                if username not in usernames:
-                    raise ValueError(f"permission set {ps.name}: unknown agent {username!r}")
-        for a in self.agents:
-            for name in a.queues:
-                if name not in queue_names:
-                    raise ValueError(f"agent {a.username}: unknown queue {name!r}")
-        return self
+    def object_fields(self, name: str) -> dict[str, FieldSpec] | None:
+        return next((o.fields for o in self.objects if o.name == name), None)
 
-
-def _unique(what: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ValueError(f"{what}: {name!r} appears twice")
-        seen.add(name)
-
-
-def with_hours(config: dict[str, object], name: object, org: OrgFile) -> dict[str, object]:
-    """A deployment's or queue's stored config, with its business hours copied in as
-    `business_hours_spec` (routing then needs no second lookup)."""
-    spec = next((h for h in org.business_hours if h.name == name), None)
-    return {**config, "business_hours_spec": spec.model_dump(mode="json") if spec else None}
+    def event_type(self, name: str) -> EventTypeConfig | None:
+        return next((e for e in self.event_types if e.name == name), None)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Body, Query, Request
 
 from livedesk.deps import ContainerDep, CurrentAgent
 from livedesk.records.schemas import RecordList, RecordOut
-from livedesk.records.service import RecordService
 from livedesk.web.openapi import UuidPath, between, errors
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
@@ -24,14 +23,14 @@ async def query_records(
 ) -> RecordList:
     """Records whose fields equal the query parameters, e.g. `?Status=New` (newest first)."""
     where = {k: v for k, v in request.query_params.items() if k != "limit"}
-    return await RecordService(c).query(p, object_name, where, limit)
+    return await c.records.query(p, object_name, where, limit)
 
 
 @router.get("/{object_name}/{record_id}", response_model=RecordOut, responses=errors(403, 404))
 async def get_record(
     object_name: str, record_id: UuidPath, p: CurrentAgent, c: ContainerDep
 ) -> RecordOut:
-    return await RecordService(c).get(p, object_name, record_id)
+    return await c.records.get(p, object_name, record_id)
 
 
 @router.post(
@@ -40,7 +39,7 @@ async def get_record(
 async def create_record(
     object_name: str, p: CurrentAgent, c: ContainerDep, fields: dict[str, Any] = Body(...)
 ) -> RecordOut:
-    return await RecordService(c).create(p, object_name, fields)
+    return await c.records.create(p, object_name, fields)
 
 
 @router.patch("/{object_name}/{record_id}", response_model=RecordOut, responses=errors(403, 404))
@@ -51,4 +50,4 @@ async def update_record(
     c: ContainerDep,
     fields: dict[str, Any] = Body(...),
 ) -> RecordOut:
-    return await RecordService(c).update(p, object_name, record_id, fields)
+    return await c.records.update(p, object_name, record_id, fields)

@@ -8,11 +8,13 @@ from datetime import date
 from typing import Any
 
 from livedesk.errors import bad_request
+from livedesk.orgs.schemas import FieldSpec, OrgSettings
 
-_TEXT = {"type": "text", "max_length": 255}
-BUILT_IN: dict[str, dict[str, dict[str, Any]]] = {
+Schema = dict[str, FieldSpec]
+_TEXT = FieldSpec()
+BUILT_IN: dict[str, Schema] = {
     "Case": {
-        name: dict(_TEXT)
+        name: _TEXT
         for name in (
             "Subject",
             "Status",
@@ -27,32 +29,23 @@ BUILT_IN: dict[str, dict[str, dict[str, Any]]] = {
             "SessionId",
         )
     }
-    | {"Description": {"type": "text", "max_length": 32_000}},
-    "Contact": {name: dict(_TEXT) for name in ("FirstName", "LastName", "Phone")}
-    | {"Email": {"type": "email", "max_length": 255}},
+    | {"Description": FieldSpec(max_length=32_000)},
+    "Contact": {name: _TEXT for name in ("FirstName", "LastName", "Phone")}
+    | {"Email": FieldSpec(type="email")},
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def object_fields(config: dict[str, Any], name: str) -> dict[str, dict[str, Any]] | None:
-    if name in BUILT_IN:
-        return BUILT_IN[name]
-    for obj in config.get("objects", []):
-        if obj["name"] == name:
-            return dict(obj.get("fields", {}))
-    return None
+def object_fields(config: OrgSettings, name: str) -> Schema | None:
+    return BUILT_IN.get(name) or config.object_fields(name)
 
 
-def event_fields(config: dict[str, Any], name: str) -> dict[str, dict[str, Any]] | None:
-    for event in config.get("event_types", []):
-        if event["name"] == name:
-            return dict(event.get("fields", {}))
-    return None
+def event_fields(config: OrgSettings, name: str) -> Schema | None:
+    event = config.event_type(name)
+    return event.fields if event is not None else None
 
 
-def checked(
-    schema: dict[str, dict[str, Any]], what: str, values: dict[str, Any], *, partial: bool
-) -> dict[str, Any]:
+def checked(schema: Schema, what: str, values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """`values` if they fit the schema (types, lengths, required fields unless `partial`)."""
     for name, value in values.items():
         spec = schema.get(name)
@@ -68,9 +61,7 @@ def checked(
                 field=name,
             )
     if not partial:
-        missing = [
-            n for n, spec in schema.items() if spec.get("required") and values.get(n) is None
-        ]
+        missing = [n for n, spec in schema.items() if spec.required and values.get(n) is None]
         if missing:
             raise bad_request(
                 "missing_field", f"{what} needs {', '.join(missing)}.", fields=missing
@@ -78,13 +69,13 @@ def checked(
     return values
 
 
-def _fits(spec: dict[str, Any], value: Any) -> bool:
-    kind = spec.get("type", "text")
+def _fits(spec: FieldSpec, value: Any) -> bool:
+    kind = spec.type
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
-    if not isinstance(value, str) or len(value) > int(spec.get("max_length", 255)):
+    if not isinstance(value, str) or len(value) > spec.max_length:
         return False
     if kind == "email":
         return bool(_EMAIL.match(value))
@@ -96,11 +87,10 @@ def _fits(spec: dict[str, Any], value: Any) -> bool:
     return True
 
 
-def _describe(spec: dict[str, Any]) -> str:
-    kind = spec.get("type", "text")
+def _describe(spec: FieldSpec) -> str:
     return {
         "number": "a number",
         "boolean": "true or false",
         "email": "an email address",
         "date": "a date like 2026-11-23",
-    }.get(kind, f"text of at most {spec.get('max_length', 255)} characters")
+    }.get(spec.type, f"text of at most {spec.max_length} characters")

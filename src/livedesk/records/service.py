@@ -9,8 +9,9 @@ from sqlalchemy import Connection
 
 from livedesk.auth import access as access_rules
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.container import Container
 from livedesk.errors import bad_request, not_found
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.ids import canonical_uuid
 from livedesk.orgs import repository as org_repository
 from livedesk.records import objects, repository
@@ -20,15 +21,16 @@ MAX_FIELDS = 200
 
 
 class RecordService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
 
     async def get(self, p: AgentPrincipal, object_name: str, record_id: str) -> RecordOut:
         def work(conn: Connection) -> Any:
             self._allowed(conn, p, object_name, "read")
             return _existing(conn, p, object_name, record_id)
 
-        return _out(await self.c.db.read(work))
+        return _out(await self._db.read(work))
 
     async def query(
         self, p: AgentPrincipal, object_name: str, where: dict[str, str], limit: int
@@ -45,12 +47,12 @@ class RecordService:
                     )
             return repository.query(conn, p.org_id, object_name, where, limit)
 
-        return RecordList(records=[_out(r) for r in await self.c.db.read(work)])
+        return RecordList(records=[_out(r) for r in await self._db.read(work)])
 
     async def create(
         self, p: AgentPrincipal, object_name: str, fields: dict[str, Any]
     ) -> RecordOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> Any:
             schema = self._allowed(conn, p, object_name, "create")
@@ -58,12 +60,12 @@ class RecordService:
             record_id = repository.create(conn, p.org_id, object_name, values, now)
             return repository.get(conn, record_id)
 
-        return _out(await self.c.db.transaction(work))
+        return _out(await self._db.transaction(work))
 
     async def update(
         self, p: AgentPrincipal, object_name: str, record_id: str, fields: dict[str, Any]
     ) -> RecordOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def work(conn: Connection) -> Any:
             schema = self._allowed(conn, p, object_name, "edit")
@@ -72,11 +74,11 @@ class RecordService:
             repository.update_fields(conn, row.id, {**row.fields, **values}, now)
             return repository.get(conn, row.id)
 
-        return _out(await self.c.db.transaction(work))
+        return _out(await self._db.transaction(work))
 
     def _allowed(
         self, conn: Connection, p: AgentPrincipal, object_name: str, access: str
-    ) -> dict[str, dict[str, Any]]:
+    ) -> objects.Schema:
         config = org_repository.org_config(conn, p.org_id)
         schema = objects.object_fields(config, object_name)
         if schema is None:

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 
 from livedesk.deps import ContainerDep, CurrentAgent
 from livedesk.routing.schemas import QueueList, WorkList, WorkOut
-from livedesk.routing.service import RoutingService
 from livedesk.web.openapi import UuidPath, errors
 
 router = APIRouter(prefix="/api/v1", tags=["agent: routing"])
@@ -15,19 +14,19 @@ router = APIRouter(prefix="/api/v1", tags=["agent: routing"])
 @router.get("/work", response_model=WorkList)
 async def my_work(p: CurrentAgent, c: ContainerDep) -> WorkList:
     """Your offers waiting for an answer (Assigned) and the work you accepted (Opened)."""
-    return await RoutingService(c).my_work(p)
+    return await c.work.my_work(p)
 
 
 @router.post("/work/{work_id}/accept", response_model=WorkOut, responses=errors(404, 409))
 async def accept_work(work_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> WorkOut:
-    return await RoutingService(c).accept(p, work_id)
+    return await c.work.accept(p, work_id)
 
 
 @router.post("/work/{work_id}/decline", response_model=WorkOut, responses=errors(404, 409))
 async def decline_work(work_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> WorkOut:
-    return await RoutingService(c).decline(p, work_id)
+    return await c.work.decline(p, work_id)
 
 
 @router.get("/queues", response_model=QueueList)
 async def list_queues(p: CurrentAgent, c: ContainerDep) -> QueueList:
-    return await RoutingService(c).queues(p)
+    return await c.work.queues(p)

@@ -18,10 +18,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
 
-RoutingModel = Literal["most_available", "least_active"]
-ROUTING_MODELS: tuple[RoutingModel, ...] = ("most_available", "least_active")
+from livedesk.orgs.schemas import RoutingModel
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import StoredDeployment
 from livedesk.routing import ewt, repository
 from livedesk.routing.rules import Decision, QueueState, decide
 
@@ -18,7 +20,7 @@ def queue_states(conn: Connection, org_id: str, now: int) -> dict[str, QueueStat
             repository.waiting_count(conn, org_id, name),
             ewt_seconds(conn, org_id, name, now),
         )
-        for name, config in repository.queue_configs(conn, org_id).items()
+        for name, config in org_repository.queue_configs(conn, org_id).items()
     }
 
 
@@ -29,7 +31,7 @@ def ewt_seconds(conn: Connection, org_id: str, queue: str, now: int) -> int | No
 def place(
     conn: Connection,
     org_id: str,
-    deployment: dict[str, Any],
+    deployment: StoredDeployment,
     attributes: dict[str, Any],
     now: int,
 ) -> tuple[Decision, dict[str, QueueState]]:

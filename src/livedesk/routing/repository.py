@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
 
 from livedesk.kit.db import DbRow
-from livedesk.models import Agent, AgentWork, Conversation, MessagingSession, Queue
+from livedesk.models import Agent, AgentWork, Conversation, MessagingSession, SessionStatus
 from livedesk.routing.engine import AgentLoad, WaitingWork
 from livedesk.routing.ewt import WINDOW_MS
 
@@ -22,11 +22,6 @@ def lock_org_routing(conn: Connection, org_id: str) -> None:
         conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"route:{org_id}"}
         )
-
-
-def queue_configs(conn: Connection, org_id: str) -> dict[str, dict[str, Any]]:
-    rows = conn.execute(select(Queue.name, Queue.config).where(Queue.org_id == org_id))
-    return {r.name: r.config for r in rows}
 
 
 def waiting_work(
@@ -43,7 +38,7 @@ def waiting_work(
             .join(Conversation, Conversation.id == MessagingSession.conversation_id)
             .where(
                 Conversation.org_id == org_id,
-                MessagingSession.status == "Waiting",
+                MessagingSession.status == SessionStatus.WAITING,
                 MessagingSession.queue_name.in_(sorted(queues)),
                 MessagingSession.id.not_in(on_offer),
             )
@@ -198,7 +193,7 @@ def waiting_count(conn: Connection, org_id: str, queue: str) -> int:
             .where(
                 Conversation.org_id == org_id,
                 MessagingSession.queue_name == queue,
-                MessagingSession.status == "Waiting",
+                MessagingSession.status == SessionStatus.WAITING,
             )
         ).scalar_one()
     )
@@ -235,7 +230,7 @@ def queue_order(conn: Connection, org_id: str) -> list[DbRow]:
             .where(
                 and_(
                     Conversation.org_id == org_id,
-                    MessagingSession.status == "Waiting",
+                    MessagingSession.status == SessionStatus.WAITING,
                     MessagingSession.queue_name.is_not(None),
                 )
             )
@@ -269,7 +264,7 @@ def position_in_queue(conn: Connection, session: Any) -> int:
         .select_from(MessagingSession)
         .where(
             MessagingSession.queue_name == session.queue_name,
-            MessagingSession.status == "Waiting",
+            MessagingSession.status == SessionStatus.WAITING,
             (MessagingSession.priority < priority)
             | (
                 (MessagingSession.priority == priority)

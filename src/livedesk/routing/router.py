@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from livedesk.conversations.recorder import customer_notice
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
+from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import RoutingModel
 from livedesk.routing import engine, repository, work
 from livedesk.routing.placement import ewt_seconds
+from livedesk.streams.notices import CustomerEvent, customer_notice
 
 POSITIONS_EVERY_MS = 3000
 
@@ -92,10 +94,9 @@ class Router:
             waiting, rows = repository.waiting_work(conn, org_id, served)
             if not waiting:
                 return 0
-            queues = repository.queue_configs(conn, org_id)
-            models: dict[str, engine.RoutingModel] = {
-                name: config.get("routing_model", "most_available")
-                for name, config in queues.items()
+            queues = org_repository.queue_configs(conn, org_id)
+            models: dict[str, RoutingModel] = {
+                name: config.routing_model for name, config in queues.items()
             }
             offers = engine.plan(waiting, agents, models)
             for o in offers:
@@ -121,10 +122,11 @@ def announce_positions(conn: Connection, org_id: str, now: int) -> None:
         repository.set_queue_position(conn, row.id, position)
         if queue not in ewts:
             ewts[queue] = ewt_seconds(conn, org_id, queue, now)
+        ewt = ewts[queue]
         customer_notice(
             conn,
             row.end_user_id,
-            "CONVERSATION_QUEUE_POSITION",
+            CustomerEvent.QUEUE_POSITION,
             {
                 "conversationId": row.conversation_id,
                 "sessionId": row.id,
@@ -132,7 +134,7 @@ def announce_positions(conn: Connection, org_id: str, now: int) -> None:
                 "queuePosition": position,
                 "estimatedWaitTime": {
                     "isEWTRequested": True,
-                    "estimatedWaitTimeInSeconds": -1 if ewts[queue] is None else ewts[queue],
+                    "estimatedWaitTimeInSeconds": -1 if ewt is None else ewt,
                 },
             },
             now,

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from livedesk.routing import hours
+from livedesk.orgs import hours
+from livedesk.orgs.schemas import BusinessHoursConfig, RoutingRule, StoredDeployment, StoredQueue
 
 OUTSIDE_BUSINESS_HOURS = "OutsideBusinessHours"
 QUEUE_FULL = "QueueFull"
@@ -17,7 +18,7 @@ NO_QUEUE = "NoQueue"
 
 @dataclass(frozen=True)
 class QueueState:
-    config: dict[str, Any]  # the queue's org-file section
+    config: StoredQueue
     waiting: int
     ewt_seconds: int | None
 
@@ -34,35 +35,32 @@ class Decision:
         return self.queue is not None
 
 
-def first_queue(deployment: Mapping[str, Any], attributes: Mapping[str, Any]) -> str | None:
+def first_queue(deployment: StoredDeployment, attributes: Mapping[str, Any]) -> str | None:
     """The queue named by the first matching rule, else the deployment's queue."""
-    routing = deployment.get("routing") or {}
-    for rule in routing.get("rules", []):
+    for rule in deployment.routing.rules:
         if _matches(rule, attributes):
-            return str(rule["queue"])
-    queue = deployment.get("queue")
-    return str(queue) if queue else None
+            return rule.queue
+    return deployment.queue or None
 
 
-def _matches(rule: Mapping[str, Any], attributes: Mapping[str, Any]) -> bool:
-    value = attributes.get(rule["attribute"])
+def _matches(rule: RoutingRule, attributes: Mapping[str, Any]) -> bool:
+    value = attributes.get(rule.attribute)
     text = "" if value is None else str(value).strip().casefold()
-    if rule.get("equals") is not None:
-        return text == str(rule["equals"]).strip().casefold()
-    if rule.get("one_of") is not None:
-        return text in {str(v).strip().casefold() for v in rule["one_of"]}
+    if rule.equals is not None:
+        return text == rule.equals.strip().casefold()
+    if rule.one_of is not None:
+        return text in {v.strip().casefold() for v in rule.one_of}
     return bool(text)  # `present: true`
 
 
 def decide(
-    deployment: Mapping[str, Any],
+    deployment: StoredDeployment,
     attributes: Mapping[str, Any],
     queues: Mapping[str, QueueState],
     now: int,
 ) -> Decision:
-    hours_config = deployment.get("business_hours_spec")
-    if hours_config is not None:
-        closed = _closed(hours_config, now)
+    if deployment.business_hours_spec is not None:
+        closed = _closed(deployment.business_hours_spec, now)
         if closed is not None:
             return closed
     name = first_queue(deployment, attributes)
@@ -75,31 +73,31 @@ def decide(
         reason = _refusal(state, now)
         if reason is None:
             return Decision(name, overflowed_from=tuple(visited[:-1]))
-        overflow = state.config.get("overflow_queue")
+        overflow = state.config.overflow_queue
         if overflow is None:
             reopens = None
             if reason == OUTSIDE_BUSINESS_HOURS:
-                spec = state.config.get("business_hours_spec")
-                reopens = hours.next_opening(hours.from_config(spec), now) if spec else None
+                spec = state.config.business_hours_spec
+                reopens = hours.next_opening(spec.calendar(), now) if spec else None
             return Decision(None, reason, tuple(visited), reopens)
         name = overflow
     return Decision(None, NO_QUEUE if not visited else QUEUE_FULL, tuple(visited))
 
 
-def _closed(spec: dict[str, Any], now: int) -> Decision | None:
-    business = hours.from_config(spec)
+def _closed(spec: BusinessHoursConfig, now: int) -> Decision | None:
+    business = spec.calendar()
     if hours.is_open(business, now):
         return None
     return Decision(None, OUTSIDE_BUSINESS_HOURS, (), hours.next_opening(business, now))
 
 
 def _refusal(state: QueueState, now: int) -> str | None:
-    spec = state.config.get("business_hours_spec")
-    if spec is not None and not hours.is_open(hours.from_config(spec), now):
+    spec = state.config.business_hours_spec
+    if spec is not None and not hours.is_open(spec.calendar(), now):
         return OUTSIDE_BUSINESS_HOURS
-    if state.waiting >= int(state.config.get("max_waiting", 50)):
+    if state.waiting >= state.config.max_waiting:
         return QUEUE_FULL
-    limit = state.config.get("max_ewt_seconds")
+    limit = state.config.max_ewt_seconds
     if limit is not None and state.ewt_seconds is not None and state.ewt_seconds > limit:
         return WAIT_TOO_LONG
     return None

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.conversations.lifecycle import RoutingNeeded
-from livedesk.conversations.recorder import notify_agent
 from livedesk.kit.effects import tell
 from livedesk.kit.ids import new_id
+from livedesk.orgs.schemas import StoredQueue
 from livedesk.routing import repository
+from livedesk.routing.needed import RoutingNeeded
+from livedesk.streams.notices import AgentEvent, notify_agent
 from livedesk.timers import repository as timers
 
 PUSH_TIMEOUT = "push_timeout"
@@ -22,12 +23,12 @@ def offer(
     org_id: str,
     session: Any,
     agent_id: str,
-    queue_config: dict[str, Any] | None,
+    queue_config: StoredQueue | None,
     now: int,
 ) -> None:
     """Offer `session` to the agent until the queue's push timeout."""
     work_id = new_id()
-    timeout_s = int((queue_config or {}).get("push_timeout_seconds", 30))
+    timeout_s = (queue_config or StoredQueue(name="Gone")).push_timeout_seconds
     expires_at = now + timeout_s * 1000
     repository.insert_work(
         conn,
@@ -45,7 +46,7 @@ def offer(
     notify_agent(
         conn,
         agent_id,
-        "WorkOffered",
+        AgentEvent.WORK_OFFERED,
         {
             "workId": work_id,
             "sessionId": session.id,
@@ -67,7 +68,7 @@ def cancel_offer(conn: Connection, work: Any, status: str, reason: str, now: int
     notify_agent(
         conn,
         work.agent_id,
-        "WorkCancelled",
+        AgentEvent.WORK_CANCELLED,
         {"workId": work.id, "sessionId": work.session_id, "reason": reason},
         now,
     )

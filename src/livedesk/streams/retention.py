@@ -1,5 +1,6 @@
 """Retention of end users' and agents' streams: an hourly timer deletes their stream events older
-than `streams.retention_hours` (a week by default), and forgets revoked tokens that have expired.
+than `streams.retention_hours` (a week by default), and runs the other hourly prunes it is given
+(auth's: revoked tokens that have expired).
 
 A stream resumes exactly from any `Last-Event-Id` inside that window; a client that was away
 longer gets what is left, and the whole conversation is still in its entries (the history call).
@@ -10,9 +11,10 @@ filled a chunk comes back at once instead of in an hour.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy import Connection
 
-from livedesk.auth import repository as auth_repository
 from livedesk.streams import repository
 from livedesk.timers import repository as timers
 from livedesk.timers.scheduler import Handler
@@ -27,11 +29,14 @@ def ensure_scheduled(conn: Connection, now: int) -> None:
         timers.add(conn, RETENTION, "all", now + EVERY_MS, now)
 
 
-def handler(retention_hours: int) -> Handler:
+def handler(
+    retention_hours: int, also: Sequence[Callable[[Connection, int], None]] = ()
+) -> Handler:
     def on_retention(conn: Connection, _subject: str, now: int) -> None:
         cutoff = now - retention_hours * 3_600_000
         deleted = repository.prune_personal_before(conn, cutoff, CHUNK)
-        auth_repository.prune_revoked(conn, now)
+        for prune in also:
+            prune(conn, now)
         again = now if deleted >= CHUNK else now + EVERY_MS
         timers.schedule(conn, RETENTION, "all", again, now)
 

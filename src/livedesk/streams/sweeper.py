@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import partial
+from typing import Protocol
 
-from livedesk.auth import repository as auth_repository
+from sqlalchemy import Connection
+
 from livedesk.kit.background import Background
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
@@ -31,11 +33,19 @@ log = logging.getLogger(__name__)
 CHUNK = 500
 
 
+# Which of these token ids are revoked (auth answers it; streams only close what it names).
+class RevokedAmong(Protocol):
+    def __call__(self, conn: Connection, token_ids: list[str]) -> set[str]: ...
+
+
 class StreamSweeper:
-    def __init__(self, db: Database, hub: StreamHub, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, hub: StreamHub, clock: Clock, revoked_among: RevokedAmong
+    ) -> None:
         self._db = db
         self._hub = hub
         self._clock = clock
+        self._revoked_among = revoked_among
         self._background = Background("livedesk-stream-sweep")
 
     async def sweep_once(self) -> int:
@@ -48,7 +58,7 @@ class StreamSweeper:
         tokens = self._hub.token_ids()
         for i in range(0, len(tokens), CHUNK):
             chunk = tokens[i : i + CHUNK]
-            revoked = await self._db.read(partial(auth_repository.revoked_among, token_ids=chunk))
+            revoked = await self._db.read(partial(self._revoked_among, token_ids=chunk))
             for token_id in revoked:
                 self._hub.deliver(revoke_message(token_id))
         return self._hub.sweep(heads)

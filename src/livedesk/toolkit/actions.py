@@ -17,11 +17,14 @@ from livedesk.auth.principals import AgentPrincipal
 from livedesk.conversations import entries, inactivity, messages, sessions
 from livedesk.conversations import repository as conversations
 from livedesk.conversations.access import access_session
-from livedesk.conversations.entries import NewEntry
-from livedesk.conversations.recorder import notify_agent, record, thread_of
+from livedesk.conversations.entries import EntryType, NewEntry
+from livedesk.conversations.recorder import record, thread_of
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.ids import canonical_uuid, new_id
+from livedesk.models import SessionStatus
+from livedesk.models.rows import ConversationRow, SessionRow
 from livedesk.records import repository as records
+from livedesk.streams.notices import AgentEvent, AgentInputSet, notify_agent
 from livedesk.toolkit.schemas import ACTION_TYPES, SUPPORTED_ACTIONS, ActionResult, SessionAction
 from livedesk.toolkit.transfer import transfer
 
@@ -91,8 +94,8 @@ class _Act:
     kit: Toolkit
     conn: Connection
     p: AgentPrincipal
-    session: Any
-    conversation: Any
+    session: SessionRow
+    conversation: ConversationRow
     now: int
 
     def sendMessage(self, action: SessionAction) -> tuple[str, str | None]:
@@ -118,27 +121,27 @@ class _Act:
         nothing reaches the customer."""
         text = self.kit.checked_text(action.message)
         messages.check_agent_can_send(self.session, self.conversation)
-        data = {
+        data: AgentInputSet = {
             "sessionId": self.session.id,
             "conversationId": self.conversation.id,
             "text": text,
             "setAtCursor": bool(action.setAtCursor),
         }
-        notify_agent(self.conn, self.p.agent_id, "AgentInputSet", data, self.now)
+        notify_agent(self.conn, self.p.agent_id, AgentEvent.AGENT_INPUT_SET, data, self.now)
         return "set", None
 
     def endChat(self, _action: SessionAction) -> tuple[str, str | None]:
         if sessions.is_open(self.session):
             thread = thread_of(self.conversation, self.session)
             sessions.end_session(self.conn, thread, self.session, "Agent", self.now)
-        return "Ended", None
+        return SessionStatus.ENDED, None
 
     def markInactive(self, _action: SessionAction) -> tuple[str, str | None]:
-        if self.session.status != "Active":
+        if self.session.status != SessionStatus.ACTIVE:
             raise conflict("session_not_active", "Only an active session can be made inactive.")
         thread = thread_of(self.conversation, self.session)
         inactivity.make_inactive(self.conn, thread, self.session, "mark_inactive", self.now)
-        return "Inactive", None
+        return SessionStatus.INACTIVE, None
 
     def transfer(self, action: SessionAction) -> tuple[str, str | None]:
         transfer(
@@ -150,7 +153,7 @@ class _Act:
             action.agentId or None,
             self.now,
         )
-        return "Waiting", None
+        return SessionStatus.WAITING, None
 
     def initFileTransfer(self, action: SessionAction) -> tuple[str, str | None]:
         """Ask the customer for a file that will be attached to the record too."""
@@ -160,7 +163,7 @@ class _Act:
         row = records.get(self.conn, found) if found is not None else None
         if row is None or row.org_id != self.p.org_id:
             raise not_found("record_not_found", "There is no such record to attach the file to.")
-        if self.session.status != "Active":
+        if self.session.status != SessionStatus.ACTIVE:
             raise conflict(
                 "session_not_active", "Files can be requested in an active session only."
             )
@@ -170,7 +173,9 @@ class _Act:
         payload = entries.file_request(identifier, prompt, row.id)
         sender = messages.agent_sender(self.conn, self.p.agent_id)
         thread = thread_of(self.conversation, self.session)
-        record(self.conn, thread, [NewEntry(identifier, "Message", sender, payload)], self.now)
+        record(
+            self.conn, thread, [NewEntry(identifier, EntryType.MESSAGE, sender, payload)], self.now
+        )
         return "requested", identifier
 
     def _send(self, identifier: str, text: str) -> None:

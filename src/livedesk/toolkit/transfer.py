@@ -10,20 +10,23 @@ from sqlalchemy import Connection
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.conversations import entries, lifecycle
 from livedesk.conversations import repository as conversations
-from livedesk.conversations.entries import SYSTEM, NewEntry, Sender
-from livedesk.conversations.recorder import notify_agent, record, thread_of
+from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry, Sender
+from livedesk.conversations.recorder import record, thread_of
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.ids import canonical_uuid, new_id
+from livedesk.models.rows import ConversationRow, SessionRow
 from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import StoredQueue
 from livedesk.routing import repository, work
 from livedesk.routing.placement import ewt_seconds
+from livedesk.streams.notices import AgentEvent, notify_agent
 
 
 def transfer(
     conn: Connection,
     p: AgentPrincipal,
-    session: Any,
-    conversation: Any,
+    session: SessionRow,
+    conversation: ConversationRow,
     queue: str | None,
     agent_id: str | None,
     now: int,
@@ -36,7 +39,7 @@ def transfer(
     if not lifecycle.allowed(session.status, "transfer"):
         raise conflict("session_not_active", "Only an active session can be transferred.")
     repository.lock_org_routing(conn, p.org_id)
-    queues = repository.queue_configs(conn, p.org_id)
+    queues = org_repository.queue_configs(conn, p.org_id)
     target_queue = queue or session.queue_name
     if target_queue not in queues:
         raise not_found("queue_not_found", f"There is no queue {str(target_queue)[:80]!r}.")
@@ -52,8 +55,8 @@ def transfer(
         agent_id=None,
         queue_name=target_queue,
         queued_at=now,
-        priority=int(config.get("priority", 1)),
-        work_weight=int(config.get("work_weight", 1)),
+        priority=config.priority,
+        work_weight=config.work_weight,
         queue_position=None,
     )
     thread = thread_of(conversation, session)
@@ -64,13 +67,13 @@ def transfer(
         [
             NewEntry(
                 new_id(),
-                "ParticipantChanged",
+                EntryType.PARTICIPANT_CHANGED,
                 SYSTEM,
                 entries.participant_changed(Sender("Agent", p.agent_id, name), "remove"),
             ),
             NewEntry(
                 new_id(),
-                "RoutingResult",
+                EntryType.ROUTING_RESULT,
                 SYSTEM,
                 entries.routing_result(
                     session.id,
@@ -85,7 +88,7 @@ def transfer(
     notify_agent(
         conn,
         p.agent_id,
-        "SessionStatusChanged",
+        AgentEvent.SESSION_STATUS_CHANGED,
         {
             "sessionId": session.id,
             "conversationId": conversation.id,
@@ -101,7 +104,7 @@ def transfer(
 
 
 def _target_agent(
-    conn: Connection, p: AgentPrincipal, agent_id: str, session: Any, config: dict[str, Any]
+    conn: Connection, p: AgentPrincipal, agent_id: str, session: SessionRow, config: StoredQueue
 ) -> Any:
     target = canonical_uuid(agent_id)
     if target is None or target == p.agent_id:
@@ -110,7 +113,7 @@ def _target_agent(
     load = repository.agent_load(conn, p.org_id, agent_id)
     if load is None:
         raise not_found("agent_not_found", "There is no such agent.")
-    if not load.online or load.free < int(config.get("work_weight", 1)):
+    if not load.online or load.free < config.work_weight:
         raise conflict(
             "agent_unavailable",
             "That agent is not online or has no free capacity; transfer to a queue instead.",

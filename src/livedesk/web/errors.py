@@ -12,7 +12,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from livedesk.errors import AppError
+from livedesk.errors import AppError, invalid_request
 from livedesk.kit import jsonutil
 
 log = logging.getLogger("livedesk")
@@ -76,21 +76,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 "The request body must be JSON, sent with `Content-Type: application/json`.",
                 errors=[{"field": "", "problem": "the body is not JSON"}],
             )
-        details = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "problem": e["msg"],
-            }
-            for e in errors
-        ][:20]
-        first = details[0] if details else {"field": "", "problem": "invalid"}
-        where = f"`{first['field']}`: " if first["field"] else ""
-        return error_response(
-            400,
-            "invalid_request",
-            f"The request is not valid: {where}{first['problem']}.",
-            errors=details,
-        )
+        invalid = invalid_request(errors)
+        return JsonResponse(invalid.body(), status_code=invalid.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JsonResponse:

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from livedesk.errors import AppError
 from livedesk.kit import jsonutil
-from livedesk.web.origins import OriginSet
+from livedesk.kit.origins import OriginSet
 
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Org-Id, Last-Event-Id, Cache-Control"
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -152,7 +152,7 @@ def _paced(receive: Receive, seconds: float) -> Receive:
 class CorsMiddleware:
     """Answer preflights and decorate responses (errors and SSE included) for allowed origins:
     the server's own, and those the deployments' origins and origin patterns allow
-    (`livedesk.web.origins`)."""
+    (`livedesk.kit.origins`)."""
 
     def __init__(self, app: ASGIApp, allowed: Callable[[], Awaitable[OriginSet]]) -> None:
         self.app = app

@@ -10,20 +10,21 @@ Acting on a session is narrower (conversations.access): only the agent who has i
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, Connection
 
-from livedesk.agents import repository
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.models import MessagingSession
+from livedesk.conversations import repository
+from livedesk.models import MessagingSession, SessionStatus
+from livedesk.models.rows import ConversationRow, SessionRow
 
 
 def supervised_queues(p: AgentPrincipal) -> tuple[str, ...]:
     return p.queues if "supervisor" in p.roles else ()
 
 
-def may_read_conversation(conn: Connection, p: AgentPrincipal, conversation: Any) -> bool:
+def may_read_conversation(
+    conn: Connection, p: AgentPrincipal, conversation: ConversationRow
+) -> bool:
     if conversation.org_id != p.org_id:
         return False
     if "admin" in p.roles:
@@ -42,6 +43,6 @@ def readable_sessions(p: AgentPrincipal) -> ColumnElement[bool] | None:
     return MessagingSession.conversation_id.in_(conversations)
 
 
-def may_take(p: AgentPrincipal, session: Any) -> bool:
+def may_take(p: AgentPrincipal, session: SessionRow) -> bool:
     """A session waiting in one of her queues: she may accept it though nobody offered it."""
-    return bool(session.status == "Waiting" and session.queue_name in p.queues)
+    return bool(session.status == SessionStatus.WAITING and session.queue_name in p.queues)

@@ -7,28 +7,30 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.container import Container
 from livedesk.conversations import repository as conversations
 from livedesk.conversations import sessions
 from livedesk.conversations.entries import Sender
-from livedesk.conversations.lifecycle import RoutingNeeded
 from livedesk.conversations.recorder import thread_of
 from livedesk.errors import conflict, not_found
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
 from livedesk.kit.effects import tell
 from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
+from livedesk.routing.needed import RoutingNeeded
 from livedesk.routing.placement import queue_states
 from livedesk.routing.schemas import QueueList, QueueOut, WorkList, WorkOut
 from livedesk.timers import repository as timers
 
 
-class RoutingService:
-    def __init__(self, c: Container) -> None:
-        self.c = c
+class WorkService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
 
     async def accept(self, p: AgentPrincipal, work_id: str) -> WorkOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def unit(conn: Connection) -> WorkOut:
             item = _own_work(conn, p, work_id)
@@ -36,10 +38,10 @@ class RoutingService:
             accept_offer(conn, p, item, now)
             return _work_out(repository.get_work(conn, item.id))
 
-        return await self.c.db.transaction(unit)
+        return await self._db.transaction(unit)
 
     async def decline(self, p: AgentPrincipal, work_id: str) -> WorkOut:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def unit(conn: Connection) -> WorkOut:
             item = _own_work(conn, p, work_id)
@@ -51,17 +53,17 @@ class RoutingService:
             tell(conn, RoutingNeeded(p.org_id))  # offered to someone else
             return _work_out(repository.get_work(conn, item.id))
 
-        return await self.c.db.transaction(unit)
+        return await self._db.transaction(unit)
 
     async def my_work(self, p: AgentPrincipal) -> WorkList:
         """This agent's open offers and accepted work."""
-        rows = await self.c.db.read(
+        rows = await self._db.read(
             lambda conn: repository.work_of_agent(conn, p.agent_id, repository.LIVE)
         )
         return WorkList(work=[_work_out(r) for r in rows])
 
     async def queues(self, p: AgentPrincipal) -> QueueList:
-        now = self.c.clock.now_ms()
+        now = self._clock.now_ms()
 
         def unit(conn: Connection) -> QueueList:
             states = queue_states(conn, p.org_id, now)
@@ -70,8 +72,8 @@ class RoutingService:
                 queues=[
                     QueueOut(
                         name=name,
-                        routingModel=state.config.get("routing_model", "most_available"),
-                        priority=int(state.config.get("priority", 1)),
+                        routingModel=state.config.routing_model,
+                        priority=state.config.priority,
                         waiting=state.waiting,
                         estimatedWaitTimeInSeconds=state.ewt_seconds,
                         agentsOnline=sum(1 for a in agents if name in a.queues),
@@ -81,7 +83,7 @@ class RoutingService:
                 ]
             )
 
-        return await self.c.db.read(unit)
+        return await self._db.read(unit)
 
 
 def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> None:
@@ -90,8 +92,12 @@ def accept_offer(conn: Connection, p: AgentPrincipal, item: Any, now: int) -> No
     # change that took the offer back a moment ago wins cleanly.
     if not repository.set_work_status(conn, item.id, "Assigned", "Opened", answered_at=now):
         raise conflict("work_not_offered", "This offer is no longer open.")
-    session: Any = conversations.get_session(conn, item.session_id)
-    conversation = conversations.get_conversation(conn, session.conversation_id)
+    session = conversations.get_session(conn, item.session_id)
+    conversation = (
+        conversations.get_conversation(conn, session.conversation_id) if session else None
+    )
+    if session is None or conversation is None:  # work rows reference their session
+        raise not_found("session_not_found", "There is no such session.")
     agent = org_repository.get_agent(conn, p.agent_id)
     if agent is None:
         raise not_found("agent_not_found", "This agent no longer exists.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from livedesk.orgs.schemas import OrgFile
+from livedesk.setup.schemas import OrgFile
 
 
 class OrgFileError(Exception):
@@ -43,7 +43,7 @@ def _with_key_files(org: OrgFile, path: Path) -> OrgFile:
 
 
 def load_demo_org() -> OrgFile:
-    text = resources.files("livedesk.orgs").joinpath("demo.yaml").read_text(encoding="utf-8")
+    text = resources.files("livedesk.setup").joinpath("demo.yaml").read_text(encoding="utf-8")
     return parse_org_text(text, "demo.yaml")
 
 

@@ -20,7 +20,8 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.kit.ids import new_id
 from livedesk.orgs import repository
-from livedesk.orgs.schemas import AgentConfig, OrgFile, with_hours
+from livedesk.orgs.schemas import AgentConfig
+from livedesk.setup.schemas import OrgFile, with_hours
 
 
 @dataclass(frozen=True)
