@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livedesk.orgs import hours
+from livedesk.orgs.schemas import BusinessHoursConfig
 
 PARIS = ZoneInfo("Europe/Paris")
 SPEC = {
@@ -18,7 +20,14 @@ SPEC = {
     "weekly": {d: ["09:00-17:00"] for d in hours.DAYS[:5]} | {"saturday": ["10:00-12:00"]},
     "holidays": [{"date": "2026-12-25", "name": "Christmas"}],
 }
-SUPPORT = hours.from_config(SPEC)
+
+
+def calendar(spec: dict[str, Any]) -> hours.BusinessHours:
+    """A schedule as the org file gives it (`BusinessHoursConfig` reads it, as stored)."""
+    return BusinessHoursConfig.model_validate(spec).calendar()
+
+
+SUPPORT = calendar(SPEC)
 
 
 def at(text: str, zone: ZoneInfo = PARIS) -> int:
@@ -55,7 +64,7 @@ def test_hours_follow_the_wall_clock_across_daylight_saving() -> None:
 
 
 def test_an_opening_inside_the_daylight_saving_gap() -> None:
-    night = hours.from_config(
+    night = calendar(
         {"name": "N", "time_zone": "Europe/Paris", "weekly": {"sunday": ["02:30-04:00"]}}
     )
     # 2026-03-29 02:30 does not exist in Paris; the line opens when the clocks say 03:00.
@@ -65,7 +74,7 @@ def test_an_opening_inside_the_daylight_saving_gap() -> None:
 
 
 def test_whole_day_and_bad_intervals() -> None:
-    always = hours.from_config(
+    always = calendar(
         {"name": "A", "time_zone": "UTC", "weekly": {d: ["00:00-24:00"] for d in hours.DAYS}}
     )
     assert hours.is_open(always, at("2026-11-22T23:59:59", ZoneInfo("UTC")))
@@ -89,7 +98,7 @@ def schedules(draw: st.DrawFn) -> hours.BusinessHours:
         {"date": f"2026-{draw(st.integers(1, 12)):02d}-{draw(st.integers(1, 28)):02d}"}
         for _ in range(draw(st.integers(0, 5)))
     ]
-    return hours.from_config(
+    return calendar(
         {
             "name": "H",
             "time_zone": draw(st.sampled_from(ZONES)),

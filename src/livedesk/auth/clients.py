@@ -4,11 +4,10 @@ permission sets can be granted to the users it brings."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import Connection, insert, select, update
 
+from livedesk.auth.identity import TrustedKey
 from livedesk.errors import bad_request
 from livedesk.kit.ids import new_id
 from livedesk.models import IntegrationClient
@@ -49,17 +48,17 @@ def add_or_update(
     return client_id
 
 
-def keysets(conn: Connection, org_id: str) -> list[dict[str, Any]]:
-    """The clients' keys, in the shape of a deployment's user-verification keysets."""
+def keysets(conn: Connection, org_id: str) -> list[TrustedKey]:
+    """The clients' keys, as identity tokens are checked against them."""
     return [
-        {
-            "kid": r.name,
-            "issuer": r.name,
-            "audience": org_id,
-            "algorithm": r.algorithm,
-            "public_key": r.public_key,
-            "max_lifetime_seconds": 3600,
-            "client": r.name,
-        }
+        TrustedKey(
+            kid=r.name,
+            issuer=r.name,
+            audience=org_id,
+            algorithm=r.algorithm,
+            public_key=r.public_key,
+            max_lifetime_seconds=3600,
+            client=r.name,
+        )
         for r in conn.execute(select(IntegrationClient).where(IntegrationClient.org_id == org_id))
     ]

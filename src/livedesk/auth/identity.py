@@ -30,11 +30,25 @@ class VerifiedIdentity:
     client: str | None = None  # the integration client that vouched for the user
 
 
+@dataclass(frozen=True)
+class TrustedKey:
+    """A key that signs identity tokens: a deployment's keyset (orgs.schemas.Keyset), or an
+    integration client's key (then `client` names it)."""
+
+    kid: str
+    issuer: str
+    audience: str
+    algorithm: str
+    public_key: str
+    max_lifetime_seconds: int
+    client: str | None = None
+
+
 def refuse(code: str, message: str) -> AppError:
     return AppError(code, 401, message)
 
 
-def verify(token: str, keysets: list[dict[str, Any]], now_s: float) -> VerifiedIdentity:
+def verify(token: str, keysets: list[TrustedKey], now_s: float) -> VerifiedIdentity:
     if len(token) > MAX_TOKEN_CHARS:
         raise refuse(
             "identity_token_too_large", f"The identity token is over {MAX_TOKEN_CHARS} characters."
@@ -48,17 +62,17 @@ def verify(token: str, keysets: list[dict[str, Any]], now_s: float) -> VerifiedI
             "identity_token_algorithm",
             f"Identity tokens must be signed with {' or '.join(ALGORITHMS)}, not {str(header.get('alg'))[:20]!r}.",
         )
-    keyset = next((k for k in keysets if k.get("kid") == header.get("kid")), None)
+    keyset = next((k for k in keysets if k.kid == header.get("kid")), None)
     if keyset is None:
         raise refuse(
             "identity_token_unknown_key", "No verification key of this deployment has that `kid`."
         )
-    if keyset.get("algorithm", header["alg"]) != header["alg"]:
+    if keyset.algorithm != header["alg"]:
         raise refuse("identity_token_algorithm", "The token's algorithm does not match its key.")
     try:
         claims = jwt.decode(
             token,
-            keyset["public_key"],
+            keyset.public_key,
             algorithms=[header["alg"]],
             options={
                 "verify_exp": False,
@@ -99,9 +113,7 @@ def _holds_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def _checked_claims(
-    claims: dict[str, Any], keyset: dict[str, Any], now_s: float
-) -> VerifiedIdentity:
+def _checked_claims(claims: dict[str, Any], keyset: TrustedKey, now_s: float) -> VerifiedIdentity:
     if _holds_lone_surrogate(claims):
         raise AppError(
             "identity_token_unicode",
@@ -119,17 +131,17 @@ def _checked_claims(
         raise refuse("identity_token_not_yet_valid", "The identity token is not valid yet.")
     if claims["iat"] > now_s + LEEWAY_SECONDS:
         raise refuse("identity_token_not_yet_valid", "The identity token was issued in the future.")
-    if claims["exp"] - claims["iat"] > int(keyset.get("max_lifetime_seconds", 3600)):
+    if claims["exp"] - claims["iat"] > keyset.max_lifetime_seconds:
         raise refuse("identity_token_lifetime", "The identity token lives longer than allowed.")
-    if claims.get("iss") != keyset["issuer"]:
+    if claims.get("iss") != keyset.issuer:
         raise refuse("identity_token_issuer", "The identity token comes from another issuer.")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if keyset["audience"] not in audiences:
+    if keyset.audience not in audiences:
         raise refuse("identity_token_audience", "The identity token is meant for another audience.")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
         raise refuse(
             "identity_token_subject", "The identity token needs a `sub` (who the user is)."
         )
-    return VerifiedIdentity(keyset["issuer"], subject, claims, keyset.get("client"))
+    return VerifiedIdentity(keyset.issuer, subject, claims, keyset.client)

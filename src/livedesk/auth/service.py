@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth import clients, repository
+from livedesk.auth.identity import TrustedKey
 from livedesk.auth.identity import verify as verify_identity
 from livedesk.auth.passwords import verify_password
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
@@ -91,7 +92,17 @@ class AuthService:
                 "unknown_deployment",
                 f"There is no deployment {body.esDeveloperName!r} in org {body.orgId!r}.",
             )
-        keysets = [k.model_dump() for k in deployment.config.user_verification.keysets]
+        keysets = [
+            TrustedKey(
+                k.kid,
+                k.issuer,
+                k.audience,
+                k.algorithm,
+                k.public_key or "",  # (apply reads `public_key_file` into `public_key`)
+                k.max_lifetime_seconds,
+            )
+            for k in deployment.config.user_verification.keysets
+        ]
         keysets += await self._db.read(lambda conn: clients.keysets(conn, body.orgId))
         if not keysets:
             raise AppError(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -56,15 +55,6 @@ def _parse_time(text: str, *, allow_24: bool) -> time:
         return time(hours, minutes)
     except ValueError:
         raise ValueError(f"{text!r} is not a time like 09:30") from None
-
-
-def from_config(config: dict[str, Any]) -> BusinessHours:
-    """From the org file's validated `business_hours` entry (as stored, JSON)."""
-    weekly = tuple(
-        tuple(parse_interval(i) for i in config.get("weekly", {}).get(day, [])) for day in DAYS
-    )
-    holidays = frozenset(date.fromisoformat(h["date"]) for h in config.get("holidays", []))
-    return BusinessHours(config["name"], config["time_zone"], weekly, holidays)
 
 
 def local(hours: BusinessHours, now_ms: int) -> datetime:
