@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
+from livedesk.conversations import lifecycle, repository
 from livedesk.kit.clock import FakeClock
 from livedesk.setup.schemas import OrgFile
 from livedesk.setup.service import apply_org
-from tests.helpers import DEPLOYMENT, MIAW, Agent, Api, Customer
+from tests.helpers import DEPLOYMENT, MIAW, ORG, Agent, Api, Customer
 
 MINUTE = 60
 
@@ -251,3 +253,22 @@ async def test_the_inactive_notice_uses_merge_fields(
     await ada.act(customer.session_id or "", actionType="markInactive")
     notice = [e for e in await history(customer) if e["entryType"] == "Message"][-1]
     assert text(notice) == "Are you still there, Lin? (Loans)"
+
+
+async def test_a_transition_from_a_stale_read_is_a_409_and_changes_nothing(
+    api: Api, app: FastAPI
+) -> None:
+    """`lifecycle.move` writes only if the session is still in the status it was read in: a
+    request that lost a race is told so (409 `session_changed`), nothing is overwritten."""
+    customer = await api.customer()
+    assert (await customer.create_conversation()).status_code == 201
+    session_id = str(customer.session_id)
+    db = app.state.container.db
+    stale = await db.read(lambda conn: repository.get_session(conn, session_id))
+    assert stale is not None and stale.status == "Waiting"
+    await db.transaction(lambda conn: lifecycle.move(conn, ORG, stale, "end", ended_at=1))
+    with pytest.raises(lifecycle.InvalidTransition) as refused:
+        await db.transaction(lambda conn: lifecycle.move(conn, ORG, stale, "end", ended_at=2))
+    assert (refused.value.status, refused.value.code) == (409, "session_changed")
+    now = await db.read(lambda conn: repository.get_session(conn, session_id))
+    assert now is not None and (now.status, now.ended_at) == ("Ended", 1)

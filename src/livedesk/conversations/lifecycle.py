@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import Connection
 
 from livedesk.conversations import repository
+from livedesk.errors import AppError
 from livedesk.kit.effects import tell
 from livedesk.models import SessionStatus
 from livedesk.models.rows import SessionRow
@@ -80,10 +81,17 @@ _TABLE: dict[tuple[Status, Event], Transition] = {
 }
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(AppError):
+    """409: the event cannot happen to a session in its status (or the session changed since it
+    was read: another request was first)."""
+
     def __init__(self, status: str, event: str) -> None:
-        super().__init__(f"a {status} session cannot {event.replace('_', ' ')}")
-        self.status = status
+        super().__init__(
+            "session_changed",
+            409,
+            f"This session is {str(status).lower()}: it cannot {event.replace('_', ' ')} now.",
+        )
+        self.session_status = status
         self.event = event
 
 
