@@ -18,7 +18,10 @@ PACKAGE = SRC / "livedesk"
 # `livedesk`); every feature's `endpoints.py` is an entry point. A module imports modules of its
 # own feature and of lower layers only: two features of one layer never import each other.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("entry points", {"app", "cli", "__main__", "demo", "deps", "container", "web", "client"}),
+    (
+        "entry points",
+        {"app", "cli", "__main__", "demo", "deps", "container", "web", "client", "widget"},
+    ),
     ("operations", {"ops"}),
     ("org files", {"setup"}),
     ("agents", {"agents"}),

@@ -35,6 +35,7 @@ from livedesk.web.bodies import JsonBodyCheck
 from livedesk.web.errors import install_error_handlers
 from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
 from livedesk.web.openapi import install_openapi
+from livedesk.widget.endpoints import router as widget_router
 
 # Uploads stream through to their endpoint, which enforces the deployment's limits as it reads.
 UPLOAD_PATHS = re.compile(
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         flow_router,
         customer_flow_router,
         ops_router,
+        widget_router,
     ):
         app.include_router(router)
     install_openapi(app, settings)

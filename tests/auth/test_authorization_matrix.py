@@ -132,6 +132,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/redoc"): Call(public(200)),
     ("GET", "/healthz"): Call(public(200)),
     ("GET", "/readyz"): Call(public(200)),
+    ("GET", "/"): Call(public(200)),  # the index of pages
+    ("GET", "/demo"): Call(public(200)),  # the demo company page
+    ("GET", "/widget/embed.js"): Call(public(200)),  # the chat widget
     ("GET", "/metrics"): Call(public(200)),  # no metrics token configured here
     # ---------------------------------------------------------------- MIAW: tokens
     ("POST", f"{MIAW}/authorization/unauthenticated/access-token"): Call(

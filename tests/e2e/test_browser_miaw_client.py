@@ -5,7 +5,6 @@ indicator on every key, a file sent with `FormData` and a JSON `Blob`, a receipt
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,15 +14,12 @@ from fastapi import FastAPI
 from livedesk.config import RateLimitSettings
 from livedesk.kit.clock import FakeClock
 from livedesk.web.limits import RateLimits
+from tests.e2e.browser import NEEDS_CHROMIUM
 from tests.helpers import MIAW, Api
 
-CHROMIUM = "/usr/bin/chromium"
 PAGE = b"<!doctype html><html lang=en><title>a MIAW client</title></html>"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None and not shutil.which(CHROMIUM),
-    reason="Debian's chromium is not installed (scripts/test installs it)",
-)
+pytestmark = NEEDS_CHROMIUM
 
 # What a browser MIAW client does, in the order a customer's first minute does it. The page has
 # the client's own origin; every call crosses to LiveDesk's, so the browser enforces CORS.
@@ -98,26 +94,6 @@ async def client_origin() -> AsyncIterator[str]:
     port = server.sockets[0].getsockname()[1]
     async with server:
         yield f"http://localhost:{port}"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield instance
-        finally:
-            await instance.close()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # browser tests run once

@@ -1,0 +1,381 @@
+/* LiveDesk chat widget: one classic script, no library, no other asset before the first click.
+   <script src="https://HOST/widget/embed.js" data-org="00D…" data-deployment="Web_Chat" async>
+   It speaks the MIAW customer API and its SSE stream, like any MIAW client, from an open shadow
+   root (so the host page's CSS cannot reach it), and defines one global: window.LiveDesk. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || customElements.get("livedesk-chat")) return;
+  var BASE = new URL(script.src).origin;
+  var MIAW = BASE + "/iamessage/api/v2";
+  var ORG = script.dataset.org;
+  var DEPLOYMENT = script.dataset.deployment;
+  var KEY = "livedesk:" + ORG + ":" + DEPLOYMENT;
+  var queued = (window.LiveDesk && window.LiveDesk.q) || [];
+  var hidden = {}; // hidden pre-chat values: data-prechat-* attributes and LiveDesk.prechat()
+  Object.keys(script.dataset).forEach(function (k) {
+    if (k.indexOf("prechat") === 0 && k.length > 7) {
+      hidden[k.charAt(7).toLowerCase() + k.slice(8)] = script.dataset[k];
+    }
+  });
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); });
+    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
+      "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text != null) node.textContent = text; // text is always text
+    return node;
+  }
+  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
+  function save(state) { try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ } }
+
+  var CSS = ":host{all:initial}" +
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;" +
+    "font-size:16px;line-height:1.4;color:#1b1b1f}" +
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:block;" +
+    "border:0;border-radius:28px;padding:14px 22px;background:#0b57d0;color:#fff;cursor:pointer;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
+    ".launcher span{color:#fff}.badge{margin-left:8px;background:#fff;color:#0b57d0!important;" +
+    "border-radius:10px;padding:0 7px;font-weight:700}" +
+    ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:360px;max-width:100vw;" +
+    "height:520px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;" +
+    "background:#fff;border:1px solid #c4c7c5;border-radius:12px;overflow:hidden;" +
+    "box-shadow:0 8px 28px rgba(0,0,0,.25)}.panel[hidden]{display:none}" +
+    "header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;" +
+    "background:#0b57d0}header h2{margin:0;font-size:17px;color:#fff}" +
+    "header button{border:0;background:transparent;color:#fff;font-size:15px;cursor:pointer;" +
+    "padding:6px;text-decoration:underline}" +
+    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
+    ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
+    "overflow-wrap:anywhere}.msg.me{align-self:flex-end;background:#d3e3fd}" +
+    ".msg.them{align-self:flex-start;background:#f1f3f4}.note{align-self:center;color:#444;" +
+    "font-size:14px;text-align:center}" +
+    "form{display:flex;flex-direction:column;gap:8px;padding:12px;border-top:1px solid #e0e0e0}" +
+    "label{display:flex;flex-direction:column;gap:4px;font-size:15px}" +
+    "input,select,textarea{font-size:16px;padding:8px;border:1px solid #747775;border-radius:6px;" +
+    "background:#fff}textarea{resize:none;min-height:44px}" +
+    ".row{display:flex;gap:8px}.row textarea{flex:1}" +
+    "form button{border:0;border-radius:6px;padding:10px 14px;background:#0b57d0;color:#fff;" +
+    "cursor:pointer}.error{color:#b3261e;font-size:14px;margin:0}.status{color:#444;font-size:14px;" +
+    "margin:0;padding:0 12px}" +
+    "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;" +
+    "border-radius:0}}" +
+    "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}";
+
+  var LABELS = {
+    launcher: "Chat with us", title: "Chat", close: "Close chat", start: "Start chat",
+    send: "Send", message: "Message", end: "End chat", required: "Please fill in {label}.",
+    email: "{label} must be an email address.", joined: "{name} joined the chat.",
+    waiting: "You are number {position} in the queue.", ended: "The chat has ended.",
+    reconnecting: "Reconnecting…", unread: "{count} new messages", failed: "Could not reach us. Please try again."
+  };
+  function t(key, values) {
+    return LABELS[key].replace(/\{(\w+)\}/g, function (_, k) { return (values || {})[k]; });
+  }
+
+  class LiveDeskChat extends HTMLElement {
+    constructor() {
+      super();
+      this.state = load();
+      this.seen = new Set();
+      this.unread = 0;
+      var root = this.attachShadow({ mode: "open" });
+      root.appendChild(el("style", {}, CSS));
+      this.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false" });
+      this.launcherText = el("span", {}, t("launcher"));
+      this.badge = el("span", { class: "badge", hidden: "" });
+      this.launcher.append(this.launcherText, this.badge);
+      this.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("title"), hidden: "" });
+      var header = el("header");
+      header.append(el("h2", {}, t("title")));
+      this.closeButton = el("button", { type: "button" }, t("close"));
+      header.append(this.closeButton);
+      this.log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
+      this.statusLine = el("p", { class: "status", role: "status" });
+      this.body = el("div", { style: "display:contents" });
+      this.panel.append(header, this.log, this.statusLine, this.body);
+      root.append(this.launcher, this.panel);
+      this.launcher.addEventListener("click", () => (this.panel.hidden ? this.open() : this.close()));
+      this.closeButton.addEventListener("click", () => this.close());
+      this.panel.addEventListener("keydown", (e) => { if (e.key === "Escape") this.close(); });
+      if (this.state.conversationId && this.state.token) this.follow(); // a stored conversation
+    }
+
+    async open() {
+      this.panel.hidden = false;
+      this.launcher.setAttribute("aria-expanded", "true");
+      this.unread = 0;
+      this.showBadge();
+      if (!this.started) {
+        this.started = true;
+        try {
+          if (this.state.conversationId && this.state.token) {
+            await this.history();
+            this.showComposer();
+          } else {
+            await this.guestToken();
+            this.showPrechat();
+          }
+        } catch (e) {
+          this.started = false;
+          this.statusLine.textContent = t("failed");
+        }
+      }
+      var first = this.panel.querySelector("input, select, textarea");
+      (first || this.closeButton).focus();
+    }
+
+    close() {
+      this.panel.hidden = true;
+      this.launcher.setAttribute("aria-expanded", "false");
+      this.launcher.focus();
+    }
+
+    headers(json) {
+      var h = { Authorization: "Bearer " + this.state.token };
+      if (json) h["Content-Type"] = "application/json";
+      return h;
+    }
+
+    async guestToken() {
+      var r = await fetch(MIAW + "/authorization/unauthenticated/access-token", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ orgId: ORG, esDeveloperName: DEPLOYMENT, capabilitiesVersion: "1",
+          platform: "Web", language: document.documentElement.lang || undefined })
+      });
+      if (!r.ok) throw new Error("token " + r.status);
+      var body = await r.json();
+      this.state = { token: body.accessToken, lastEventId: body.lastEventId || "0" };
+      this.config = body.context.configuration.embeddedServiceConfig;
+      save(this.state);
+    }
+
+    showPrechat() {
+      var form = el("form", { novalidate: "", "aria-label": "Before we start" });
+      var fields = ((this.config.forms || [])[0] || { formFields: [] }).formFields
+        .filter(function (f) { return f.isHidden === false; });
+      var lists = {};
+      ((this.config.choiceListConfig || {}).choiceList || []).forEach(function (c) { lists[c.choiceListId] = c; });
+      var inputs = fields.map(function (f) {
+        var label = el("label", {}, f.label + (f.required ? " *" : ""));
+        var input;
+        if (f.type === "ChoiceList") {
+          input = el("select", { name: f.name });
+          input.append(el("option", { value: "" }, "—"));
+          ((lists[f.choiceListId] || {}).choiceListValues || []).forEach(function (v) {
+            input.append(el("option", { value: v.choiceListValueName }, v.label));
+          });
+        } else {
+          input = el("input", { name: f.name, type: f.type === "Email" ? "email" : f.type === "Phone" ? "tel" : "text",
+            maxlength: String(f.maxLength || 255), autocomplete: "on" });
+        }
+        if (f.required) input.setAttribute("aria-required", "true");
+        label.append(input);
+        form.append(label);
+        return { field: f, input: input };
+      });
+      var error = el("p", { class: "error", role: "alert" });
+      var start = el("button", { type: "submit" }, t("start"));
+      form.append(error, start);
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        var values = {};
+        for (var i = 0; i < inputs.length; i++) {
+          var f = inputs[i].field, value = inputs[i].input.value.trim();
+          if (f.required && !value) return this.invalid(error, inputs[i].input, t("required", { label: f.label }));
+          if (value && f.type === "Email" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+            return this.invalid(error, inputs[i].input, t("email", { label: f.label }));
+          }
+          if (value) values[f.name] = value;
+        }
+        this.startConversation(Object.assign({}, hidden, values));
+      });
+      this.body.replaceChildren(form);
+    }
+
+    invalid(error, input, text) {
+      error.textContent = text;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+
+    async startConversation(attributes) {
+      var id = uuid();
+      var r = await fetch(MIAW + "/conversation", {
+        method: "POST", headers: this.headers(true),
+        body: JSON.stringify({ conversationId: id, esDeveloperName: DEPLOYMENT, routingAttributes: attributes })
+      });
+      if (!r.ok) { this.statusLine.textContent = t("failed"); return; }
+      this.state.conversationId = id;
+      save(this.state);
+      this.showComposer();
+      this.follow();
+    }
+
+    showComposer() {
+      var form = el("form", { "aria-label": "Write a message" });
+      var row = el("div", { class: "row" });
+      var label = el("label", { style: "flex:1" });
+      var box = el("textarea", { name: "message", rows: "1", "aria-label": t("message") });
+      label.append(box);
+      row.append(label, el("button", { type: "submit" }, t("send")));
+      var end = el("button", { type: "button" }, t("end"));
+      form.append(row, end);
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        var text = box.value.trim();
+        if (!text) return;
+        box.value = "";
+        this.send(text);
+      });
+      box.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+      });
+      end.addEventListener("click", () => this.end());
+      this.body.replaceChildren(form);
+      this.composer = box;
+    }
+
+    async send(text) {
+      var id = uuid();
+      this.show(id, "me", text);
+      await fetch(MIAW + "/conversation/" + this.state.conversationId + "/message", {
+        method: "POST", headers: this.headers(true),
+        body: JSON.stringify({ esDeveloperName: DEPLOYMENT, message: { id: id,
+          messageType: "StaticContentMessage", staticContent: { formatType: "Text", text: text } } })
+      });
+    }
+
+    async end() {
+      await fetch(MIAW + "/conversation/" + this.state.conversationId + "/session?esDeveloperName=" +
+        encodeURIComponent(DEPLOYMENT), { method: "DELETE", headers: this.headers(false) });
+    }
+
+    async history() {
+      var r = await fetch(MIAW + "/conversation/" + this.state.conversationId +
+        "/entries?limit=50&direction=FromStart", { headers: this.headers(false) });
+      if (!r.ok) return;
+      ((await r.json()).conversationEntries || []).forEach((entry) => this.entry(entry));
+    }
+
+    // The stream: fetch (EventSource cannot send the token), resumed from the last event id.
+    async follow() {
+      if (this.following) return;
+      this.following = true;
+      while (this.following) {
+        try {
+          var r = await fetch(BASE + "/eventrouter/v1/sse", { headers: Object.assign(this.headers(false), {
+            Accept: "text/event-stream", "X-Org-Id": ORG, "Last-Event-Id": this.state.lastEventId || "0" }) });
+          if (r.status === 401 || r.status === 403) { this.forget(); return; }
+          if (!r.ok) throw new Error("stream " + r.status);
+          this.statusLine.textContent = "";
+          await this.read(r.body.getReader());
+        } catch (e) { /* dropped: resume below */ }
+        if (!this.following) return;
+        this.statusLine.textContent = t("reconnecting");
+        await new Promise(function (done) { setTimeout(done, 1000); });
+      }
+    }
+
+    async read(reader) {
+      var decoder = new TextDecoder(), buffer = "";
+      for (;;) {
+        var chunk = await reader.read();
+        if (chunk.done) return;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        var end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          var frame = buffer.slice(0, end); buffer = buffer.slice(end + 2);
+          var id = null, name = "message", data = "";
+          frame.split("\n").forEach(function (line) {
+            if (line.indexOf("id:") === 0) id = line.slice(3).trim();
+            else if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+            else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+          });
+          if (data) this.event(name, JSON.parse(data));
+          if (id) { this.state.lastEventId = id; save(this.state); }
+        }
+      }
+    }
+
+    event(name, data) {
+      if (name === "CONVERSATION_QUEUE_POSITION") {
+        this.statusLine.textContent = t("waiting", { position: data.queuePosition });
+        return;
+      }
+      if (data.conversationEntry && data.conversationId === this.state.conversationId) {
+        var entry = data.conversationEntry;
+        if (typeof entry.entryPayload === "string") entry.entryPayload = JSON.parse(entry.entryPayload);
+        this.entry(entry);
+      }
+    }
+
+    entry(entry) {
+      var payload = entry.entryPayload || {};
+      var type = entry.entryType;
+      var key = entry.identifier || entry.id || payload.id;
+      if (type === "Message") {
+        var message = payload.abstractMessage || {};
+        var text = ((message.staticContent || {}).text) || "";
+        var mine = (entry.sender || {}).role === "EndUser";
+        this.show(message.id || key, mine ? "me" : "them", text);
+        if (!mine && this.panel.hidden) { this.unread += 1; this.showBadge(); }
+      } else if (type === "ParticipantChanged") {
+        (payload.entries || []).forEach((change) => {
+          if (change.operation === "add" && change.participant && change.participant.role === "Agent") {
+            this.statusLine.textContent = ""; // no longer waiting
+            this.note(key, t("joined", { name: change.displayName || "An agent" }));
+          }
+        });
+      } else if (type === "SessionStatusChanged" && payload.sessionStatus === "Ended") {
+        this.note(key, t("ended"));
+      }
+    }
+
+    show(key, who, text) {
+      if (key && this.seen.has(key)) return;
+      if (key) this.seen.add(key);
+      this.log.append(el("p", { class: "msg " + who }, text));
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+
+    note(key, text) {
+      if (key && this.seen.has(key)) return;
+      if (key) this.seen.add(key);
+      this.log.append(el("p", { class: "note" }, text));
+    }
+
+    showBadge() {
+      this.badge.hidden = this.unread === 0;
+      this.badge.textContent = this.unread ? String(this.unread) : "";
+      this.launcher.setAttribute("aria-label", this.unread ?
+        t("launcher") + ", " + t("unread", { count: this.unread }) : t("launcher"));
+    }
+
+    forget() {
+      this.following = false;
+      this.state = {};
+      save(this.state);
+    }
+  }
+
+  customElements.define("livedesk-chat", LiveDeskChat);
+  var widget = document.createElement("livedesk-chat");
+  function mount() { document.body.appendChild(widget); }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
+  var api = {
+    prechat: function (values) { Object.assign(hidden, values || {}); },
+    open: function () { widget.open(); },
+    close: function () { widget.close(); }
+  };
+  window.LiveDesk = api;
+  queued.forEach(function (call) { if (api[call[0]]) api[call[0]].apply(api, call[1]); });
+})();
