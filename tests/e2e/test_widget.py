@@ -5,6 +5,8 @@ conversation with no duplicates, and an axe scan of the open widget."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,120 @@ async def test_a_customer_chats_from_the_demo_page(
     focused = await page.evaluate("document.activeElement.shadowRoot.activeElement.textContent")
     assert focused == "Chat with us"
     await context.close()
+
+
+async def start_chat(page: Any, live: Api) -> tuple[Any, Any, str]:
+    """Open the widget, fill the pre-chat, and let Ada accept: (panel, ada, session id)."""
+    chat = await open_widget(page)
+    await chat.get_by_label("First name").fill("Lin")
+    await chat.get_by_label("Email").fill("lin@example.com")
+    await chat.get_by_label("Topic").select_option("Loans")
+    await chat.get_by_role("button", name="Start chat").click()
+    await chat.get_by_role("textbox", name="Message").wait_for()
+    ada = await live.agent("ada")
+    await ada.presence("Online")
+    offers = await ada.work("Assigned")
+    assert (await ada.answer(offers[0]["workId"])).status_code == 200
+    await chat.get_by_text("Ada Lovelace joined the chat.").wait_for()
+    return chat, ada, offers[0]["sessionId"]
+
+
+async def customer_texts(live: Api, ada: Any, session: str) -> list[str]:
+    detail = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
+    return [
+        e["entryPayload"]["abstractMessage"]["staticContent"]["text"]
+        for e in detail.json()["transcript"]
+        if e["entryType"] == "Message" and e["sender"]["role"] == "EndUser"
+    ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_network_cut_while_both_write_loses_and_repeats_nothing(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    from tests.e2e.proxy import CuttableProxy
+
+    proxy = CuttableProxy(int(live_url.rsplit(":", 1)[1]))
+    await proxy.start()
+    try:
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{proxy.port}/demo")
+        chat, ada, session = await start_chat(page, live)
+        await ada.act(session, actionType="sendMessage", message="one")
+        await chat.get_by_text("one", exact=True).wait_for()
+
+        proxy.disconnect()  # the network goes away under the open stream
+        await chat.get_by_text("Reconnecting…").wait_for()
+        await ada.act(session, actionType="sendMessage", message="two, while you were away")
+        box = chat.get_by_role("textbox", name="Message")
+        await box.fill("typed while offline")
+        await box.press("Enter")
+        await box.fill("and another")
+        await box.press("Enter")
+        await asyncio.sleep(1.5)
+        assert await customer_texts(live, ada, session) == []  # nothing got through
+        before = len(proxy.sent)
+        proxy.restore()
+
+        await chat.get_by_text("two, while you were away").wait_for()
+        for _ in range(50):
+            if await customer_texts(live, ada, session) == ["typed while offline", "and another"]:
+                break
+            await asyncio.sleep(0.1)
+        assert await customer_texts(live, ada, session) == ["typed while offline", "and another"]
+        for text in ("one", "two, while you were away", "typed while offline", "and another"):
+            assert await chat.get_by_text(text, exact=True).count() == 1, text
+        resumed = bytes(proxy.sent[before:])
+        assert b"GET /eventrouter/v1/sse" in resumed
+        last_ids = re.findall(rb"(?i)last-event-id: (\d+)", resumed)
+        assert last_ids and int(last_ids[0]) > 0  # it resumed where it stopped
+        await page.close()
+    finally:
+        await proxy.stop()
+
+
+HOSTILE = """<!doctype html><html lang=en><head><style>
+* { font: 40px serif !important; color: red !important; box-sizing: content-box !important }
+button, input, textarea { display: none !important }
+div { position: fixed !important; top: 0 !important }
+</style><script>window.$ = 1; window.define = function () {}; window.require = 2;</script>
+</head><body><div>A page that restyles everything</div>
+<script src="/widget/embed.js" data-org="00DLD0000000001" data-deployment="Web_Chat"></script>
+</body></html>"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_hostile_host_page_changes_nothing_in_the_widget(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    """Host CSS that restyles every element, and globals that module loaders define: the widget
+    works, and its launcher and open panel look exactly as on the plain demo page."""
+
+    async def looks(page: Any) -> dict[str, Any]:
+        chat = await open_widget(page)
+        launcher = page.get_by_role("button", name="Chat with us")
+        probe = """e => { const s = getComputedStyle(e), r = e.getBoundingClientRect();
+            return [r.x, r.y, r.width, r.height, s.fontFamily, s.fontSize, s.color,
+                    s.backgroundColor]; }"""
+        return {
+            "launcher": await launcher.evaluate(probe),
+            "panel": await chat.evaluate(probe),
+            "start": await chat.get_by_role("button", name="Start chat").evaluate(probe),
+        }
+
+    page = await browser.new_page()
+    await page.goto(f"{live_url}/demo")
+    plain = await looks(page)
+
+    async def hostile_page(route: Any) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=HOSTILE)
+
+    await page.route(f"{live_url}/hostile", hostile_page)
+    await page.goto(f"{live_url}/hostile")
+    assert await looks(page) == plain
+    chat = page.get_by_role("dialog", name="Chat")
+    await chat.get_by_label("First name").fill("Lin")
+    await chat.get_by_label("Email").fill("lin@example.com")
+    await chat.get_by_role("button", name="Start chat").click()
+    await chat.get_by_role("textbox", name="Message").wait_for()  # it works there too
+    await page.close()

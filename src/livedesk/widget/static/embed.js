@@ -74,7 +74,7 @@
     send: "Send", message: "Message", end: "End chat", required: "Please fill in {label}.",
     email: "{label} must be an email address.", joined: "{name} joined the chat.",
     waiting: "You are number {position} in the queue.", ended: "The chat has ended.",
-    reconnecting: "Reconnecting…", unread: "{count} new messages", failed: "Could not reach us. Please try again."
+    reconnecting: "Reconnecting…", typing: "{name} is typing…", unread: "{count} new messages", failed: "Could not reach us. Please try again."
   };
   function t(key, values) {
     return LABELS[key].replace(/\{(\w+)\}/g, function (_, k) { return (values || {})[k]; });
@@ -86,6 +86,7 @@
       this.state = load();
       this.seen = new Set();
       this.unread = 0;
+      this.unreadIds = [];
       var root = this.attachShadow({ mode: "open" });
       root.appendChild(el("style", {}, CSS));
       this.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false" });
@@ -99,8 +100,9 @@
       header.append(this.closeButton);
       this.log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
       this.statusLine = el("p", { class: "status", role: "status" });
+      this.typingNote = el("p", { class: "status", "aria-live": "polite" });
       this.body = el("div", { style: "display:contents" });
-      this.panel.append(header, this.log, this.statusLine, this.body);
+      this.panel.append(header, this.log, this.typingNote, this.statusLine, this.body);
       root.append(this.launcher, this.panel);
       this.launcher.addEventListener("click", () => (this.panel.hidden ? this.open() : this.close()));
       this.closeButton.addEventListener("click", () => this.close());
@@ -113,6 +115,7 @@
       this.launcher.setAttribute("aria-expanded", "true");
       this.unread = 0;
       this.showBadge();
+      this.unreadIds.splice(0).forEach((id) => this.acknowledge(id, "Read"));
       if (!this.started) {
         this.started = true;
         try {
@@ -238,19 +241,66 @@
       box.addEventListener("keydown", (e) => {
         if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
       });
+      box.addEventListener("input", () => this.typed());
       end.addEventListener("click", () => this.end());
       this.body.replaceChildren(form);
       this.composer = box;
     }
 
-    async send(text) {
+    // Messages go out through an outbox kept in localStorage: sent in order, each with its own
+    // id, retried after a network failure (the id makes a retry the same message).
+    send(text) {
       var id = uuid();
+      this.state.outbox = (this.state.outbox || []).concat([{ id: id, text: text }]);
+      save(this.state);
       this.show(id, "me", text);
-      await fetch(MIAW + "/conversation/" + this.state.conversationId + "/message", {
+      this.flush();
+    }
+
+    async flush() {
+      if (this.flushing) return;
+      this.flushing = true;
+      try {
+        while ((this.state.outbox || []).length) {
+          var next = this.state.outbox[0];
+          var r = await fetch(MIAW + "/conversation/" + this.state.conversationId + "/message", {
+            method: "POST", headers: this.headers(true),
+            body: JSON.stringify({ esDeveloperName: DEPLOYMENT, message: { id: next.id,
+              messageType: "StaticContentMessage", staticContent: { formatType: "Text", text: next.text } } })
+          });
+          if (r.status >= 500 || r.status === 429) break; // later
+          this.state.outbox = this.state.outbox.slice(1);
+          save(this.state);
+        }
+      } catch (e) {
+        /* offline: the stream's reconnect flushes again */
+      } finally {
+        this.flushing = false;
+      }
+    }
+
+    // Typing: at most one indicator a second, Stopped after 3 s without a key.
+    typed() {
+      var now = Date.now();
+      if (!this.typingSince || now - this.typingSince > 1000) {
+        this.typingSince = now;
+        this.indicate("TypingStartedIndicator");
+      }
+      clearTimeout(this.typingTimer);
+      this.typingTimer = setTimeout(() => { this.typingSince = 0; this.indicate("TypingStoppedIndicator"); }, 3000);
+    }
+
+    indicate(kind) {
+      fetch(MIAW + "/conversation/" + this.state.conversationId + "/entry", {
+        method: "POST", headers: this.headers(true), body: JSON.stringify({ entryType: kind })
+      }).catch(function () { /* never worth a retry */ });
+    }
+
+    acknowledge(entryId, kind) {
+      fetch(MIAW + "/conversation/" + this.state.conversationId + "/acknowledge-entries", {
         method: "POST", headers: this.headers(true),
-        body: JSON.stringify({ esDeveloperName: DEPLOYMENT, message: { id: id,
-          messageType: "StaticContentMessage", staticContent: { formatType: "Text", text: text } } })
-      });
+        body: JSON.stringify({ acks: [{ entryType: kind, conversationEntryId: entryId }] })
+      }).catch(function () { /* a receipt is best effort */ });
     }
 
     async end() {
@@ -262,7 +312,7 @@
       var r = await fetch(MIAW + "/conversation/" + this.state.conversationId +
         "/entries?limit=50&direction=FromStart", { headers: this.headers(false) });
       if (!r.ok) return;
-      ((await r.json()).conversationEntries || []).forEach((entry) => this.entry(entry));
+      ((await r.json()).conversationEntries || []).forEach((entry) => this.entry(entry, false));
     }
 
     // The stream: fetch (EventSource cannot send the token), resumed from the last event id.
@@ -276,6 +326,7 @@
           if (r.status === 401 || r.status === 403) { this.forget(); return; }
           if (!r.ok) throw new Error("stream " + r.status);
           this.statusLine.textContent = "";
+          this.flush();
           await this.read(r.body.getReader());
         } catch (e) { /* dropped: resume below */ }
         if (!this.following) return;
@@ -313,11 +364,12 @@
       if (data.conversationEntry && data.conversationId === this.state.conversationId) {
         var entry = data.conversationEntry;
         if (typeof entry.entryPayload === "string") entry.entryPayload = JSON.parse(entry.entryPayload);
-        this.entry(entry);
+        this.entry(entry, true);
       }
     }
 
-    entry(entry) {
+    // An entry from the stream (`live`: receipts are sent) or from the history.
+    entry(entry, live) {
       var payload = entry.entryPayload || {};
       var type = entry.entryType;
       var key = entry.identifier || entry.id || payload.id;
@@ -325,8 +377,18 @@
         var message = payload.abstractMessage || {};
         var text = ((message.staticContent || {}).text) || "";
         var mine = (entry.sender || {}).role === "EndUser";
-        this.show(message.id || key, mine ? "me" : "them", text);
-        if (!mine && this.panel.hidden) { this.unread += 1; this.showBadge(); }
+        var fresh = this.show(message.id || key, mine ? "me" : "them", text);
+        if (!mine && fresh && live) {
+          this.typingNote.textContent = "";
+          this.acknowledge(key, "Delivery");
+          if (this.panel.hidden) {
+            this.unread += 1;
+            this.unreadIds.push(key);
+            this.showBadge();
+          } else {
+            this.acknowledge(key, "Read");
+          }
+        }
       } else if (type === "ParticipantChanged") {
         (payload.entries || []).forEach((change) => {
           if (change.operation === "add" && change.participant && change.participant.role === "Agent") {
@@ -334,16 +396,21 @@
             this.note(key, t("joined", { name: change.displayName || "An agent" }));
           }
         });
+      } else if (type === "TypingStartedIndicator" && (entry.sender || {}).role !== "EndUser") {
+        this.typingNote.textContent = t("typing", { name: entry.senderDisplayName || "The agent" });
+      } else if (type === "TypingStoppedIndicator") {
+        this.typingNote.textContent = "";
       } else if (type === "SessionStatusChanged" && payload.sessionStatus === "Ended") {
         this.note(key, t("ended"));
       }
     }
 
     show(key, who, text) {
-      if (key && this.seen.has(key)) return;
+      if (key && this.seen.has(key)) return false;
       if (key) this.seen.add(key);
       this.log.append(el("p", { class: "msg " + who }, text));
       this.log.scrollTop = this.log.scrollHeight;
+      return true;
     }
 
     note(key, text) {
