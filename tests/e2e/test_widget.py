@@ -65,6 +65,21 @@ async def test_a_customer_chats_from_the_demo_page(
     r = await ada.act(session, actionType="sendMessage", message=f"Hello! {TRAP}")
     assert r.status_code == 200, r.text
     await chat.get_by_text(f"Hello! {TRAP}").wait_for()
+    hello = r.json()["entryId"]
+
+    async def receipts() -> set[str]:
+        detail = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
+        return {
+            e["entryType"]
+            for e in detail.json()["transcript"]
+            if e["entryPayload"].get("acknowledgedConversationEntryIdentifier") == hello
+        }
+
+    for _ in range(50):  # delivered, and read (the panel is open)
+        if await receipts() == {"DeliveryAcknowledgement", "ReadAcknowledgement"}:
+            break
+        await asyncio.sleep(0.1)
+    assert await receipts() == {"DeliveryAcknowledgement", "ReadAcknowledgement"}
 
     # The customer answers with Enter; the agent has it.
     box = chat.get_by_role("textbox", name="Message")
@@ -221,4 +236,58 @@ async def test_a_hostile_host_page_changes_nothing_in_the_widget(
     await chat.get_by_label("Email").fill("lin@example.com")
     await chat.get_by_role("button", name="Start chat").click()
     await chat.get_by_role("textbox", name="Message").wait_for()  # it works there too
+    await page.close()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PDF = b"%PDF-1.4\n" + b"%" * 100
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_files_both_ways_within_the_deployments_policy(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{live_url}/demo")
+    chat, ada, session = await start_chat(page, live)
+    attach = chat.get_by_label("Attach a file")
+
+    # A type the deployment does not take is refused before anything is sent.
+    await attach.set_input_files(
+        files=[{"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ" * 50}]
+    )
+    await chat.get_by_role("alert").filter(has_text="setup.exe cannot be sent").wait_for()
+
+    # A picture goes to the agent.
+    await attach.set_input_files(
+        files=[{"name": "payslip.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    await chat.get_by_role("button", name="Download payslip.png").wait_for()
+    detail = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
+    sent = [
+        a["name"]
+        for e in detail.json()["transcript"]
+        if e["entryType"] == "Message"
+        for a in e["entryPayload"]["abstractMessage"]["staticContent"].get("attachments", [])
+    ]
+    assert sent == ["payslip.png"]
+
+    # The agent's file comes back, and downloads with the customer's token.
+    r = await live.http.post(
+        f"/api/v1/sessions/{session}/files",
+        files={"file": ("offer.pdf", PDF, "application/pdf")},
+        data={"text": "Our offer"},
+        headers=ada.headers,
+    )
+    assert r.status_code == 202, r.text
+    await chat.get_by_text("Our offer").wait_for()
+    async with page.expect_download() as download:
+        await chat.get_by_role("button", name="Download offer.pdf").click()
+    saved = await (await download.value).path()
+    assert await asyncio.to_thread(Path(saved).read_bytes) == PDF
+
+    # The agent asks for a file: the chat offers to upload it.
+    case = await ada.link_case(session)
+    await ada.act(session, actionType="initFileTransfer", recordId=case, message="Your ID, please")
+    await chat.get_by_role("button", name="Upload the requested file").wait_for()
     await page.close()

@@ -55,6 +55,10 @@
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
     "overflow-wrap:anywhere}.msg.me{align-self:flex-end;background:#d3e3fd}" +
+    ".msg p{margin:0}.file{display:block;margin-top:6px;border:1px solid #0b57d0;border-radius:6px;" +
+    "background:#fff;color:#0b57d0;padding:6px 10px;cursor:pointer}" +
+    ".attach{display:inline-block;color:#0b57d0;text-decoration:underline;cursor:pointer;font-size:15px}" +
+    ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     ".msg.them{align-self:flex-start;background:#f1f3f4}.note{align-self:center;color:#444;" +
     "font-size:14px;text-align:center}" +
     "form{display:flex;flex-direction:column;gap:8px;padding:12px;border-top:1px solid #e0e0e0}" +
@@ -74,7 +78,11 @@
     send: "Send", message: "Message", end: "End chat", required: "Please fill in {label}.",
     email: "{label} must be an email address.", joined: "{name} joined the chat.",
     waiting: "You are number {position} in the queue.", ended: "The chat has ended.",
-    reconnecting: "Reconnecting…", typing: "{name} is typing…", unread: "{count} new messages", failed: "Could not reach us. Please try again."
+    reconnecting: "Reconnecting…", typing: "{name} is typing…", attach: "Attach a file",
+    download: "Download {name}", requested: "Upload the requested file",
+    uploading: "Sending {name}… {percent}%",
+    fileType: "{name} cannot be sent: only {types} files are accepted.",
+    fileSize: "{name} cannot be sent: files may be at most {max} MB.", unread: "{count} new messages", failed: "Could not reach us. Please try again."
   };
   function t(key, values) {
     return LABELS[key].replace(/\{(\w+)\}/g, function (_, k) { return (values || {})[k]; });
@@ -155,8 +163,9 @@
       });
       if (!r.ok) throw new Error("token " + r.status);
       var body = await r.json();
-      this.state = { token: body.accessToken, lastEventId: body.lastEventId || "0" };
       this.config = body.context.configuration.embeddedServiceConfig;
+      this.state = { token: body.accessToken, lastEventId: body.lastEventId || "0",
+        files: this.config.attachments || {} };
       save(this.state);
     }
 
@@ -230,7 +239,31 @@
       label.append(box);
       row.append(label, el("button", { type: "submit" }, t("send")));
       var end = el("button", { type: "button" }, t("end"));
-      form.append(row, end);
+      this.fileError = el("p", { class: "error", role: "alert" });
+      form.append(row, this.fileError, end);
+      var files = this.state.files || {};
+      if (files.endUserToAgent) {
+        var attach = el("label", { class: "attach" }, t("attach"));
+        this.fileInput = el("input", { type: "file", class: "visually-hidden",
+          accept: (files.allowedMimeTypes || []).join(",") });
+        attach.append(this.fileInput);
+        this.fileInput.addEventListener("change", () => {
+          var file = this.fileInput.files[0];
+          this.fileInput.value = "";
+          if (file) this.upload(file);
+        });
+        form.insertBefore(attach, end);
+        box.addEventListener("paste", (e) => {
+          var pasted = Array.prototype.slice.call((e.clipboardData || {}).files || []);
+          if (pasted.length) { e.preventDefault(); this.upload(pasted[0]); }
+        });
+        this.panel.addEventListener("dragover", (e) => e.preventDefault());
+        this.panel.addEventListener("drop", (e) => {
+          e.preventDefault();
+          var dropped = (e.dataTransfer || {}).files || [];
+          if (dropped.length) this.upload(dropped[0]);
+        });
+      }
       form.addEventListener("submit", (e) => {
         e.preventDefault();
         var text = box.value.trim();
@@ -277,6 +310,54 @@
       } finally {
         this.flushing = false;
       }
+    }
+
+    // A file: checked against the deployment's policy first, then sent with its progress shown.
+    upload(file) {
+      var files = this.state.files || {};
+      var allowed = files.allowedMimeTypes || [];
+      this.fileError.textContent = "";
+      if (allowed.length && allowed.indexOf(file.type) < 0) {
+        this.fileError.textContent = t("fileType", { name: file.name, types: allowed.map(function (m) {
+          return m.split("/")[1].toUpperCase(); }).join(", ") });
+        return;
+      }
+      if (files.maxFileSizeBytes && file.size > files.maxFileSizeBytes) {
+        this.fileError.textContent = t("fileSize", { name: file.name,
+          max: Math.floor(files.maxFileSizeBytes / 1048576) || 1 });
+        return;
+      }
+      var id = uuid();
+      var form = new FormData();
+      form.append("messageEntry", new Blob([JSON.stringify({ esDeveloperName: DEPLOYMENT,
+        message: { id: id, fileId: uuid(), text: "" } })], { type: "application/json" }));
+      form.append("fileData", file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", MIAW + "/conversation/" + this.state.conversationId + "/file");
+      xhr.setRequestHeader("Authorization", "Bearer " + this.state.token);
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable) this.statusLine.textContent = t("uploading", { name: file.name,
+          percent: Math.round(100 * e.loaded / e.total) });
+      };
+      xhr.onload = () => {
+        this.statusLine.textContent = "";
+        if (xhr.status >= 400) {
+          var body = {};
+          try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+          this.fileError.textContent = body.message || t("failed");
+        }
+      };
+      xhr.onerror = () => { this.statusLine.textContent = ""; this.fileError.textContent = t("failed"); };
+      xhr.send(form);
+    }
+
+    async download(attachment) {
+      var r = await fetch(BASE + attachment.url, { headers: this.headers(false) });
+      if (!r.ok) { this.statusLine.textContent = t("failed"); return; }
+      var link = el("a", { href: URL.createObjectURL(await r.blob()), download: attachment.name });
+      this.shadowRoot.appendChild(link);
+      link.click();
+      link.remove();
     }
 
     // Typing: at most one indicator a second, Stopped after 3 s without a key.
@@ -375,9 +456,11 @@
       var key = entry.identifier || entry.id || payload.id;
       if (type === "Message") {
         var message = payload.abstractMessage || {};
-        var text = ((message.staticContent || {}).text) || "";
+        var content = message.staticContent || {};
+        var text = content.text || "";
         var mine = (entry.sender || {}).role === "EndUser";
-        var fresh = this.show(message.id || key, mine ? "me" : "them", text);
+        var fresh = this.show(message.id || key, mine ? "me" : "them", text, content.attachments,
+          message.fileRequest);
         if (!mine && fresh && live) {
           this.typingNote.textContent = "";
           this.acknowledge(key, "Delivery");
@@ -405,10 +488,22 @@
       }
     }
 
-    show(key, who, text) {
+    show(key, who, text, attachments, fileRequest) {
       if (key && this.seen.has(key)) return false;
       if (key) this.seen.add(key);
-      this.log.append(el("p", { class: "msg " + who }, text));
+      var bubble = el("div", { class: "msg " + who });
+      if (text) bubble.append(el("p", {}, text));
+      (attachments || []).forEach((a) => {
+        var button = el("button", { type: "button", class: "file" }, t("download", { name: a.name }));
+        button.addEventListener("click", () => this.download(a));
+        bubble.append(button);
+      });
+      if (fileRequest && this.fileInput) {
+        var prompt = el("button", { type: "button", class: "file" }, t("requested"));
+        prompt.addEventListener("click", () => this.fileInput.click());
+        bubble.append(prompt);
+      }
+      this.log.append(bubble);
       this.log.scrollTop = this.log.scrollHeight;
       return true;
     }
