@@ -291,3 +291,34 @@ async def test_files_both_ways_within_the_deployments_policy(
     await ada.act(session, actionType="initFileTransfer", recordId=case, message="Your ID, please")
     await chat.get_by_role("button", name="Upload the requested file").wait_for()
     await page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_flow_form_is_answered_in_the_chat(browser: Any, live: Api, live_url: str) -> None:
+    """The co-work scenario from the customer's side: the agent's flow sends the customer a form,
+    she answers it in place, and the agent's flow goes on with her answer."""
+    page = await browser.new_page()
+    await page.goto(f"{live_url}/demo")
+    chat, ada, session = await start_chat(page, live)
+    case = await ada.link_case(session)
+    r = await live.http.post(
+        "/api/v1/flows/Use_of_Funds_Agent/interviews",
+        json={"inputs": {"recordId": case}},
+        headers=ada.headers,
+    )
+    assert r.status_code == 201, r.text
+    form = chat.get_by_role("form", name="What will the funds be used for?")
+    await form.wait_for()
+    await form.get_by_role("button", name="Send").click()
+    await form.get_by_role("alert").filter(has_text="Please fill in Use of funds.").wait_for()
+    radios = form.get_by_role("radio")
+    first = str(await radios.first.get_attribute("value"))
+    await form.get_by_role("radio", name=first).check()  # each choice is named by its text
+    await form.get_by_role("button", name="Send").click()
+    await chat.get_by_text(
+        "Thank you for completing the questionnaire 😃, we have noted that the use of funds "
+        f"concerns {first}"
+    ).wait_for()
+    interview = await live.http.get(f"/api/v1/interviews/{r.json()['id']}", headers=ada.headers)
+    assert interview.json()["variables"]["reason"] == first
+    await page.close()

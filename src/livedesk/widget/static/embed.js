@@ -55,7 +55,10 @@
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
     "overflow-wrap:anywhere}.msg.me{align-self:flex-end;background:#d3e3fd}" +
-    ".msg p{margin:0}.file{display:block;margin-top:6px;border:1px solid #0b57d0;border-radius:6px;" +
+    ".msg p{margin:0}.flow{display:flex;flex-direction:column;gap:8px;border-top:0;padding:10px}" +
+    ".flow .title{font-weight:600}fieldset{border:0;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}" +
+    "legend{margin-bottom:4px}.choice{flex-direction:row;align-items:center;gap:8px}" +
+    ".flow img{max-width:100%}.file{display:block;margin-top:6px;border:1px solid #0b57d0;border-radius:6px;" +
     "background:#fff;color:#0b57d0;padding:6px 10px;cursor:pointer}" +
     ".attach{display:inline-block;color:#0b57d0;text-decoration:underline;cursor:pointer;font-size:15px}" +
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
@@ -360,6 +363,70 @@
       link.remove();
     }
 
+    // A flow's screen, launched by the agent: shown in the chat and answered in place.
+    flowForm(flow, fallback) {
+      var screen = flow.screen;
+      if (!screen) { if (fallback) this.log.append(el("p", { class: "msg them" }, fallback)); return; }
+      var form = el("form", { class: "msg them flow", "aria-label": screen.title || fallback || "Form" });
+      if (screen.title) form.append(el("p", { class: "title" }, screen.title));
+      var inputs = [];
+      (screen.fields || []).forEach(function (f) {
+        if (f.type === "display") { form.append(el("p", {}, f.text || f.label)); return; }
+        if (f.type === "image") { form.append(el("img", { src: f.text || "", alt: f.label || "" })); return; }
+        var input;
+        if (f.type === "choice") {
+          input = el("fieldset");
+          input.append(el("legend", {}, f.label + (f.required ? " *" : "")));
+          (f.choices || []).forEach(function (choice) {
+            var option = el("label", { class: "choice" });
+            option.append(el("input", { type: "radio", name: f.name, value: choice }), document.createTextNode(choice));
+            input.append(option);
+          });
+          form.append(input);
+        } else {
+          var label = el("label", {}, f.label + (f.required ? " *" : ""));
+          input = el("input", { name: f.name, type: f.type === "number" ? "number" : f.type === "email" ? "email" : "text" });
+          label.append(input);
+          form.append(label);
+        }
+        inputs.push(f);
+      });
+      var error = el("p", { class: "error", role: "alert" });
+      form.append(error);
+      if (inputs.length) {
+        var submit = el("button", { type: "submit" }, t("send"));
+        form.append(submit);
+        form.addEventListener("submit", async (e) => {
+          e.preventDefault();
+          var values = {};
+          for (var i = 0; i < inputs.length; i++) {
+            var f = inputs[i], value;
+            if (f.type === "choice") {
+              var picked = form.querySelector('input[name="' + f.name + '"]:checked');
+              value = picked ? picked.value : "";
+            } else {
+              value = form.querySelector('[name="' + f.name + '"]').value.trim();
+              if (f.type === "number" && value !== "") value = Number(value);
+            }
+            if (f.required && value === "") { error.textContent = t("required", { label: f.label }); return; }
+            if (value !== "") values[f.name] = value;
+          }
+          submit.disabled = true;
+          var r = await fetch(MIAW + "/conversation/" + this.state.conversationId + "/flow/" + flow.interviewId, {
+            method: "POST", headers: this.headers(true), body: JSON.stringify({ values: values })
+          });
+          if (!r.ok) {
+            submit.disabled = false;
+            error.textContent = ((await r.json().catch(function () { return {}; })).message) || t("failed");
+            return;
+          }
+          form.querySelectorAll("input, button").forEach(function (x) { x.disabled = true; });
+        });
+      }
+      this.log.append(form);
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+
     // Typing: at most one indicator a second, Stopped after 3 s without a key.
     typed() {
       var now = Date.now();
@@ -459,8 +526,9 @@
         var content = message.staticContent || {};
         var text = content.text || "";
         var mine = (entry.sender || {}).role === "EndUser";
-        var fresh = this.show(message.id || key, mine ? "me" : "them", text, content.attachments,
-          message.fileRequest);
+        var fresh = this.show(message.id || key, mine ? "me" : "them", message.flow ? "" : text,
+          content.attachments, message.fileRequest);
+        if (fresh && message.flow) this.flowForm(message.flow, text);
         if (!mine && fresh && live) {
           this.typingNote.textContent = "";
           this.acknowledge(key, "Delivery");
@@ -491,6 +559,7 @@
     show(key, who, text, attachments, fileRequest) {
       if (key && this.seen.has(key)) return false;
       if (key) this.seen.add(key);
+      if (!text && !(attachments || []).length && !fileRequest) return true; // (a flow's form)
       var bubble = el("div", { class: "msg " + who });
       if (text) bubble.append(el("p", {}, text));
       (attachments || []).forEach((a) => {
