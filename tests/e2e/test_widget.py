@@ -286,6 +286,12 @@ async def test_files_both_ways_within_the_deployments_policy(
     saved = await (await download.value).path()
     assert await asyncio.to_thread(Path(saved).read_bytes) == PDF
 
+    # The transcript downloads as a PDF.
+    async with page.expect_download() as download:
+        await chat.get_by_role("button", name="Download the transcript").click()
+    transcript = await (await download.value).path()
+    assert (await asyncio.to_thread(Path(transcript).read_bytes)).startswith(b"%PDF")
+
     # The agent asks for a file: the chat offers to upload it.
     case = await ada.link_case(session)
     await ada.act(session, actionType="initFileTransfer", recordId=case, message="Your ID, please")
@@ -321,4 +327,23 @@ async def test_a_flow_form_is_answered_in_the_chat(browser: Any, live: Api, live
     ).wait_for()
     interview = await live.http.get(f"/api/v1/interviews/{r.json()['id']}", headers=ada.headers)
     assert interview.json()["variables"]["reason"] == first
+    await page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_right_to_left_page_gets_a_right_to_left_widget(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    page = await browser.new_page()
+
+    async def arabic_page(route: Any) -> None:
+        body = HOSTILE.replace("<html lang=en>", '<html lang="ar">').replace("<style>", "<!--")
+        await route.fulfill(
+            status=200, content_type="text/html", body=body.replace("</style>", "-->")
+        )
+
+    await page.route(f"{live_url}/ar", arabic_page)
+    await page.goto(f"{live_url}/ar")
+    chat = await open_widget(page)
+    assert await chat.get_attribute("dir") == "rtl"
     await page.close()

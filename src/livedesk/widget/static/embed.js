@@ -13,6 +13,8 @@
   var KEY = "livedesk:" + ORG + ":" + DEPLOYMENT;
   var queued = (window.LiveDesk && window.LiveDesk.q) || [];
   var hidden = {}; // hidden pre-chat values: data-prechat-* attributes and LiveDesk.prechat()
+  var identity = null; // a signed identity token from the host page: LiveDesk.identify(jwt)
+  var RTL = /^(ar|he|fa|ur|ps|yi|dv|ckb)(-|$)/i;
   Object.keys(script.dataset).forEach(function (k) {
     if (k.indexOf("prechat") === 0 && k.length > 7) {
       hidden[k.charAt(7).toLowerCase() + k.slice(8)] = script.dataset[k];
@@ -60,6 +62,7 @@
     "legend{margin-bottom:4px}.choice{flex-direction:row;align-items:center;gap:8px}" +
     ".flow img{max-width:100%}.file{display:block;margin-top:6px;border:1px solid #0b57d0;border-radius:6px;" +
     "background:#fff;color:#0b57d0;padding:6px 10px;cursor:pointer}" +
+    ".link{background:transparent!important;color:#0b57d0!important;text-decoration:underline;padding:4px!important}" +
     ".attach{display:inline-block;color:#0b57d0;text-decoration:underline;cursor:pointer;font-size:15px}" +
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     ".msg.them{align-self:flex-start;background:#f1f3f4}.note{align-self:center;color:#444;" +
@@ -82,6 +85,8 @@
     email: "{label} must be an email address.", joined: "{name} joined the chat.",
     waiting: "You are number {position} in the queue.", ended: "The chat has ended.",
     reconnecting: "Reconnecting…", typing: "{name} is typing…", attach: "Attach a file",
+    transcript: "Download the transcript", closed: "We are closed right now.",
+    closedUntil: "We are closed right now; we open again {when}.",
     download: "Download {name}", requested: "Upload the requested file",
     uploading: "Sending {name}… {percent}%",
     fileType: "{name} cannot be sent: only {types} files are accepted.",
@@ -104,7 +109,8 @@
       this.launcherText = el("span", {}, t("launcher"));
       this.badge = el("span", { class: "badge", hidden: "" });
       this.launcher.append(this.launcherText, this.badge);
-      this.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("title"), hidden: "" });
+      this.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("title"), hidden: "",
+        dir: RTL.test(document.documentElement.lang || "") ? "rtl" : "ltr" });
       var header = el("header");
       header.append(el("h2", {}, t("title")));
       this.closeButton = el("button", { type: "button" }, t("close"));
@@ -158,14 +164,17 @@
       return h;
     }
 
+    // A guest token, or with LiveDesk.identify(jwt) the verified user's.
     async guestToken() {
-      var r = await fetch(MIAW + "/authorization/unauthenticated/access-token", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ orgId: ORG, esDeveloperName: DEPLOYMENT, capabilitiesVersion: "1",
-          platform: "Web", language: document.documentElement.lang || undefined })
+      var body = { orgId: ORG, esDeveloperName: DEPLOYMENT, capabilitiesVersion: "1",
+        platform: "Web", language: document.documentElement.lang || undefined };
+      var kind = "unauthenticated";
+      if (identity) { kind = "authenticated"; body.customerIdentityToken = identity; }
+      var r = await fetch(MIAW + "/authorization/" + kind + "/access-token", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
       });
       if (!r.ok) throw new Error("token " + r.status);
-      var body = await r.json();
+      body = await r.json();
       this.config = body.context.configuration.embeddedServiceConfig;
       this.state = { token: body.accessToken, lastEventId: body.lastEventId || "0",
         files: this.config.attachments || {} };
@@ -199,6 +208,12 @@
       var error = el("p", { class: "error", role: "alert" });
       var start = el("button", { type: "submit" }, t("start"));
       form.append(error, start);
+      var hours = this.config.businessHours;
+      if (hours && !hours.isOpen) {
+        var opens = hours.nextOpeningTime ? new Date(hours.nextOpeningTime).toLocaleString(
+          document.documentElement.lang || undefined, { weekday: "long", hour: "numeric", minute: "2-digit" }) : "";
+        form.prepend(el("p", { class: "note" }, opens ? t("closedUntil", { when: opens }) : t("closed")));
+      }
       form.addEventListener("submit", (e) => {
         e.preventDefault();
         var values = {};
@@ -242,8 +257,12 @@
       label.append(box);
       row.append(label, el("button", { type: "submit" }, t("send")));
       var end = el("button", { type: "button" }, t("end"));
+      var transcript = el("button", { type: "button", class: "link" }, t("transcript"));
+      transcript.addEventListener("click", () => this.download({
+        url: "/iamessage/api/v2/conversation/" + this.state.conversationId + "/transcript?esDeveloperName=" +
+          encodeURIComponent(DEPLOYMENT), name: "transcript.pdf" }));
       this.fileError = el("p", { class: "error", role: "alert" });
-      form.append(row, this.fileError, end);
+      form.append(row, this.fileError, end, transcript);
       var files = this.state.files || {};
       if (files.endUserToAgent) {
         var attach = el("label", { class: "attach" }, t("attach"));
@@ -604,6 +623,7 @@
 
   var api = {
     prechat: function (values) { Object.assign(hidden, values || {}); },
+    identify: function (jwt) { identity = jwt; },
     open: function () { widget.open(); },
     close: function () { widget.close(); }
   };
