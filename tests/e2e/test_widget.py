@@ -53,6 +53,8 @@ async def test_a_customer_chats_from_the_demo_page(
     await page.screenshot(path=str(SHOTS / "widget-prechat.png"))
     await chat.get_by_role("button", name="Start chat").click()
     await chat.get_by_role("textbox", name="Message").wait_for()
+    await chat.get_by_text("An agent will be with you shortly.", exact=False).wait_for()
+    await page.screenshot(path=str(SHOTS / "widget-waiting.png"))
 
     # Routed by the Topic: Ada (Loans) is offered it, accepts, and writes markup as text.
     ada = await live.agent("ada")
@@ -111,6 +113,7 @@ async def test_a_customer_chats_from_the_demo_page(
     # The customer ends the chat: the end is shown, the session is over.
     await chat.get_by_role("button", name="End chat").click()
     await chat.get_by_text("The chat has ended.").wait_for()
+    await page.screenshot(path=str(SHOTS / "widget-ended.png"))
     ended = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
     assert (ended.json()["status"], ended.json()["endedByRole"]) == ("Ended", "EndUser")
 
@@ -164,6 +167,7 @@ async def test_the_network_cut_while_both_write_loses_and_repeats_nothing(
 
         proxy.disconnect()  # the network goes away under the open stream
         await chat.get_by_text("Reconnecting…").wait_for()
+        await page.screenshot(path=str(SHOTS / "widget-offline.png"))
         await ada.act(session, actionType="sendMessage", message="two, while you were away")
         box = chat.get_by_role("textbox", name="Message")
         await box.fill("typed while offline")
@@ -325,6 +329,8 @@ async def test_a_flow_form_is_answered_in_the_chat(browser: Any, live: Api, live
         "Thank you for completing the questionnaire 😃, we have noted that the use of funds "
         f"concerns {first}"
     ).wait_for()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / "widget-flow.png"))
     interview = await live.http.get(f"/api/v1/interviews/{r.json()['id']}", headers=ada.headers)
     assert interview.json()["variables"]["reason"] == first
     await page.close()
@@ -347,3 +353,20 @@ async def test_a_right_to_left_page_gets_a_right_to_left_widget(
     chat = await open_widget(page)
     assert await chat.get_attribute("dir") == "rtl"
     await page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_on_a_phone_the_open_widget_fills_the_screen(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/demo")
+    chat = await open_widget(page)
+    box = await chat.bounding_box()
+    assert box is not None and (box["width"], box["height"]) == (360, 740)
+    size = await chat.get_by_label("First name").evaluate("e => getComputedStyle(e).fontSize")
+    assert float(size.removesuffix("px")) >= 16  # phones do not zoom into the form
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / "widget-phone.png"))
+    await context.close()
