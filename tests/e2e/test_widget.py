@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.e2e.browser import NEEDS_CHROMIUM
-from tests.helpers import Api
+from tests.helpers import Api, agent_stream
 
 pytestmark = NEEDS_CHROMIUM
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -370,3 +370,28 @@ async def test_on_a_phone_the_open_widget_fills_the_screen(
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / "widget-phone.png"))
     await context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_unread_count_while_closed_and_typing_reaches_the_agent(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{live_url}/demo")
+    chat, ada, session = await start_chat(page, live)
+    async with agent_stream(ada) as stream:
+        await chat.get_by_role("textbox", name="Message").press_sequentially("hel", delay=50)
+        event = await stream.until(
+            lambda e: (
+                e.event == "ConversationEntry"
+                and e.data.get("entryType") == "TypingStartedIndicator"
+            )
+        )
+        assert event.id is None  # typing is never stored
+    await page.keyboard.press("Escape")
+    await ada.act(session, actionType="sendMessage", message="Are you there?")
+    await page.get_by_role("button", name="Chat with us, 1 new messages").wait_for()
+    await page.get_by_role("button", name="Chat with us, 1 new messages").click()
+    await chat.get_by_text("Are you there?").wait_for()
+    await page.get_by_role("button", name="Chat with us", exact=True).wait_for()
+    await page.close()
