@@ -6,6 +6,7 @@ conversation with no duplicates, and an axe scan of the open widget."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -394,4 +395,46 @@ async def test_unread_count_while_closed_and_typing_reaches_the_agent(
     await page.get_by_role("button", name="Chat with us, 1 new messages").click()
     await chat.get_by_text("Are you there?").wait_for()
     await page.get_by_role("button", name="Chat with us", exact=True).wait_for()
+    await page.close()
+
+
+INLINE = """<!doctype html><html lang=en><head><title>Help</title></head><body>
+<main><h1>Help</h1>
+<section id="chat" aria-label="Support chat" style="width:400px;height:500px"></section></main>
+<script src="/widget/embed.js" data-org="00DLD0000000001" data-deployment="Web_Chat"
+ data-target="#chat"></script></body></html>"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_inline_mode_renders_in_the_host_element_and_loads_nothing_else_first(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    """`data-target`: no launcher, the chat fills the host element. And the size budget: before
+    the chat is used the page loads nothing but the script, which weighs under 40 KB gzipped."""
+    page = await browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url.removeprefix(live_url)))
+    await page.goto(f"{live_url}/demo")
+    await page.wait_for_load_state("networkidle")
+    assert [u for u in requested if not u.startswith("/favicon")] == ["/demo", "/widget/embed.js"]
+    script = await live.http.get("/widget/embed.js")
+    assert len(gzip.compress(script.content)) < 40 * 1024
+
+    async def inline_page(route: Any) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=INLINE)
+
+    await page.route(f"{live_url}/inline", inline_page)
+    await page.goto(f"{live_url}/inline")
+    chat = page.get_by_role("dialog", name="Chat")
+    await chat.get_by_label("First name").wait_for()
+    assert await page.get_by_role("button", name="Chat with us").count() == 0
+    box = await chat.bounding_box()
+    host = await page.get_by_role("region", name="Support chat").bounding_box()
+    assert box is not None and host is not None
+    assert (box["x"], box["y"], box["width"], box["height"]) == (
+        host["x"],
+        host["y"],
+        host["width"],
+        host["height"],
+    )
     await page.close()

@@ -11,6 +11,7 @@
   var ORG = script.dataset.org;
   var DEPLOYMENT = script.dataset.deployment;
   var KEY = "livedesk:" + ORG + ":" + DEPLOYMENT;
+  var TARGET = script.dataset.target; // inline mode: render into this element, no launcher
   var queued = (window.LiveDesk && window.LiveDesk.q) || [];
   var hidden = {}; // hidden pre-chat values: data-prechat-* attributes and LiveDesk.prechat()
   var identity = null; // a signed identity token from the host page: LiveDesk.identify(jwt)
@@ -75,6 +76,8 @@
     "form button{border:0;border-radius:6px;padding:10px 14px;background:#0b57d0;color:#fff;" +
     "cursor:pointer}.error{color:#b3261e;font-size:14px;margin:0}.status{color:#444;font-size:14px;" +
     "margin:0;padding:0 12px}" +
+    ".panel.inline{position:static;width:100%;height:100%;max-height:none;box-shadow:none}" +
+    ".launcher[hidden]{display:none}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:none;" +
     "border-radius:0}}" +
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}";
@@ -121,13 +124,15 @@
       this.body = el("div", { style: "display:contents" });
       this.panel.append(header, this.log, this.typingNote, this.statusLine, this.body);
       root.append(this.launcher, this.panel);
+      if (TARGET) { this.launcher.hidden = true; this.panel.classList.add("inline"); }
       this.launcher.addEventListener("click", () => (this.panel.hidden ? this.open() : this.close()));
       this.closeButton.addEventListener("click", () => this.close());
       this.panel.addEventListener("keydown", (e) => { if (e.key === "Escape") this.close(); });
+      if (TARGET) this.closeButton.hidden = true;
       if (this.state.conversationId && this.state.token) this.follow(); // a stored conversation
     }
 
-    async open() {
+    async open(quietly) {
       this.panel.hidden = false;
       this.launcher.setAttribute("aria-expanded", "true");
       this.unread = 0;
@@ -148,11 +153,13 @@
           this.statusLine.textContent = t("failed");
         }
       }
+      if (quietly) return; // (inline mode opening with the page: the focus stays where it is)
       var first = this.panel.querySelector("input, select, textarea");
       (first || this.closeButton).focus();
     }
 
     close() {
+      if (TARGET) return; // inline: always open
       this.panel.hidden = true;
       this.launcher.setAttribute("aria-expanded", "false");
       this.launcher.focus();
@@ -618,7 +625,11 @@
 
   customElements.define("livedesk-chat", LiveDeskChat);
   var widget = document.createElement("livedesk-chat");
-  function mount() { document.body.appendChild(widget); }
+  function mount() {
+    var host = TARGET ? document.querySelector(TARGET) : null;
+    (host || document.body).appendChild(widget);
+    if (host) widget.open(true);
+  }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
   var api = {
