@@ -135,6 +135,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/"): Call(public(200)),  # the index of pages
     ("GET", "/demo"): Call(public(200)),  # the demo company page
     ("GET", "/widget/embed.js"): Call(public(200)),  # the chat widget
+    ("GET", "/widget/i18n/{language}.json"): Call(public(200), ids={"language": "fr"}),
     ("GET", "/metrics"): Call(public(200)),  # no metrics token configured here
     # ---------------------------------------------------------------- MIAW: tokens
     ("POST", f"{MIAW}/authorization/unauthenticated/access-token"): Call(

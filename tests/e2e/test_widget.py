@@ -338,7 +338,7 @@ async def test_a_flow_form_is_answered_in_the_chat(browser: Any, live: Api, live
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_a_right_to_left_page_gets_a_right_to_left_widget(
+async def test_an_arabic_page_gets_an_arabic_right_to_left_widget(
     browser: Any, live: Api, live_url: str
 ) -> None:
     page = await browser.new_page()
@@ -351,7 +351,9 @@ async def test_a_right_to_left_page_gets_a_right_to_left_widget(
 
     await page.route(f"{live_url}/ar", arabic_page)
     await page.goto(f"{live_url}/ar")
-    chat = await open_widget(page)
+    await page.get_by_role("button", name="تحدث معنا").click()  # its labels in the page's language
+    chat = page.get_by_role("dialog", name="المحادثة")
+    await chat.get_by_role("button", name="ابدأ المحادثة").wait_for()
     assert await chat.get_attribute("dir") == "rtl"
     await page.close()
 

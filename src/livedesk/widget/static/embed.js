@@ -95,6 +95,22 @@
     fileType: "{name} cannot be sent: only {types} files are accepted.",
     fileSize: "{name} cannot be sent: files may be at most {max} MB.", unread: "{count} new messages", failed: "Could not reach us. Please try again."
   };
+  // The page's language: the launcher's words for the shipped languages are here (nothing else
+  // loads before the chat is used); the rest comes from /widget/i18n/<language>.json when it opens.
+  var LANG = (document.documentElement.lang || "en").toLowerCase().split("-")[0];
+  var LAUNCHER = { fr: "Discuter avec nous", es: "Chatea con nosotros", de: "Mit uns chatten",
+    ar: "تحدث معنا" };
+  if (LAUNCHER[LANG]) LABELS.launcher = LAUNCHER[LANG];
+  var translated = LANG === "en" ? Promise.resolve() : null;
+  function translate() {
+    if (!translated) {
+      translated = fetch(BASE + "/widget/i18n/" + encodeURIComponent(LANG) + ".json")
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (words) { Object.assign(LABELS, words); })
+        .catch(function () { /* English it is */ });
+    }
+    return translated;
+  }
   function t(key, values) {
     return LABELS[key].replace(/\{(\w+)\}/g, function (_, k) { return (values || {})[k]; });
   }
@@ -140,6 +156,8 @@
       this.unreadIds.splice(0).forEach((id) => this.acknowledge(id, "Read"));
       if (!this.started) {
         this.started = true;
+        await translate();
+        this.relabel();
         try {
           if (this.state.conversationId && this.state.token) {
             await this.history();
@@ -156,6 +174,15 @@
       if (quietly) return; // (inline mode opening with the page: the focus stays where it is)
       var first = this.panel.querySelector("input, select, textarea");
       (first || this.closeButton).focus();
+    }
+
+    // The labels drawn before the translation came.
+    relabel() {
+      this.launcherText.textContent = t("launcher");
+      this.panel.setAttribute("aria-label", t("title"));
+      this.panel.querySelector("h2").textContent = t("title");
+      this.closeButton.textContent = t("close");
+      this.showBadge();
     }
 
     close() {
