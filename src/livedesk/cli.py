@@ -31,7 +31,9 @@ def _settings(data_dir: Path | None, **overrides: object) -> Settings:
 
 @app.command()
 def serve(
-    demo: Annotated[bool, typer.Option("--demo", help="Load the demo org (DESIGN 10).")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo org (src/livedesk/setup/demo.yaml).")
+    ] = False,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     data_dir: DataDir = None,
@@ -213,7 +215,7 @@ def demo(
         typer.Option(help="A running server with the demo org; default: start one just for this."),
     ] = None,
 ) -> None:
-    """Play the co-work scenario (DESIGN section 1) as a customer and an agent, step by step."""
+    """Play the co-work scenario (an agent and a customer fill a form together) step by step."""
     from livedesk import demo as scenario
 
     try:
