@@ -14,10 +14,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from livedesk.kit.clock import FakeClock
+from tests.auth.test_verified_users import claims, signed, verified_org
 from tests.e2e.browser import NEEDS_CHROMIUM
 from tests.helpers import Api, agent_stream
 
 pytestmark = NEEDS_CHROMIUM
+__all__ = ["verified_org"]  # (a fixture, shared with the verified-users tests)
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 TRAP = "<img src=x onerror=window.pwned=1><script>window.pwned=2</script>"
 
@@ -439,4 +442,47 @@ async def test_inline_mode_renders_in_the_host_element_and_loads_nothing_else_fi
         host["width"],
         host["height"],
     )
+    await page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_verified_user_chats_under_her_identity(
+    browser: Any, live: Api, live_url: str, verified_org: None, clock: FakeClock
+) -> None:
+    """The host page passes its signed identity token (through the stub, before the script has
+    loaded): the widget asks for an authenticated token, and the chat is the verified user's."""
+    token = signed(claims(clock))
+    page_html = (
+        "<!doctype html><html lang=en><body><script>"
+        'window.LiveDesk=window.LiveDesk||{q:[]};["prechat","identify","open","close"].forEach('
+        "function(m){LiveDesk[m]=LiveDesk[m]||function(){LiveDesk.q.push([m,arguments])}});"
+        f'LiveDesk.identify("{token}");</script>'
+        '<script src="/widget/embed.js" data-org="00DLD0000000001" data-deployment="Web_Chat">'
+        "</script></body></html>"
+    )
+    page = await browser.new_page()
+
+    async def verified_page(route: Any) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=page_html)
+
+    await page.route(f"{live_url}/account", verified_page)
+    called: list[str] = []
+    page.on("request", lambda r: called.append(r.url))
+    await page.goto(f"{live_url}/account")
+    chat, ada, session = await start_chat(page, live)
+    assert any("/authorization/authenticated/access-token" in u for u in called)
+    box = chat.get_by_role("textbox", name="Message")
+    await box.fill("It's me")
+    await box.press("Enter")
+    for _ in range(50):
+        detail = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
+        names = [
+            e["senderDisplayName"]
+            for e in detail.json()["transcript"]
+            if e["entryType"] == "Message" and e["sender"]["role"] == "EndUser"
+        ]
+        if names:
+            break
+        await asyncio.sleep(0.1)
+    assert names == ["Moe"]  # the name from her identity token
     await page.close()
