@@ -486,3 +486,25 @@ async def test_a_verified_user_chats_under_her_identity(
         await asyncio.sleep(0.1)
     assert names == ["Moe"]  # the name from her identity token
     await page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_message_refused_for_good_is_shown_as_not_sent(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{live_url}/demo")
+    chat, _, _ = await start_chat(page, live)
+    state = await page.evaluate(
+        "JSON.parse(localStorage.getItem('livedesk:00DLD0000000001:Web_Chat'))"
+    )
+    closed = await live.http.delete(
+        f"/iamessage/api/v2/conversation/{state['conversationId']}",
+        headers={"Authorization": f"Bearer {state['token']}"},
+    )
+    assert closed.status_code == 204  # (closed elsewhere: another tab, the API)
+    box = chat.get_by_role("textbox", name="Message")
+    await box.fill("hello?")
+    await box.press("Enter")
+    await chat.get_by_role("alert").filter(has_text="Not sent: “hello?”.").wait_for()
+    await page.close()

@@ -88,7 +88,7 @@
     email: "{label} must be an email address.", joined: "{name} joined the chat.",
     waiting: "You are number {position} in the queue.", ended: "The chat has ended.",
     reconnecting: "Reconnecting…", typing: "{name} is typing…", attach: "Attach a file",
-    transcript: "Download the transcript", closed: "We are closed right now.",
+    transcript: "Download the transcript", notSent: "Not sent: “{text}”. {why}", closed: "We are closed right now.",
     closedUntil: "We are closed right now; we open again {when}.",
     download: "Download {name}", requested: "Upload the requested file",
     uploading: "Sending {name}… {percent}%",
@@ -360,6 +360,10 @@
           if (r.status >= 500 || r.status === 429) break; // later
           this.state.outbox = this.state.outbox.slice(1);
           save(this.state);
+          if (!r.ok) { // refused for good: say which message did not go, and why
+            var why = (await r.json().catch(function () { return {}; })).message || "";
+            this.log.append(el("p", { class: "note", role: "alert" }, t("notSent", { text: next.text, why: why })));
+          }
         }
       } catch (e) {
         /* offline: the stream's reconnect flushes again */
