@@ -30,10 +30,11 @@ class Customer:
     conversation_id: str | None = None
     session_id: str | None = None
     configuration: dict[str, Any] = field(default_factory=dict)  # the embeddedServiceConfig
+    org_id: str = ORG
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "X-Org-Id": ORG}
+        return {"Authorization": f"Bearer {self.token}", "X-Org-Id": self.org_id}
 
     async def create_conversation(self, **extra: Any) -> httpx.Response:
         self.conversation_id = extra.pop("conversationId", None) or uid()
@@ -114,11 +115,11 @@ class Agent:
 class Api:
     http: httpx.AsyncClient
 
-    async def customer(self, deployment: str = DEPLOYMENT) -> Customer:
+    async def customer(self, deployment: str = DEPLOYMENT, org_id: str = ORG) -> Customer:
         r = await self.http.post(
             f"{MIAW}/authorization/unauthenticated/access-token",
             json={
-                "orgId": ORG,
+                "orgId": org_id,
                 "esDeveloperName": deployment,
                 "capabilitiesVersion": "1",
                 "platform": "Web",
@@ -132,11 +133,15 @@ class Api:
             body["context"]["endUser"]["subject"],
             body["lastEventId"],
             configuration=body["context"]["configuration"]["embeddedServiceConfig"],
+            org_id=org_id,
         )
 
-    async def agent(self, username: str = "ada", password: str = "demo") -> Agent:
+    async def agent(
+        self, username: str = "ada", password: str = "demo", org_id: str | None = None
+    ) -> Agent:
+        login = {"username": username, "password": password}
         r = await self.http.post(
-            "/api/v1/auth/login", json={"username": username, "password": password}
+            "/api/v1/auth/login", json=login | ({"orgId": org_id} if org_id else {})
         )
         assert r.status_code == 200, r.text
         return Agent(self, r.json()["accessToken"], r.json()["agent"])

@@ -63,10 +63,12 @@ def serve(
     typer.echo(f"  agent API     {base}/api/v1             (SSE: {base}/api/v1/agent/stream)")
     typer.echo(f"  API docs      {base}/docs")
     typer.echo(f"  metrics       {base}/metrics")
+    typer.echo(f"  widget        {base}/widget/embed.js   (pages: {base}/)")
     if settings.demo:
         typer.echo(
             "  demo org      00DLD0000000001, deployment Web_Chat, agents ada/grace (password demo)"
         )
+        typer.echo(f"  demo page     {base}/demo   (the chat widget on an example company page)")
     logs.configure(log_level, log_format)
     application = create_app(settings)
     freeze_startup_objects()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -20,9 +21,22 @@ from tests.e2e.browser import NEEDS_CHROMIUM
 from tests.helpers import Api, agent_stream
 
 pytestmark = NEEDS_CHROMIUM
+T = TypeVar("T")
 __all__ = ["verified_org"]  # (a fixture, shared with the verified-users tests)
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 TRAP = "<img src=x onerror=window.pwned=1><script>window.pwned=2</script>"
+KEY = "livedesk:00DLD0000000001:Web_Chat"  # where the widget keeps its state (localStorage)
+
+
+async def eventually(read: Callable[[], Awaitable[T]], expected: T, seconds: float = 5) -> T:
+    """`read()` once it gives `expected`, or what it gives when the time is up (the caller
+    asserts): for what arrives through the server, which a page locator cannot wait for."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    value = await read()
+    while value != expected and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)  # polling the server: nothing here to wait on
+        value = await read()
+    return value
 
 
 async def open_widget(page: Any) -> Any:
@@ -81,11 +95,8 @@ async def test_a_customer_chats_from_the_demo_page(
             if e["entryPayload"].get("acknowledgedConversationEntryIdentifier") == hello
         }
 
-    for _ in range(50):  # delivered, and read (the panel is open)
-        if await receipts() == {"DeliveryAcknowledgement", "ReadAcknowledgement"}:
-            break
-        await asyncio.sleep(0.1)
-    assert await receipts() == {"DeliveryAcknowledgement", "ReadAcknowledgement"}
+    read = {"DeliveryAcknowledgement", "ReadAcknowledgement"}  # (the panel is open)
+    assert await eventually(receipts, read) == read
 
     # The customer answers with Enter; the agent has it.
     box = chat.get_by_role("textbox", name="Message")
@@ -178,17 +189,21 @@ async def test_the_network_cut_while_both_write_loses_and_repeats_nothing(
         await box.press("Enter")
         await box.fill("and another")
         await box.press("Enter")
-        await asyncio.sleep(1.5)
+
+        async def outbox() -> list[str]:  # what waits to be sent, kept in the browser
+            state = await page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}'))")
+            return [m["text"] for m in state.get("outbox", [])]
+
+        queued = ["typed while offline", "and another"]
+        assert await eventually(outbox, queued) == queued
         assert await customer_texts(live, ada, session) == []  # nothing got through
         before = len(proxy.sent)
         proxy.restore()
 
         await chat.get_by_text("two, while you were away").wait_for()
-        for _ in range(50):
-            if await customer_texts(live, ada, session) == ["typed while offline", "and another"]:
-                break
-            await asyncio.sleep(0.1)
-        assert await customer_texts(live, ada, session) == ["typed while offline", "and another"]
+        delivered = await eventually(lambda: customer_texts(live, ada, session), queued)
+        assert delivered == queued
+        assert await eventually(outbox, []) == []
         for text in ("one", "two, while you were away", "typed while offline", "and another"):
             assert await chat.get_by_text(text, exact=True).count() == 1, text
         resumed = bytes(proxy.sent[before:])
@@ -474,17 +489,16 @@ async def test_a_verified_user_chats_under_her_identity(
     box = chat.get_by_role("textbox", name="Message")
     await box.fill("It's me")
     await box.press("Enter")
-    for _ in range(50):
+
+    async def names() -> list[str]:
         detail = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
-        names = [
+        return [
             e["senderDisplayName"]
             for e in detail.json()["transcript"]
             if e["entryType"] == "Message" and e["sender"]["role"] == "EndUser"
         ]
-        if names:
-            break
-        await asyncio.sleep(0.1)
-    assert names == ["Moe"]  # the name from her identity token
+
+    assert await eventually(names, ["Moe"]) == ["Moe"]  # the name from her identity token
     await page.close()
 
 
@@ -495,9 +509,7 @@ async def test_a_message_refused_for_good_is_shown_as_not_sent(
     page = await browser.new_page()
     await page.goto(f"{live_url}/demo")
     chat, _, _ = await start_chat(page, live)
-    state = await page.evaluate(
-        "JSON.parse(localStorage.getItem('livedesk:00DLD0000000001:Web_Chat'))"
-    )
+    state = await page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}'))")
     closed = await live.http.delete(
         f"/iamessage/api/v2/conversation/{state['conversationId']}",
         headers={"Authorization": f"Bearer {state['token']}"},

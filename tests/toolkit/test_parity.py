@@ -28,7 +28,7 @@ from livedesk.setup.service import apply_org
 from livedesk.streams.repository import events_after
 from livedesk.streams.service import agent_recipient, end_user_recipient, event_recipient
 from livedesk.toolkit.schemas import ACTION_TYPES, SessionAction
-from tests.helpers import DEPLOYMENT, MIAW, ORG, Agent, Api, Customer
+from tests.helpers import MIAW, ORG, Agent, Api, Customer
 
 TWIN = "00DLD0000000007"  # the flow's world: the demo org under another id
 AGENTS = ("ada", "grace", "admin")  # ada holds the session, grace is her peer, admin supervises
@@ -288,19 +288,11 @@ def with_parity_flows(demo_org: OrgFile, org_id: str) -> OrgFile:
 
 
 @dataclass
-class OrgCustomer(Customer):
-    org_id: str = ORG
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "X-Org-Id": self.org_id}
-
-
 @dataclass
 class World:
     api: Api
     org_id: str
-    customer: OrgCustomer
+    customer: Customer
     agents: dict[str, Agent]
     refs: dict[str, str] = field(default_factory=dict)
 
@@ -321,26 +313,11 @@ class World:
 async def new_world(api: Api, org_id: str, accept: bool) -> World:
     """A customer waiting in the org's General queue (accepted by Ada unless not `accept`) and
     Ada Online."""
-    r = await api.http.post(
-        f"{MIAW}/authorization/unauthenticated/access-token",
-        json={
-            "orgId": org_id,
-            "esDeveloperName": DEPLOYMENT,
-            "capabilitiesVersion": "1",
-            "platform": "Web",
-        },
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
-    subject = body["context"]["endUser"]["subject"]
-    customer = OrgCustomer(api, body["accessToken"], subject, body["lastEventId"], org_id=org_id)
+    customer = await api.customer(org_id=org_id)
     assert (await customer.create_conversation()).status_code == 201
     agents: dict[str, Agent] = {}
     for username in AGENTS:
-        login = {"username": username, "password": "demo", "orgId": org_id}
-        r = await api.http.post("/api/v1/auth/login", json=login)
-        assert r.status_code == 200, r.text
-        agents[username] = Agent(api, r.json()["accessToken"], r.json()["agent"])
+        agents[username] = await api.agent(username, org_id=org_id)
     world = World(api, org_id, customer, agents, {u: a.agent["id"] for u, a in agents.items()})
     if accept:
         assert (await agents["ada"].accept(world.session_id)).status_code == 200

@@ -78,17 +78,7 @@ def launch(
     state = interpreter.start(flow, inputs, DbRuntime(conn, org_id, None, now), now)
     interview_id = new_id()
     repository.insert_interview(
-        conn,
-        id=interview_id,
-        org_id=org_id,
-        flow=name,
-        owner_role="EndUser",
-        owner_id=end_user_id,
-        status=state.status,
-        waiting_event_type=state.waiting["event_type"] if state.waiting else None,
-        state=state.to_json(),
-        created_at=now,
-        updated_at=now,
+        conn, interview_id, org_id, name, ("EndUser", end_user_id), state, now
     )
     return flow_payload(identifier, link_text, interview_id, name, state)
 
@@ -111,14 +101,7 @@ def answer(
         raise not_found("interview_not_found", "This form is no longer available.")
     runtime = DbRuntime(conn, org_id, None, now)
     state = interpreter.resume(flow, interpreter.Interview.from_json(row.state), runtime, values)
-    repository.save(
-        conn,
-        row.id,
-        state.status,
-        state.waiting["event_type"] if state.waiting else None,
-        state.to_json(),
-        now,
-    )
+    repository.save(conn, row.id, state, now)
     response = entries.text_message(response_id, ", ".join(str(v) for v in values.values()))
     response["abstractMessage"]["messageType"] = "FormResponseMessage"
     response["abstractMessage"]["formResponse"] = {"interviewId": row.id, "values": values}
@@ -144,13 +127,4 @@ class CustomerFlows:
     def exists(self, conn: Connection, org_id: str, name: str) -> bool:
         return customer_flow(conn, org_id, name) is not None
 
-    def launch(
-        self,
-        conn: Connection,
-        org_id: str,
-        end_user_id: str,
-        link_text: str,
-        identifier: str,
-        now: int,
-    ) -> dict[str, Any] | None:
-        return launch(conn, org_id, end_user_id, link_text, identifier, now)
+    launch = staticmethod(launch)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, insert, select, update
 
 from livedesk.errors import not_found
@@ -14,8 +12,30 @@ from livedesk.models import FlowInterview
 from livedesk.orgs import repository as org_repository
 
 
-def insert_interview(conn: Connection, **values: Any) -> None:
-    conn.execute(insert(FlowInterview).values(**values))
+def insert_interview(
+    conn: Connection,
+    interview_id: str,
+    org_id: str,
+    flow: str,
+    owner: tuple[str, str],
+    interview: interpreter.Interview,
+    now: int,
+) -> None:
+    """A new interview of `flow`, run by `owner` (its role and id)."""
+    conn.execute(
+        insert(FlowInterview).values(
+            id=interview_id,
+            org_id=org_id,
+            flow=flow,
+            owner_role=owner[0],
+            owner_id=owner[1],
+            status=interview.status,
+            waiting_event_type=_waiting_event_type(interview),
+            state=interview.to_json(),
+            created_at=now,
+            updated_at=now,
+        )
+    )
 
 
 def get_interview(conn: Connection, interview_id: str, *, lock: bool = False) -> DbRow | None:
@@ -25,13 +45,16 @@ def get_interview(conn: Connection, interview_id: str, *, lock: bool = False) ->
     return conn.execute(query).first()
 
 
-def save(
-    conn: Connection, interview_id: str, status: str, waiting: str | None, state: Any, now: int
-) -> None:
+def save(conn: Connection, interview_id: str, interview: interpreter.Interview, now: int) -> None:
     conn.execute(
         update(FlowInterview)
         .where(FlowInterview.id == interview_id)
-        .values(status=status, waiting_event_type=waiting, state=state, updated_at=now)
+        .values(
+            status=interview.status,
+            waiting_event_type=_waiting_event_type(interview),
+            state=interview.to_json(),
+            updated_at=now,
+        )
     )
 
 
@@ -62,7 +85,8 @@ def load_flow(conn: Connection, org_id: str, name: str) -> Flow:
     raise not_found("flow_not_found", f"There is no flow {name[:80]!r}.")
 
 
-def waiting_event_type(interview: interpreter.Interview) -> str | None:
+def _waiting_event_type(interview: interpreter.Interview) -> str | None:
+    """The event type it waits for (what `waiting_for` finds it by)."""
     if interview.status == "waiting" and interview.waiting is not None:
         return str(interview.waiting["event_type"])
     return None

@@ -54,17 +54,7 @@ class FlowService:
                 raise bad_request("invalid_flow_input", str(exc)) from None
             interview_id = new_id()
             repository.insert_interview(
-                conn,
-                id=interview_id,
-                org_id=p.org_id,
-                flow=name,
-                owner_role="Agent",
-                owner_id=p.agent_id,
-                status=interview.status,
-                waiting_event_type=repository.waiting_event_type(interview),
-                state=interview.to_json(),
-                created_at=now,
-                updated_at=now,
+                conn, interview_id, p.org_id, name, ("Agent", p.agent_id), interview, now
             )
             return interview_out(interview_id, interview)
 
@@ -86,14 +76,7 @@ class FlowService:
                 interview = interpreter.resume(flow, interview, runtime, values)
             except interpreter.InputError as exc:
                 raise bad_request("invalid_screen_values", str(exc)) from None
-            repository.save(
-                conn,
-                row.id,
-                interview.status,
-                repository.waiting_event_type(interview),
-                interview.to_json(),
-                now,
-            )
+            repository.save(conn, row.id, interview, now)
             return interview_out(row.id, interview)
 
         return await self._db.transaction(work)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -71,26 +71,11 @@ class FlowWaker:
             )
             if interview.status == "waiting" and interview.to_json() == row.state:
                 return  # still waiting for the same thing: nothing to save or tell
-            repository.save(
-                conn,
-                row.id,
-                interview.status,
-                repository.waiting_event_type(interview),
-                interview.to_json(),
-                now,
-            )
+            repository.save(conn, row.id, interview, now)
             if owner is not None and interview.status != "waiting":
-                out = interview_out(row.id, interview)
-                screen = FlowScreen(
-                    interviewId=row.id,
-                    id=out.id,
-                    flow=out.flow,
-                    status=out.status,
-                    screen=out.screen,
-                    waiting=out.waiting,
-                    variables=out.variables,
-                    error=out.error,
-                )
+                # The interview as GET /api/v1/interviews/{id} shows it, and its id.
+                shown = {"interviewId": row.id, **interview_out(row.id, interview).model_dump()}
+                screen = cast(FlowScreen, shown)
                 notify_agent(conn, owner.agent_id, AgentEvent.FLOW_SCREEN, screen, now)
 
         await self._db.transaction(work)
