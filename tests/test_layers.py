@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("flows", {"flows"}),
     ("the Conversation Toolkit", {"toolkit"}),
     ("platform events", {"events"}),
+    ("contact", {"contact"}),
     ("conversations", {"conversations"}),
     ("routing", {"routing"}),
     ("records", {"records"}),

@@ -17,6 +17,7 @@ from livedesk.attachments.endpoints import router as attachment_router
 from livedesk.auth.endpoints import agent_router as agent_auth_router
 from livedesk.auth.endpoints import miaw_router as miaw_auth_router
 from livedesk.config import Settings
+from livedesk.contact.endpoints import router as contact_router
 from livedesk.container import build_container
 from livedesk.conversations.endpoints import router as conversation_router
 from livedesk.events.endpoints import router as event_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         flow_router,
         customer_flow_router,
         ops_router,
+        contact_router,
         widget_router,
     ):
         app.include_router(router)

@@ -18,6 +18,7 @@ from livedesk.bus import Bus
 from livedesk.bus.memory import MemoryBus
 from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
+from livedesk.contact.service import ContactService
 from livedesk.conversations import inactivity, timeouts
 from livedesk.conversations.service import ConversationService
 from livedesk.conversations.typing import TypingRelay
@@ -74,6 +75,7 @@ class Container:
     agents: AgentService
     work: WorkService
     records: RecordService
+    contact: ContactService
     events: EventService
     flows: FlowService
     attachments: AttachmentService
@@ -167,6 +169,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         agents=AgentService(db, clock, toolkit),
         work=WorkService(db, clock),
         records=RecordService(db, clock),
+        contact=ContactService(db, clock),
         events=EventService(db, clock),
         flows=FlowService(db, clock, toolkit, conversations),
         attachments=AttachmentService(db, clock, settings.limits, storage, conversations),

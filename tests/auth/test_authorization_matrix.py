@@ -194,6 +194,15 @@ MATRIX: dict[tuple[str, str], Call] = {
         customer_call(204), "customer", params={"esDeveloperName": DEPLOYMENT}, last=2
     ),
     ("GET", "/eventrouter/v1/sse"): Call(customer_self(200), "customer", stream=True),
+    # ---------------------------------------------------------------- contact (the widget)
+    ("GET", "/api/v1/orgs/{orgId}/deployments/{esDeveloperName}/availability"): Call(
+        public(200), ids={"orgId": ORG, "esDeveloperName": DEPLOYMENT}
+    ),
+    ("POST", "/api/v1/contact-requests"): Call(
+        customer_self(201),
+        "customer",
+        json=lambda ids: {"name": "Lin", "email": "lin@example.com", "message": "Call me"},
+    ),
     # ---------------------------------------------------------------- agent: herself
     ("POST", "/api/v1/auth/login"): Call(
         public(200), json=lambda ids: {"username": "ada", "password": "demo", "orgId": ORG}

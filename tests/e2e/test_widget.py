@@ -430,13 +430,18 @@ async def test_inline_mode_renders_in_the_host_element_and_loads_nothing_else_fi
     browser: Any, live: Api, live_url: str
 ) -> None:
     """`data-target`: no launcher, the chat fills the host element. And the size budget: before
-    the chat is used the page loads nothing but the script, which weighs under 40 KB gzipped."""
+    the chat is used the page loads nothing but the script, which weighs under 40 KB gzipped,
+    and asks whether anyone can chat (a small JSON answer, cached for a few seconds)."""
     page = await browser.new_page()
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url.removeprefix(live_url)))
     await page.goto(f"{live_url}/demo")
     await page.wait_for_load_state("networkidle")
-    assert [u for u in requested if not u.startswith("/favicon")] == ["/demo", "/widget/embed.js"]
+    assert [u for u in requested if not u.startswith("/favicon")] == [
+        "/demo",
+        "/widget/embed.js",
+        "/api/v1/orgs/00DLD0000000001/deployments/Web_Chat/availability",
+    ]
     script = await live.http.get("/widget/embed.js")
     assert len(gzip.compress(script.content)) < 40 * 1024
 

@@ -192,6 +192,11 @@ class DeploymentConfig(Strict):
         [], description="origins or patterns: https://*.example.com, http://localhost:*"
     )
     persist_prechat: bool = False
+    when_unavailable: Literal["chat", "hide", "email"] = Field(
+        "chat",
+        description="when closed or no agent is Online: chat (the chat opens and says so), hide "
+        "(no launcher), email (an email-us form that leaves a Case)",
+    )
     attachments: AttachmentPolicy = AttachmentPolicy()
     user_verification: UserVerification = UserVerification()
 

@@ -16,6 +16,7 @@
   var hidden = {}; // hidden pre-chat values: data-prechat-* attributes and LiveDesk.prechat()
   var identity = null; // a signed identity token from the host page: LiveDesk.identify(jwt)
   var RTL = /^(ar|he|fa|ur|ps|yi|dv|ckb)(-|$)/i;
+  var EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   Object.keys(script.dataset).forEach(function (k) {
     if (k.indexOf("prechat") === 0 && k.length > 7) {
       hidden[k.charAt(7).toLowerCase() + k.slice(8)] = script.dataset[k];
@@ -39,7 +40,7 @@
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
   function save(state) { try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ } }
 
-  var CSS = ":host{all:initial}" +
+  var CSS = ":host{all:initial}:host([hidden]){display:none!important}" +
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;" +
     "font-size:16px;line-height:1.4;color:#1b1b1f}" +
     ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:block;" +
@@ -54,7 +55,8 @@
     "header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;" +
     "background:#0b57d0}header h2{margin:0;font-size:17px;color:#fff}" +
     "header button{border:0;background:transparent;color:#fff;font-size:15px;cursor:pointer;" +
-    "padding:6px;text-decoration:underline}" +
+    "padding:6px;text-decoration:underline}header .mute{text-decoration:none}" +
+    "header .mute[aria-pressed=true]{opacity:.7}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
     "overflow-wrap:anywhere}.msg.me{align-self:flex-end;background:#d3e3fd}" +
@@ -72,7 +74,7 @@
     "label{display:flex;flex-direction:column;gap:4px;font-size:15px}" +
     "input,select,textarea{font-size:16px;padding:8px;border:1px solid #747775;border-radius:6px;" +
     "background:#fff}textarea{resize:none;min-height:44px}" +
-    ".row{display:flex;gap:8px}.row textarea{flex:1}" +
+    ".row{display:flex;gap:8px}.row textarea{flex:1}.grow{flex:1}.contents{display:contents}" +
     "form button{border:0;border-radius:6px;padding:10px 14px;background:#0b57d0;color:#fff;" +
     "cursor:pointer}.error{color:#b3261e;font-size:14px;margin:0}.status{color:#444;font-size:14px;" +
     "margin:0;padding:0 12px}" +
@@ -93,7 +95,10 @@
     download: "Download {name}", requested: "Upload the requested file",
     uploading: "Sending {name}… {percent}%",
     fileType: "{name} cannot be sent: only {types} files are accepted.",
-    fileSize: "{name} cannot be sent: files may be at most {max} MB.", unread: "{count} new messages", failed: "Could not reach us. Please try again."
+    fileSize: "{name} cannot be sent: files may be at most {max} MB.", unread: "{count} new messages", failed: "Could not reach us. Please try again.",
+    away: "No one can chat right now. Leave us a message and we will answer by email.",
+    name: "Name", yourEmail: "Email", leave: "Send message", left: "Thank you. We have your message and will answer by email.",
+    mute: "Mute sounds"
   };
   // The page's language: the launcher's words for the shipped languages are here (nothing else
   // loads before the chat is used); the rest comes from /widget/i18n/<language>.json when it opens.
@@ -120,10 +125,16 @@
       super();
       this.state = load();
       this.seen = new Set();
-      this.unread = 0;
-      this.unreadIds = [];
+      this.unreadIds = []; // the agent's messages not read yet (in any tab)
+      this.readElsewhere = new Set(); // read in another tab of this browser
       var root = this.attachShadow({ mode: "open" });
-      root.appendChild(el("style", {}, CSS));
+      if (root.adoptedStyleSheets && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+        var sheet = new CSSStyleSheet(); // not subject to the host page's style-src
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+      } else {
+        root.appendChild(el("style", {}, CSS));
+      }
       this.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false" });
       this.launcherText = el("span", {}, t("launcher"));
       this.badge = el("span", { class: "badge", hidden: "" });
@@ -132,28 +143,168 @@
         dir: RTL.test(document.documentElement.lang || "") ? "rtl" : "ltr" });
       var header = el("header");
       header.append(el("h2", {}, t("title")));
+      this.muteButton = el("button", { type: "button", class: "mute", "aria-label": t("mute"),
+        "aria-pressed": String(!!this.state.muted) }, "\u{1F515}");
       this.closeButton = el("button", { type: "button" }, t("close"));
-      header.append(this.closeButton);
+      header.append(this.muteButton, this.closeButton);
       this.log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
       this.statusLine = el("p", { class: "status", role: "status" });
       this.typingNote = el("p", { class: "status", "aria-live": "polite" });
-      this.body = el("div", { style: "display:contents" });
+      this.body = el("div", { class: "contents" });
       this.panel.append(header, this.log, this.typingNote, this.statusLine, this.body);
       root.append(this.launcher, this.panel);
       if (TARGET) { this.launcher.hidden = true; this.panel.classList.add("inline"); }
       this.launcher.addEventListener("click", () => (this.panel.hidden ? this.open() : this.close()));
       this.closeButton.addEventListener("click", () => this.close());
       this.panel.addEventListener("keydown", (e) => { if (e.key === "Escape") this.close(); });
+      this.muteButton.addEventListener("click", () => {
+        this.state.muted = !this.state.muted;
+        save(this.state);
+        this.showMuted();
+        this.tell({ muted: this.state.muted });
+      });
       if (TARGET) this.closeButton.hidden = true;
-      if (this.state.conversationId && this.state.token) this.follow(); // a stored conversation
+      this.shareWithTabs();
+      this.fitKeyboard();
+      if (this.state.conversationId && this.state.token) { // a stored conversation
+        this.follow();
+        this.keepToken();
+      } else {
+        this.checked = this.checkAvailability();
+      }
+    }
+
+    // The tabs of this browser share one unread count and one sound: a tab that reads tells the
+    // others, and only the tab holding the "sound" lock plays it (any tab, without Web Locks).
+    shareWithTabs() {
+      this.tabs = window.BroadcastChannel ? new BroadcastChannel(KEY) : null;
+      if (this.tabs) this.tabs.onmessage = (e) => this.fromTab(e.data || {});
+      this.leader = !(navigator.locks && navigator.locks.request);
+      if (!this.leader) {
+        navigator.locks.request(KEY + ":sound", () => { this.leader = true; return new Promise(function () {}); });
+      }
+      window.addEventListener("storage", (e) => { if (e.key === KEY) this.fromStorage(); });
+    }
+
+    tell(message) { if (this.tabs) this.tabs.postMessage(message); }
+
+    fromTab(message) {
+      if (message.read) {
+        message.read.forEach((id) => this.readElsewhere.add(id));
+        this.unreadIds = message.all ? [] : this.unreadIds.filter(function (id) { return message.read.indexOf(id) < 0; });
+        this.showBadge();
+      }
+      if ("muted" in message) { this.state.muted = message.muted; this.showMuted(); }
+    }
+
+    // Another tab started a conversation: this one follows it too.
+    fromStorage() {
+      var stored = load();
+      if (!stored.conversationId || !stored.token || stored.conversationId === this.state.conversationId) return;
+      this.state = stored;
+      this.hidden = false;
+      if (this.started) this.history().then(() => this.showComposer());
+      this.follow();
+      this.keepToken();
+    }
+
+    showMuted() { this.muteButton.setAttribute("aria-pressed", String(!!this.state.muted)); }
+
+    // A new message from the agent while the chat is out of sight: one short tone, in one tab.
+    sound(key) {
+      setTimeout(() => { // (a tab where it is read right away says so first)
+        if (!this.leader || this.state.muted || this.readElsewhere.has(key)) return;
+        if (!this.panel.hidden && !document.hidden) return;
+        try {
+          var Context = window.AudioContext || window.webkitAudioContext;
+          var audio = this.audio || (this.audio = new Context());
+          var tone = audio.createOscillator(), gain = audio.createGain();
+          tone.frequency.value = 880;
+          gain.gain.value = 0.05;
+          tone.connect(gain);
+          gain.connect(audio.destination);
+          tone.start();
+          tone.stop(audio.currentTime + 0.15);
+        } catch (e) { /* no audio here */ }
+      }, 250);
+    }
+
+    // Full screen on a phone: the panel follows the visual viewport, so the on-screen keyboard
+    // never covers the input.
+    fitKeyboard() {
+      var view = window.visualViewport;
+      if (!view || TARGET) return;
+      var phone = window.matchMedia("(max-width:480px)");
+      var fit = () => {
+        var style = this.panel.style;
+        if (!phone.matches) { style.height = style.top = style.bottom = ""; return; }
+        style.height = view.height + "px";
+        style.top = view.offsetTop + "px";
+        style.bottom = "auto";
+      };
+      view.addEventListener("resize", fit);
+      view.addEventListener("scroll", fit);
+      fit();
+    }
+
+    // Whether a chat would reach someone now; the deployment says what to show when not:
+    // the chat anyway (it explains), nothing ("hide"), or the email-us form ("email").
+    async checkAvailability() {
+      try {
+        var r = await fetch(BASE + "/api/v1/orgs/" + encodeURIComponent(ORG) + "/deployments/" +
+          encodeURIComponent(DEPLOYMENT) + "/availability");
+        if (r.ok) this.availability = await r.json();
+      } catch (e) { /* unknown: the chat opens as usual */ }
+      var away = this.away();
+      if (this.panel.hidden || TARGET) this.hidden = away === "hide";
+      clearTimeout(this.recheck);
+      if (away) this.recheck = setTimeout(() => this.checkAvailability(), 60000);
+    }
+
+    away() {
+      var a = this.availability;
+      if (!a || a.available || this.state.conversationId) return null;
+      return a.whenUnavailable;
+    }
+
+    // The token lives a few hours: renewed (MIAW's continuation token) half way through.
+    keepToken() {
+      var s = this.state;
+      if (!s.tokenLife) {
+        try {
+          var claims = JSON.parse(atob(s.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+          s.tokenLife = (claims.exp - claims.iat) * 1000;
+        } catch (e) { return; }
+        s.tokenAt = s.tokenAt || Date.now();
+        save(s);
+      }
+      clearTimeout(this.renewal);
+      this.renewal = setTimeout(() => this.renewToken(), Math.max(0, s.tokenAt + s.tokenLife / 2 - Date.now()));
+    }
+
+    async renewToken() {
+      try {
+        var r = await fetch(MIAW + "/authorization/continuation-access-token", { headers: this.headers(false) });
+        if (r.status === 401 || r.status === 403) { this.forget(); return; }
+        if (!r.ok) throw new Error("token " + r.status);
+        this.state.token = (await r.json()).accessToken;
+        this.state.tokenAt = Date.now();
+        this.state.tokenLife = 0;
+        save(this.state);
+        this.keepToken();
+      } catch (e) {
+        clearTimeout(this.renewal);
+        this.renewal = setTimeout(() => this.renewToken(), 60000); // offline: try again
+      }
     }
 
     async open(quietly) {
       this.panel.hidden = false;
       this.launcher.setAttribute("aria-expanded", "true");
-      this.unread = 0;
-      this.showBadge();
+      this.hidden = false;
       this.unreadIds.splice(0).forEach((id) => this.acknowledge(id, "Read"));
+      this.tell({ read: [], all: true });
+      this.showBadge();
       if (!this.started) {
         this.started = true;
         await translate();
@@ -163,8 +314,9 @@
             await this.history();
             this.showComposer();
           } else {
+            await this.checked;
             await this.guestToken();
-            this.showPrechat();
+            if (this.away() === "email") this.showEmailForm(); else this.showPrechat();
           }
         } catch (e) {
           this.started = false;
@@ -182,6 +334,7 @@
       this.panel.setAttribute("aria-label", t("title"));
       this.panel.querySelector("h2").textContent = t("title");
       this.closeButton.textContent = t("close");
+      this.muteButton.setAttribute("aria-label", t("mute"));
       this.showBadge();
     }
 
@@ -211,8 +364,54 @@
       body = await r.json();
       this.config = body.context.configuration.embeddedServiceConfig;
       this.state = { token: body.accessToken, lastEventId: body.lastEventId || "0",
-        files: this.config.attachments || {} };
+        files: this.config.attachments || {}, muted: this.state.muted, tokenAt: Date.now() };
       save(this.state);
+      this.keepToken();
+    }
+
+    // When no one can chat: the customer leaves a message, which becomes a Case.
+    showEmailForm() {
+      var form = el("form", { novalidate: "", "aria-label": t("leave") });
+      form.append(el("p", { class: "note" }, t("away")));
+      var closed = this.closedNote((this.availability || {}).nextOpeningTime);
+      if (closed && !(this.availability || {}).isOpen) form.append(closed);
+      var fields = [["name", "text", "name"], ["yourEmail", "email", "email"], ["message", "textarea", ""]];
+      var inputs = fields.map(function (f) {
+        var label = el("label", {}, t(f[0]) + (f[0] === "name" ? "" : " *"));
+        var input = f[1] === "textarea" ? el("textarea", { rows: "4" }) :
+          el("input", { type: f[1], autocomplete: f[2], maxlength: f[0] === "name" ? "120" : "255" });
+        if (f[0] !== "name") input.setAttribute("aria-required", "true");
+        label.append(input);
+        form.append(label);
+        return input;
+      });
+      var error = el("p", { class: "error", role: "alert" });
+      var send = el("button", { type: "submit" }, t("leave"));
+      form.append(error, send);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        var name = inputs[0].value.trim(), email = inputs[1].value.trim(), message = inputs[2].value.trim();
+        if (!email) return this.invalid(error, inputs[1], t("required", { label: t("yourEmail") }));
+        if (!EMAIL.test(email)) return this.invalid(error, inputs[1], t("email", { label: t("yourEmail") }));
+        if (!message) return this.invalid(error, inputs[2], t("required", { label: t("message") }));
+        send.disabled = true;
+        try {
+          var r = await fetch(BASE + "/api/v1/contact-requests", { method: "POST", headers: this.headers(true),
+            body: JSON.stringify({ name: name || undefined, email: email, message: message }) });
+          if (!r.ok) throw new Error(((await r.json().catch(function () { return {}; })).message) || t("failed"));
+          this.body.replaceChildren(el("p", { class: "note", role: "status" }, t("left")));
+        } catch (err) {
+          send.disabled = false;
+          error.textContent = err.message || t("failed");
+        }
+      });
+      this.body.replaceChildren(form);
+    }
+
+    closedNote(opensAt) {
+      var opens = opensAt ? new Date(opensAt).toLocaleString(document.documentElement.lang || undefined,
+        { weekday: "long", hour: "numeric", minute: "2-digit" }) : "";
+      return el("p", { class: "note" }, opens ? t("closedUntil", { when: opens }) : t("closed"));
     }
 
     showPrechat() {
@@ -243,18 +442,14 @@
       var start = el("button", { type: "submit" }, t("start"));
       form.append(error, start);
       var hours = this.config.businessHours;
-      if (hours && !hours.isOpen) {
-        var opens = hours.nextOpeningTime ? new Date(hours.nextOpeningTime).toLocaleString(
-          document.documentElement.lang || undefined, { weekday: "long", hour: "numeric", minute: "2-digit" }) : "";
-        form.prepend(el("p", { class: "note" }, opens ? t("closedUntil", { when: opens }) : t("closed")));
-      }
+      if (hours && !hours.isOpen) form.prepend(this.closedNote(hours.nextOpeningTime));
       form.addEventListener("submit", (e) => {
         e.preventDefault();
         var values = {};
         for (var i = 0; i < inputs.length; i++) {
           var f = inputs[i].field, value = inputs[i].input.value.trim();
           if (f.required && !value) return this.invalid(error, inputs[i].input, t("required", { label: f.label }));
-          if (value && f.type === "Email" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+          if (value && f.type === "Email" && !EMAIL.test(value)) {
             return this.invalid(error, inputs[i].input, t("email", { label: f.label }));
           }
           if (value) values[f.name] = value;
@@ -286,7 +481,7 @@
     showComposer() {
       var form = el("form", { "aria-label": "Write a message" });
       var row = el("div", { class: "row" });
-      var label = el("label", { style: "flex:1" });
+      var label = el("label", { class: "grow" });
       var box = el("textarea", { name: "message", rows: "1", "aria-label": t("message") });
       label.append(box);
       row.append(label, el("button", { type: "submit" }, t("send")));
@@ -590,12 +785,13 @@
           this.typingNote.textContent = "";
           this.acknowledge(key, "Delivery");
           if (this.panel.hidden) {
-            this.unread += 1;
-            this.unreadIds.push(key);
+            if (!this.readElsewhere.has(key)) this.unreadIds.push(key);
             this.showBadge();
           } else {
             this.acknowledge(key, "Read");
+            this.tell({ read: [key] });
           }
+          this.sound(key);
         }
       } else if (type === "ParticipantChanged") {
         (payload.entries || []).forEach((change) => {
@@ -641,10 +837,10 @@
     }
 
     showBadge() {
-      this.badge.hidden = this.unread === 0;
-      this.badge.textContent = this.unread ? String(this.unread) : "";
-      this.launcher.setAttribute("aria-label", this.unread ?
-        t("launcher") + ", " + t("unread", { count: this.unread }) : t("launcher"));
+      var count = this.unreadIds.length;
+      this.badge.hidden = count === 0;
+      this.badge.textContent = count ? String(count) : "";
+      this.launcher.setAttribute("aria-label", count ? t("launcher") + ", " + t("unread", { count: count }) : t("launcher"));
     }
 
     forget() {
