@@ -37,6 +37,20 @@
     if (text != null) node.textContent = text; // text is always text
     return node;
   }
+  // The mute button's icon: a speaker, with waves when sounds are on and a cross when muted.
+  function speaker() {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    [["viewBox", "0 0 24 24"], ["width", "20"], ["height", "20"], ["aria-hidden", "true"],
+      ["focusable", "false"]].forEach(function (a) { svg.setAttribute(a[0], a[1]); });
+    [["M3 9v6h4l5 5V4L7 9H3z", "fill"], ["M15 8.5a5 5 0 0 1 0 7M17.5 6a8.5 8.5 0 0 1 0 12", "on"],
+      ["M15 9l6 6M21 9l-6 6", "off"]].forEach(function (p) {
+      var path = document.createElementNS(ns, "path");
+      path.setAttribute("d", p[0]);
+      path.setAttribute("class", p[1]);
+      svg.append(path);
+    });
+    return svg;
+  }
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
   function save(state) { try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ } }
 
@@ -55,8 +69,9 @@
     "header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;" +
     "background:#0b57d0}header h2{margin:0;font-size:17px;color:#fff}" +
     "header button{border:0;background:transparent;color:#fff;font-size:15px;cursor:pointer;" +
-    "padding:6px;text-decoration:underline}header .mute{text-decoration:none}" +
-    "header .mute[aria-pressed=true]{opacity:.7}" +
+    "padding:6px;text-decoration:underline}header .mute{margin-inline-start:auto;line-height:0}" +
+    "svg .fill{fill:#fff}svg .on,svg .off{fill:none;stroke:#fff;stroke-width:2;stroke-linecap:round}" +
+    ".mute .off,.mute[aria-pressed=true] .on{display:none}.mute[aria-pressed=true] .off{display:inline}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
     "overflow-wrap:anywhere}.msg.me{align-self:flex-end;background:#d3e3fd}" +
@@ -144,7 +159,8 @@
       var header = el("header");
       header.append(el("h2", {}, t("title")));
       this.muteButton = el("button", { type: "button", class: "mute", "aria-label": t("mute"),
-        "aria-pressed": String(!!this.state.muted) }, "\u{1F515}");
+        "aria-pressed": String(!!this.state.muted) });
+      this.muteButton.append(speaker());
       this.closeButton = el("button", { type: "button" }, t("close"));
       header.append(this.muteButton, this.closeButton);
       this.log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
@@ -485,7 +501,7 @@
       var box = el("textarea", { name: "message", rows: "1", "aria-label": t("message") });
       label.append(box);
       row.append(label, el("button", { type: "submit" }, t("send")));
-      var end = el("button", { type: "button" }, t("end"));
+      var end = this.endButton = el("button", { type: "button" }, t("end"));
       var transcript = el("button", { type: "button", class: "link" }, t("transcript"));
       transcript.addEventListener("click", () => this.download({
         url: "/iamessage/api/v2/conversation/" + this.state.conversationId + "/transcript?esDeveloperName=" +
@@ -535,6 +551,7 @@
     // id, retried after a network failure (the id makes a retry the same message).
     send(text) {
       var id = uuid();
+      if (this.endButton) this.endButton.hidden = false;
       this.state.outbox = (this.state.outbox || []).concat([{ id: id, text: text }]);
       save(this.state);
       this.show(id, "me", text);
@@ -778,6 +795,7 @@
         var content = message.staticContent || {};
         var text = content.text || "";
         var mine = (entry.sender || {}).role === "EndUser";
+        if (mine && this.endButton) this.endButton.hidden = false;
         var fresh = this.show(message.id || key, mine ? "me" : "them", message.flow ? "" : text,
           content.attachments, message.fileRequest);
         if (fresh && message.flow) this.flowForm(message.flow, text);
@@ -806,6 +824,10 @@
         this.typingNote.textContent = "";
       } else if (type === "SessionStatusChanged" && payload.sessionStatus === "Ended") {
         this.note(key, t("ended"));
+        if (this.endButton) { // (writing again starts a new session)
+          if (this.shadowRoot.activeElement === this.endButton) this.composer.focus();
+          this.endButton.hidden = true;
+        }
       }
     }
 
