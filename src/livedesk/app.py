@@ -33,6 +33,7 @@ from livedesk.setup.loader import load_demo_org
 from livedesk.setup.service import apply_org
 from livedesk.streams.endpoints import router as stream_router
 from livedesk.web.bodies import JsonBodyCheck
+from livedesk.web.docs import install_docs
 from livedesk.web.errors import install_error_handlers
 from livedesk.web.middleware import BodyLimitMiddleware, CorsMiddleware
 from livedesk.web.openapi import install_openapi
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="Live chat contact center: MIAW-compatible customer API and agent API.",
         lifespan=lifespan,
+        docs_url=None,  # web.docs serves /docs and /redoc
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ):
         app.include_router(router)
     install_openapi(app, settings)
+    install_docs(app)
     app.add_middleware(JsonBodyCheck, skip=UPLOAD_PATHS)  # inside the limit: reads a read body
     app.add_middleware(
         BodyLimitMiddleware,

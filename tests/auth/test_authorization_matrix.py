@@ -128,7 +128,11 @@ MATRIX: dict[tuple[str, str], Call] = {
     # ---------------------------------------------------------------- documents and health
     ("GET", "/openapi.json"): Call(public(200)),
     ("GET", "/docs"): Call(public(200)),
-    ("GET", "/docs/oauth2-redirect"): Call(public(200)),
+    ("GET", "/docs/init.js"): Call(public(200)),  # starts Swagger UI (no inline script)
+    ("GET", "/docs/assets/{folder}/{name}"): Call(
+        public(200), ids={"folder": "swagger", "name": "swagger-ui.css"}
+    ),
+    ("GET", "/redoc/logo-mini.svg"): Call(public(200)),
     ("GET", "/redoc"): Call(public(200)),
     ("GET", "/healthz"): Call(public(200)),
     ("GET", "/readyz"): Call(public(200)),
