@@ -34,5 +34,10 @@ async def test_bad_messages_are_refused_with_codes(api: Api) -> None:
     ):
         r = await api.http.post(CALL, json=body, headers=customer.headers)
         assert (r.status_code, r.json()["code"]) == (400, code), (body, r.text)
+        if body.get("email") == "not an email":
+            assert r.json()["message"] == (
+                "The request is not valid: `email`: must be an email address, such as "
+                "ann@example.com."
+            )
     r = await api.http.post(CALL, json={"email": "lin@example.com", "message": "hi"})
     assert r.status_code == 401  # the customer's access token is needed

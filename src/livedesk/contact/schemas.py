@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AvailabilityOut(BaseModel):
@@ -22,8 +26,15 @@ class AvailabilityOut(BaseModel):
 class ContactRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, max_length=120)
-    email: str = Field(max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(max_length=255)
     message: str = Field(min_length=1, max_length=10_000)
+
+    @field_validator("email")
+    @classmethod
+    def _an_email(cls, value: str) -> str:
+        if not _EMAIL.match(value.strip()):
+            raise PydanticCustomError("email", "must be an email address, such as ann@example.com")
+        return value.strip()
 
 
 class ContactCreated(BaseModel):
