@@ -525,3 +525,29 @@ async def test_a_message_refused_for_good_is_shown_as_not_sent(
     await box.press("Enter")
     await chat.get_by_role("alert").filter(has_text="Not sent: “hello?”.").wait_for()
     await page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_waiting_shows_the_place_in_the_queue_and_the_estimated_wait(
+    browser: Any, live: Api, live_url: str, clock: FakeClock
+) -> None:
+    ada = await live.agent("ada")
+    await ada.presence("Online")
+    await live.waiting_customer()  # (General) served after 25 s (offers last 30): the queue's wait
+    [offer] = await ada.work("Assigned")
+    clock.advance(25)
+    await ada.answer(offer["workId"])
+    await ada.presence("Busy")
+
+    page = await browser.new_page()
+    await page.goto(f"{live_url}/demo")
+    chat = await open_widget(page)
+    await chat.get_by_label("First name").fill("Lin")
+    await chat.get_by_label("Email").fill("lin@example.com")
+    await chat.get_by_role("button", name="Start chat").click()
+    waiting = "You are number 1 in the queue. Estimated wait: about 1 min."
+    await chat.get_by_role("status").filter(has_text=waiting).wait_for()
+    await page.reload()  # still said after a reload
+    chat = await open_widget(page)
+    await chat.get_by_role("status").filter(has_text=waiting).wait_for()
+    await page.close()

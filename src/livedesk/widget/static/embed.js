@@ -103,7 +103,7 @@
     launcher: "Chat with us", title: "Chat", close: "Close chat", start: "Start chat",
     send: "Send", message: "Message", end: "End chat", required: "Please fill in {label}.",
     email: "{label} must be an email address.", joined: "{name} joined the chat.",
-    waiting: "You are number {position} in the queue.", ended: "The chat has ended.",
+    waiting: "You are number {position} in the queue.", wait: "Estimated wait: about {minutes} min.", ended: "The chat has ended.",
     reconnecting: "Reconnecting…", typing: "{name} is typing…", attach: "Attach a file",
     transcript: "Download the transcript", notSent: "Not sent: “{text}”. {why}", closed: "We are closed right now.",
     closedUntil: "We are closed right now; we open again {when}.",
@@ -329,6 +329,7 @@
           if (this.state.conversationId && this.state.token) {
             await this.history();
             this.showComposer();
+            await this.waitingNow();
           } else {
             await this.checked;
             await this.guestToken();
@@ -492,6 +493,7 @@
       save(this.state);
       this.showComposer();
       this.follow();
+      this.waitingNow();
     }
 
     showComposer() {
@@ -775,13 +777,30 @@
 
     event(name, data) {
       if (name === "CONVERSATION_QUEUE_POSITION") {
-        this.statusLine.textContent = t("waiting", { position: data.queuePosition });
+        this.showWaiting(data.queuePosition, (data.estimatedWaitTime || {}).estimatedWaitTimeInSeconds);
         return;
       }
       if (data.conversationEntry && data.conversationId === this.state.conversationId) {
         var entry = data.conversationEntry;
         if (typeof entry.entryPayload === "string") entry.entryPayload = JSON.parse(entry.entryPayload);
         this.entry(entry, true);
+      }
+    }
+
+    // The place in the queue, and the estimated wait when the queue has one (-1 or null: none yet).
+    showWaiting(position, seconds) {
+      var text = t("waiting", { position: position });
+      if (seconds != null && seconds >= 0) text += " " + t("wait", { minutes: Math.max(1, Math.round(seconds / 60)) });
+      this.statusLine.textContent = text;
+    }
+
+    // After a reload: still waiting? Then where (MIAW's routing status).
+    async waitingNow() {
+      var r = await fetch(MIAW + "/conversation/" + this.state.conversationId, { headers: this.headers(false) });
+      if (!r.ok) return;
+      var status = await r.json();
+      if (status.sessionStatus === "Waiting" && status.queuePosition) {
+        this.showWaiting(status.queuePosition, status.estimatedWaitTimeInSeconds);
       }
     }
 
