@@ -289,6 +289,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         ]
     },
     # ---------------------------------------------------------------- flows
+    ("GET", "/api/v1/flows"): Call(agent_self(200)),
     ("POST", "/api/v1/flows/{name}/interviews"): Call(
         agent_call(201, "flow_not_found", other_agent=(201, None), other_supervisor=(201, None)),
         json=lambda ids: {"inputs": {}},

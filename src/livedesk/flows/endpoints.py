@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from livedesk.conversations.schemas import SendResponse
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
-from livedesk.flows.schemas import InterviewOut, InterviewStart, ScreenValues
+from livedesk.flows.schemas import FlowList, InterviewOut, InterviewStart, ScreenValues
 from livedesk.web.answers import accepted
 from livedesk.web.openapi import UuidPath, errors
 
@@ -35,6 +35,13 @@ async def answer_flow(
     values = body.values if body is not None else {}
     entry = await c.flows.customer_answer(p, conversation_id, interview_id, values)
     return accepted(entry)
+
+
+@router.get("/flows", response_model=FlowList)
+async def list_flows(p: CurrentAgent, c: ContainerDep) -> FlowList:
+    """The org's flows: `audience` agent (start one here) or customer (it runs in the chat:
+    the `launchFlow` action), with the inputs each takes."""
+    return await c.flows.list_flows(p)
 
 
 @router.post(

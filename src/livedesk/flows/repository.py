@@ -78,6 +78,10 @@ def waiting_for(conn: Connection, org_id: str, event_type: str) -> list[str]:
     )
 
 
+def all_flows(conn: Connection, org_id: str) -> list[Flow]:
+    return [Flow.model_validate(data) for data in org_repository.org_config(conn, org_id).flows]
+
+
 def load_flow(conn: Connection, org_id: str, name: str) -> Flow:
     for data in org_repository.org_config(conn, org_id).flows:
         if data["name"] == name:

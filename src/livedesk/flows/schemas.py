@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from livedesk.flows import interpreter
+
+
+class FlowOut(BaseModel):
+    name: str
+    label: str
+    audience: str = Field(description="agent, customer (runs in the chat: `launchFlow`) or any")
+    inputs: list[str] = Field(description="the variables it takes as inputs, e.g. recordId")
+
+
+class FlowList(BaseModel):
+    flows: list[FlowOut]
 
 
 class InterviewStart(BaseModel):

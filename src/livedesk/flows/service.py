@@ -14,8 +14,9 @@ from livedesk.conversations.service import ConversationService, NewSessionFields
 from livedesk.errors import bad_request, not_found
 from livedesk.flows import customer as customer_flows
 from livedesk.flows import interpreter, repository
+from livedesk.flows.definition import Flow
 from livedesk.flows.runtime import DbRuntime
-from livedesk.flows.schemas import InterviewOut, interview_out
+from livedesk.flows.schemas import FlowList, FlowOut, InterviewOut, interview_out
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.kit.ids import canonical_uuid, new_id
@@ -36,6 +37,25 @@ class FlowService:
         self._clock = clock
         self._toolkit = toolkit
         self._conversations = conversations
+
+    async def list_flows(self, p: AgentPrincipal) -> FlowList:
+        """The org's flows, for an agent to pick one (agent flows she starts, customer flows she
+        launches in the chat)."""
+
+        def work(conn: Connection) -> list[Flow]:
+            return repository.all_flows(conn, p.org_id)
+
+        return FlowList(
+            flows=[
+                FlowOut(
+                    name=f.name,
+                    label=f.label or f.name,
+                    audience=f.audience,
+                    inputs=[n for n, v in f.variables.items() if v.input],
+                )
+                for f in await self._db.read(work)
+            ]
+        )
 
     async def start(self, p: AgentPrincipal, name: str, inputs: dict[str, Any]) -> InterviewOut:
         now = self._clock.now_ms()
