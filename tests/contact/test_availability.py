@@ -89,5 +89,6 @@ async def test_the_deployment_says_what_to_show_when_unavailable(
 async def test_an_unknown_deployment_is_a_404_with_a_code(api: Api) -> None:
     r = await availability(api, name="Nope")
     assert r.status_code == 404 and r.json()["code"] == "unknown_deployment"
-    r = await availability(api, org="X" * 19)
-    assert r.status_code == 400
+    for org, name in (("X" * 19, DEPLOYMENT), ("%00", DEPLOYMENT), (ORG, "Web%00"), (ORG, "a b")):
+        r = await availability(api, org=org, name=name)
+        assert (r.status_code, r.json()["code"]) == (400, "invalid_request"), (org, name)

@@ -12,8 +12,8 @@ from livedesk.deps import ContainerDep, CurrentEndUser
 from livedesk.web.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["customer: contact"])
-OrgPath = Annotated[str, Path(min_length=1, max_length=18)]
-NamePath = Annotated[str, Path(min_length=1, max_length=80)]
+OrgPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,18}$")]
+NamePath = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")]
 
 
 @router.get(
