@@ -20,10 +20,22 @@ PACKAGE = SRC / "livedesk"
 LAYERS: list[tuple[str, set[str]]] = [
     (
         "entry points",
-        {"app", "cli", "__main__", "demo", "deps", "container", "web", "client", "widget"},
+        {
+            "app",
+            "cli",
+            "__main__",
+            "demo",
+            "deps",
+            "container",
+            "web",
+            "client",
+            "widget",
+            "console",
+        },
     ),
     ("operations", {"ops"}),
     ("org files", {"setup"}),
+    ("supervision", {"supervision"}),
     ("agents", {"agents"}),
     ("attachments", {"attachments"}),
     ("flows", {"flows"}),

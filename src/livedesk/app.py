@@ -32,6 +32,7 @@ from livedesk.routing.endpoints import router as routing_router
 from livedesk.setup.loader import load_demo_org
 from livedesk.setup.service import apply_org
 from livedesk.streams.endpoints import router as stream_router
+from livedesk.supervision.endpoints import router as supervision_router
 from livedesk.web.bodies import JsonBodyCheck
 from livedesk.web.docs import install_docs
 from livedesk.web.errors import install_error_handlers
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         stream_router,
         agent_auth_router,
         agent_router,
+        supervision_router,
         routing_router,
         miaw_file_router,
         attachment_router,

@@ -42,6 +42,7 @@ from livedesk.streams import retention as stream_retention
 from livedesk.streams.hub import StreamHub
 from livedesk.streams.service import Outgoing, StreamService
 from livedesk.streams.sweeper import StreamSweeper
+from livedesk.supervision.service import SupervisionService
 from livedesk.timers.scheduler import Scheduler
 from livedesk.toolkit.actions import Toolkit
 from livedesk.web.limits import RateLimits
@@ -73,6 +74,7 @@ class Container:
     auth: AuthService
     conversations: ConversationService
     agents: AgentService
+    supervision: SupervisionService
     work: WorkService
     records: RecordService
     contact: ContactService
@@ -143,6 +145,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     conversations = ConversationService(
         db, clock, settings.limits, streams, typing, deployment_names
     )
+    agents = AgentService(db, clock, toolkit, streams, typing)
     return Container(
         settings=settings,
         clock=clock,
@@ -166,7 +169,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         waker=waker,
         auth=AuthService(db, clock, settings.limits, signer, revocations, standing, streams),
         conversations=conversations,
-        agents=AgentService(db, clock, toolkit),
+        agents=agents,
+        supervision=SupervisionService(db, clock, agents),
         work=WorkService(db, clock),
         records=RecordService(db, clock),
         contact=ContactService(db, clock),

@@ -39,11 +39,14 @@ CLIENT_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
 def matrix_org(demo_org: OrgFile) -> OrgFile:
-    """The demo org with a supervisor of Loans only, an event type for agents and for another
-    bot's users, and a one-screen agent flow."""
-    data = with_agents(demo_org, sam={"roles": ["supervisor"], "queues": ["Loans"]}).model_dump(
-        mode="json"
-    )
+    """The demo org with a supervisor of Loans only and one of General only (the owner's
+    session's queue), an event type for agents and for another bot's users, and a one-screen
+    agent flow."""
+    data = with_agents(
+        demo_org,
+        sam={"roles": ["supervisor"], "queues": ["Loans"]},
+        sue={"roles": ["supervisor"], "queues": ["General"], "capacity": 0},
+    ).model_dump(mode="json")
     data["event_types"].append(
         {"name": "Bot_Note__e", "fields": {"text": {"type": "text", "required": True}}}
     )
@@ -138,9 +141,11 @@ async def build_world(api: Api, app: FastAPI, demo_org: OrgFile, clock: FakeCloc
         "entry": entry,
         "identity": identity(clock),
     }
+    sue = await api.agent("sue")
     headers = {
         "owner:customer": owner.headers,
         "owner:agent": ada.headers,
+        "owner:supervisor": sue.headers,
         "other_user": (await api.customer()).headers,
         "other_agent": await login(api, "grace", ORG),  # Acme has a grace too
         "other_supervisor": (await api.agent("sam")).headers,
@@ -148,8 +153,10 @@ async def build_world(api: Api, app: FastAPI, demo_org: OrgFile, clock: FakeCloc
         "client_user": bearer(await client_user_token(api, app, clock)),
         "revoked:customer": await revoked_customer(api, owner),
         "revoked:agent": await revoked_agent(api),
+        "revoked:supervisor": await revoked_agent(api, "sue"),
         "expired:customer": bearer(expired(app, owner.token, "enduser")),
         "expired:agent": bearer(expired(app, ada.token, "agent")),
+        "expired:supervisor": bearer(expired(app, sue.token, "agent")),
     }
     secrets = [owner.conversation_id or "", owner.session_id or "", attachment_id, secret]
     return World(ids, headers, secrets)
@@ -172,8 +179,8 @@ async def revoked_customer(api: Api, owner: Customer) -> dict[str, str]:
     return headers
 
 
-async def revoked_agent(api: Api) -> dict[str, str]:
-    agent = await api.agent("ada")
+async def revoked_agent(api: Api, username: str = "ada") -> dict[str, str]:
+    agent = await api.agent(username)
     assert (await api.http.post("/api/v1/auth/logout", headers=agent.headers)).status_code == 204
     return agent.headers
 

@@ -95,6 +95,17 @@ def agent_self(ok: int) -> dict[Actor, Expect]:
     return agent_call(ok, "", other_agent=ok_, other_supervisor=ok_, other_org_admin=ok_)
 
 
+def supervisor_call(ok: int, hidden: str | None = None) -> dict[Actor, Expect]:
+    """A call of the supervisor API, its owner a supervisor of the owner session's queue: an
+    agent who supervises nothing is refused; other supervisors and admins see their own queues
+    (with `hidden`: the owner's session is not found there)."""
+    theirs: Expect = (404, hidden) if hidden else (ok, None)
+    return {
+        **agent_call(ok, hidden or "", other_supervisor=theirs, other_org_admin=theirs),
+        "other_agent": (403, "supervisors_only"),
+    }
+
+
 def public(ok: int) -> dict[Actor, Expect]:
     """No token needed; a token sent along is ignored."""
     return dict.fromkeys(ACTORS, (ok, None))
@@ -103,7 +114,8 @@ def public(ok: int) -> dict[Actor, Expect]:
 @dataclass(frozen=True)
 class Call:
     expect: dict[Actor, Expect]
-    owner: Literal["customer", "agent"] = "agent"  # whose owner, revoked and expired tokens
+    # whose owner, revoked and expired tokens (the supervisor: one of the owner session's queue)
+    owner: Literal["customer", "agent", "supervisor"] = "agent"
     json: Body | None = None
     params: dict[str, str] | None = None
     upload: str | None = None  # the form field of a file upload
@@ -233,6 +245,9 @@ MATRIX: dict[tuple[str, str], Call] = {
         agent_call(200, "session_not_found"),
         json=lambda ids: {"actionType": "sendMessage", "message": "how can I help?"},
     ),
+    ("POST", "/api/v1/sessions/{session_id}/typing"): Call(
+        agent_call(204, "session_not_found"), json=lambda ids: {"typing": True}
+    ),
     ("POST", "/api/v1/sessions/{session_id}/files"): Call(
         agent_call(202, "session_not_found"), upload="file"
     ),
@@ -242,6 +257,14 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/work/{work_id}/decline"): Call(
         {**agent_call(409, "work_not_found"), "owner": (409, "work_not_offered")}
     ),
+    # ---------------------------------------------------------------- supervisor
+    ("GET", "/api/v1/supervisor/overview"): Call(
+        supervisor_call(200), "supervisor", shows="session_id"
+    ),
+    ("GET", "/api/v1/supervisor/sessions/{session_id}"): Call(
+        supervisor_call(200, "session_not_found"), "supervisor", shows="conversation_id"
+    ),
+    ("GET", "/api/v1/supervisor/stream"): Call(supervisor_call(200), "supervisor", stream=True),
     # ---------------------------------------------------------------- files
     ("GET", "/api/v1/attachments/{attachment_id}"): Call(
         {

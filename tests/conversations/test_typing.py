@@ -1,14 +1,25 @@
 """Typing indicators (issue 12, defect 3): a client that sends one on every key press never loses
 a message to the rate limit; the agent gets the first Started of a second at once, not the
-repeats, and always the latest state within a second."""
+repeats, and always the latest state within a second. And the other way (issue 16): the agent's
+typing reaches the customer the same way, only from the agent who has the session."""
 
 from __future__ import annotations
 
+import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
 from livedesk.conversations.typing import TypingGate, Verdict
-from tests.helpers import MIAW, Api, Event, agent_stream
+from tests.helpers import (
+    DEPLOYMENT,
+    MIAW,
+    Agent,
+    Api,
+    Event,
+    agent_stream,
+    customer_stream,
+    entry_of,
+)
 
 STARTED, STOPPED = "TypingStartedIndicator", "TypingStoppedIndicator"
 
@@ -104,3 +115,82 @@ def test_the_agent_ends_with_the_latest_state_and_at_most_two_a_window(
     assert seen[-1][1] == presses[-1][0]
     for start, _ in seen:
         assert sum(1 for t, _ in seen if start <= t < start + 1.0) <= 2
+
+
+# ------------------------------------------------------------------------------ the agent typing
+
+
+async def agent_typing(api: Api, agent: Agent, session_id: str, typing: bool) -> httpx.Response:
+    return await api.http.post(
+        f"/api/v1/sessions/{session_id}/typing", json={"typing": typing}, headers=agent.headers
+    )
+
+
+def is_agent_typing(event: Event) -> bool:
+    return event.event in (
+        "CONVERSATION_TYPING_STARTED_INDICATOR",
+        "CONVERSATION_TYPING_STOPPED_INDICATOR",
+    )
+
+
+async def test_the_customer_sees_the_agent_typing_once_a_second_then_stopping(live: Api) -> None:
+    """Ten Started within one second of the fake clock: one reaches the customer, then the
+    Stopped (held to the end of that second); nothing of it is stored."""
+    customer, ada = await live.chatting()
+    sid = customer.session_id or ""
+    async with customer_stream(customer) as stream:
+        for _ in range(10):
+            assert (await agent_typing(live, ada, sid, True)).status_code == 204
+        r = await agent_typing(live, ada, sid, False)
+        assert r.status_code == 204 and r.content == b""
+        started = await stream.until(is_agent_typing)
+        stopped = await stream.until(is_agent_typing, timeout=3)
+    assert started.event == "CONVERSATION_TYPING_STARTED_INDICATOR"
+    assert stopped.event == "CONVERSATION_TYPING_STOPPED_INDICATOR"  # not a second Started
+    for event, kind in ((started, STARTED), (stopped, STOPPED)):
+        assert event.id is None  # ephemeral: never replayed
+        assert event.data["conversationId"] == customer.conversation_id
+        entry = entry_of(event)
+        assert entry["entryType"] == kind and entry["entryPayload"]["entryType"] == kind
+        assert entry["sender"]["role"] == "Agent"
+        assert entry["sender"]["subject"] == ada.agent["id"]
+        assert entry["senderDisplayName"] == "Ada Lovelace"
+        assert entry["relatedRecords"] == [sid]
+    history = await customer.history(direction="FromStart")
+    types = {e["entryType"] for e in history.json()["conversationEntries"]}
+    assert not types & {STARTED, STOPPED}
+
+
+async def test_only_the_agent_who_has_the_session_may_type_in_it(api: Api) -> None:
+    customer, ada = await api.chatting()
+    sid = customer.session_id or ""
+    grace, admin = await api.agent("grace"), await api.agent("admin")
+    for _ in range(2):  # refused every time, not only when an indicator would go
+        r = await agent_typing(api, grace, sid, True)  # not hers to read: as if it did not exist
+        assert r.status_code == 404 and r.json()["code"] == "session_not_found", r.text
+        r = await agent_typing(api, admin, sid, True)  # she reads it, it is not hers
+        assert r.status_code == 403 and r.json()["code"] == "not_your_session", r.text
+    r = await api.http.post(
+        f"/api/v1/sessions/{sid}/typing", json={"typing": "maybe"}, headers=ada.headers
+    )
+    assert r.status_code == 400 and r.json()["code"] == "invalid_request"
+    assert (await agent_typing(api, ada, sid, True)).status_code == 204
+
+
+async def test_no_typing_in_an_ended_session(api: Api) -> None:
+    customer, ada = await api.chatting()
+    sid = customer.session_id or ""
+    assert (await agent_typing(api, ada, sid, True)).status_code == 204
+    assert (await ada.act(sid, actionType="endChat")).status_code == 200
+    for typing in (True, False):  # the same second: refused all the same
+        r = await agent_typing(api, ada, sid, typing)
+        assert r.status_code == 409 and r.json()["code"] == "session_ended", r.text
+    ended_by_customer, grace = await api.chatting("grace")
+    r = await api.http.delete(
+        f"{MIAW}/conversation/{ended_by_customer.conversation_id}/session",
+        params={"esDeveloperName": DEPLOYMENT},
+        headers=ended_by_customer.headers,
+    )
+    assert r.status_code == 204, r.text
+    r = await agent_typing(api, grace, ended_by_customer.session_id or "", True)
+    assert r.status_code == 409 and r.json()["code"] == "session_ended_by_end_user", r.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from livedesk.agents.schemas import (
     CaseLink,
@@ -10,6 +10,7 @@ from livedesk.agents.schemas import (
     SessionDetail,
     SessionList,
     SessionOut,
+    TypingUpdate,
 )
 from livedesk.agents.service import SESSION_STATUSES
 from livedesk.auth.schemas import AgentOut
@@ -60,6 +61,18 @@ async def link_case(
 )
 async def accept_session(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> SessionOut:
     return await c.agents.accept(p, session_id)
+
+
+@router.post("/sessions/{session_id}/typing", status_code=204, responses=errors(403, 404, 409))
+async def typing(
+    session_id: UuidPath, body: TypingUpdate, p: CurrentAgent, c: ContainerDep
+) -> Response:
+    """Tell the customer you are typing (`true`) or stopped (`false`): a typing indicator on
+    their stream, at most one a second (the latest state always), never stored; only in a
+    session you have and may write in."""
+    # never rate-limited as a message: typing has its own allowance (conversations/typing.py)
+    await c.agents.typing(p, session_id, body.typing)
+    return Response(status_code=204)
 
 
 @router.post(

@@ -14,6 +14,11 @@ class PresenceUpdate(BaseModel):
     status: Presence
 
 
+class TypingUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    typing: bool = Field(description="true: she is typing; false: she stopped")
+
+
 class CaseLink(BaseModel):
     model_config = ConfigDict(extra="forbid")
     caseId: str | None = Field(None, max_length=64, json_schema_extra={"format": "uuid"})

@@ -1,4 +1,5 @@
-"""What agents do: presence, listing and reading sessions, accepting, acting on a session."""
+"""What agents do: presence, listing and reading sessions, accepting, acting on a session, telling
+the customer she is typing."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from livedesk.auth.schemas import AgentOut
 from livedesk.auth.service import agent_out
 from livedesk.conversations import entries, repository, sessions
 from livedesk.conversations.access import access_session
-from livedesk.conversations.entries import entry_from_row
-from livedesk.conversations.reading import readable_sessions
+from livedesk.conversations.entries import EntryType, Sender, entry_from_row
+from livedesk.conversations.messages import agent_sender, check_agent_can_send
+from livedesk.conversations.reading import may_supervise, readable_sessions
+from livedesk.conversations.recorder import Thread, thread_of
+from livedesk.conversations.typing import TypingRelay, agent_indicator
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
@@ -23,9 +27,11 @@ from livedesk.kit.ids import canonical_uuid
 from livedesk.models import SessionStatus
 from livedesk.orgs import repository as org_repository
 from livedesk.records import repository as records
+from livedesk.routing import oversight
 from livedesk.routing import repository as routing_repository
 from livedesk.routing import work as routing_work
 from livedesk.routing.needed import RoutingNeeded
+from livedesk.streams.service import StreamService, end_user_recipient
 from livedesk.toolkit.actions import Toolkit
 from livedesk.toolkit.schemas import ActionResult, SessionAction
 
@@ -33,10 +39,19 @@ SESSION_STATUSES = tuple(SessionStatus)
 
 
 class AgentService:
-    def __init__(self, db: Database, clock: Clock, toolkit: Toolkit) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        toolkit: Toolkit,
+        streams: StreamService,
+        typing: TypingRelay,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._toolkit = toolkit
+        self._streams = streams
+        self._typing = typing
 
     async def me(self, p: AgentPrincipal) -> AgentOut:
         row = await self._db.read(lambda conn: org_repository.get_agent(conn, p.agent_id))
@@ -58,6 +73,10 @@ class AgentService:
             if status == "Online" and before.presence != "Online":
                 values["idle_since"] = now
             org_repository.update_agent(conn, p.agent_id, **values)
+            if status != before.presence:
+                oversight.presence_changed(
+                    conn, p.org_id, p.agent_id, list(before.queues), status, now
+                )
             if status != "Online":
                 for item in routing_repository.assigned_work_of_agent(conn, p.agent_id):
                     routing_work.cancel_offer(conn, item, "Cancelled", "presence", now)
@@ -84,9 +103,16 @@ class AgentService:
         )
         return SessionList(sessions=[_session_out(r) for r in rows])
 
-    async def get_session(self, p: AgentPrincipal, session_id: str) -> SessionDetail:
+    async def get_session(
+        self, p: AgentPrincipal, session_id: str, *, supervising: bool = False
+    ) -> SessionDetail:
+        """A session and its conversation's transcript; `supervising`: only one of the queues
+        she supervises (`reading.may_supervise`; any other is not found)."""
+
         def work(conn: Connection) -> tuple[Any, Any, list[Any]]:
             session, conversation = access_session(conn, p, session_id, act=False)
+            if supervising and not may_supervise(p, session):
+                raise not_found("session_not_found", "There is no such session.")
             return session, conversation, repository.session_entries(conn, conversation.id, 1000)
 
         session, _, rows = await self._db.read(work)
@@ -147,6 +173,27 @@ class AgentService:
             return _session_out(repository.get_session(conn, session.id))
 
         return await self._db.transaction(work)
+
+    async def typing(self, p: AgentPrincipal, session_id: str, typing: bool) -> None:
+        """Tell the customer the agent is typing (or stopped): only in a session she has and may
+        write in (the refusals of a message); through the typing relay (at most one indicator a
+        second per session, the latest state always); never stored."""
+
+        def check(conn: Connection) -> tuple[Thread, Sender]:
+            session, conversation = access_session(conn, p, session_id, act=True)
+            check_agent_can_send(session, conversation)
+            return thread_of(conversation, session), agent_sender(conn, p.agent_id)
+
+        thread, _ = await self._db.read(check)  # refused every time, dropped or not
+
+        async def forward(kind: str) -> None:
+            # Read again: a state held for the end of its second goes only if she still may.
+            thread, sender = await self._db.read(check)
+            name, data = agent_indicator(thread, sender, kind, self._clock.now_ms())
+            await self._streams.send_ephemeral(end_user_recipient(thread.end_user_id), name, data)
+
+        kind = EntryType.TYPING_STARTED if typing else EntryType.TYPING_STOPPED
+        await self._typing.offer(f"agent {p.agent_id} {thread.session_id}", kind, forward)
 
     async def act(self, p: AgentPrincipal, session_id: str, action: SessionAction) -> ActionResult:
         """A Conversation Toolkit action (the same one flows run)."""

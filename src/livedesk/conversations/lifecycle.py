@@ -10,7 +10,8 @@ Active releases it, exactly once) and whether routing must run again.
 
 The table is pure; `begin` and `move`, at the end, are the only writers of a session's status:
 every transition goes through them, and one that asks for routing tells `RoutingNeeded`
-(routing subscribes to it; kit.effects).
+(routing subscribes to it; kit.effects). They also tell supervisors, on the org's supervision
+stream (routing.oversight), when the transition happened: the time its columns stamp.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from livedesk.errors import AppError
 from livedesk.kit.effects import tell
 from livedesk.models import SessionStatus
 from livedesk.models.rows import SessionRow
+from livedesk.routing import oversight
 from livedesk.routing.needed import RoutingNeeded
 
 Status = SessionStatus
@@ -114,6 +116,26 @@ def begin(conn: Connection, org_id: str, event: Event, **columns: Any) -> Transi
     repository.insert_session(conn, status=step.to, **columns)
     if step.reroute:
         tell(conn, RoutingNeeded(org_id))
+    oversight.session_moved(
+        conn,
+        org_id,
+        oversight.Moved(
+            session_id=columns["id"],
+            conversation_id=columns["conversation_id"],
+            event=event,
+            before=NEW,
+            after=step.to,
+            queue_before=None,
+            queue=columns.get("queue_name"),
+            agent_before=None,
+            agent=columns.get("agent_id"),
+            routing_attributes=columns.get("routing_attributes") or {},
+            started_at=columns["started_at"],
+            queued_at=columns.get("queued_at"),
+            accepted_at=columns.get("accepted_at"),
+            at=_stamped(columns),
+        ),
+    )
     return step
 
 
@@ -128,4 +150,37 @@ def move(
         raise InvalidTransition(session.status, event)
     if step.reroute:
         tell(conn, RoutingNeeded(org_id))
+    oversight.session_moved(
+        conn,
+        org_id,
+        oversight.Moved(
+            session_id=session.id,
+            conversation_id=session.conversation_id,
+            event=event,
+            before=session.status,
+            after=step.to,
+            queue_before=session.queue_name,
+            queue=columns.get("queue_name", session.queue_name),
+            agent_before=session.agent_id,
+            agent=columns.get("agent_id", session.agent_id),
+            routing_attributes=session.routing_attributes or {},
+            started_at=session.started_at,
+            queued_at=columns.get("queued_at", session.queued_at),
+            accepted_at=columns.get("accepted_at", session.accepted_at),
+            at=_stamped(columns),
+        ),
+    )
     return step
+
+
+# The columns a transition stamps with its time (each writes at least one of them).
+_STAMPS = ("accepted_at", "ended_at", "inactive_at", "queued_at", "started_at")
+
+
+def _stamped(columns: dict[str, Any]) -> int:
+    """When the transition happened: the time it writes."""
+    for name in _STAMPS:
+        value = columns.get(name)
+        if value is not None:
+            return int(value)
+    raise ValueError(f"a session transition writes when it happened (one of {_STAMPS})")

@@ -5,6 +5,9 @@ while she has, had or is offered one of its sessions; a supervisor also reads th
 of her queues (the `queues` of her agent entry); an admin reads every conversation of her org.
 Nothing crosses orgs. What she may not read answers 404, like what does not exist.
 
+Supervising is narrower than reading (the supervisor API): a session of one of her queues, the
+one it is in now; an admin supervises every queue of her org.
+
 Acting on a session is narrower (conversations.access): only the agent who has it.
 """
 
@@ -41,6 +44,13 @@ def readable_sessions(p: AgentPrincipal) -> ColumnElement[bool] | None:
         return None
     conversations = repository.readable_conversations(p.agent_id, supervised_queues(p))
     return MessagingSession.conversation_id.in_(conversations)
+
+
+def may_supervise(p: AgentPrincipal, session: SessionRow) -> bool:
+    """A session of her org (the caller checks it) in one of the queues she supervises."""
+    if "admin" in p.roles:
+        return True
+    return session.queue_name is not None and session.queue_name in supervised_queues(p)
 
 
 def may_take(p: AgentPrincipal, session: SessionRow) -> bool:

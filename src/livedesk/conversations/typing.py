@@ -5,6 +5,9 @@ indicator of any second is forwarded at once; repeats inside that second are dro
 state inside it (a Stopped after the Started that went) is held and forwarded when the second is
 over, so the agent always sees the latest state within a second. `TypingGate` decides (pure: the
 caller passes the time); `TypingRelay` runs its decisions, holding the timers of held states.
+
+The agent's typing reaches the customer the same way, through the same relay (per session), as
+the conversation entry MIAW clients know (`agent_indicator`): sent to open streams, never stored.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
+
+from livedesk.conversations.entries import Entry, Sender, customer_event
+from livedesk.conversations.recorder import Thread
+from livedesk.kit.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +138,21 @@ class TypingRelay:
         for task in list(self._timers):
             task.cancel()
         await asyncio.gather(*self._timers, return_exceptions=True)
+
+
+def agent_indicator(thread: Thread, agent: Sender, kind: str, now: int) -> tuple[str, bytes]:
+    """The customer stream's event for the agent's typing indicator `kind` (MIAW's
+    `TypingStartedIndicator` / `TypingStoppedIndicator` entry, sender role Agent, with her
+    display name): the event name and its data."""
+    identifier = new_id()
+    entry = Entry(
+        identifier=identifier,
+        conversation_id=thread.conversation_id,
+        session_id=thread.session_id,
+        entry_type=kind,
+        sender=agent,
+        payload={"entryType": kind, "id": identifier, "timestamp": now},
+        client_timestamp=None,
+        transcripted_at=now,
+    )
+    return customer_event(entry, thread.org_id, thread.deployment_id)

@@ -219,6 +219,16 @@ class QueueConfig(Strict):
     business_hours: str | None = None
 
 
+class QuickText(Strict):
+    """A canned response agents insert by typing `/` and its name; the auto-responses' merge
+    fields (`{!firstName}`, `{!topic}`…) take the session's values."""
+
+    name: str = Field(pattern=_NAME, max_length=80)
+    label: str | None = Field(None, max_length=200)
+    text: str = Field(min_length=1, max_length=4000)
+    queues: list[str] = Field([], description="offered in sessions of these queues (none: all)")
+
+
 class AgentConfig(Strict):
     username: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=80)
     display_name: str | None = None
@@ -312,6 +322,7 @@ class OrgSettings(BaseModel):
     event_types: list[EventTypeConfig] = []
     permission_sets: list[PermissionSetConfig] = []
     flows: list[dict[str, Any]] = []
+    quick_texts: list[QuickText] = []
 
     def object_fields(self, name: str) -> dict[str, FieldSpec] | None:
         return next((o.fields for o in self.objects if o.name == name), None)

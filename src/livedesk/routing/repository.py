@@ -199,6 +199,43 @@ def waiting_count(conn: Connection, org_id: str, queue: str) -> int:
     )
 
 
+def waiting_line(conn: Connection, org_id: str, queue: str) -> tuple[int, int | None]:
+    """How many sessions wait in the queue, and since when the oldest of them waits."""
+    row = conn.execute(
+        select(func.count(), func.min(MessagingSession.queued_at))
+        .select_from(MessagingSession)
+        .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+        .where(
+            Conversation.org_id == org_id,
+            MessagingSession.queue_name == queue,
+            MessagingSession.status == SessionStatus.WAITING,
+        )
+    ).one()
+    return int(row[0]), None if row[1] is None else int(row[1])
+
+
+def active_weights(conn: Connection, org_id: str, agent_id: str | None = None) -> dict[str, int]:
+    """The capacity each agent's Active sessions hold (their work weights), by agent (of the
+    org, or only `agent_id`); an agent with none is not in it. (Routing's own load, in
+    `agent_loads`, also counts the offers waiting for an answer.)"""
+    query = (
+        select(
+            MessagingSession.agent_id,
+            func.sum(func.coalesce(MessagingSession.work_weight, 1)),
+        )
+        .join(Conversation, Conversation.id == MessagingSession.conversation_id)
+        .where(
+            Conversation.org_id == org_id,
+            MessagingSession.status == SessionStatus.ACTIVE,
+            MessagingSession.agent_id.is_not(None),
+        )
+        .group_by(MessagingSession.agent_id)
+    )
+    if agent_id is not None:
+        query = query.where(MessagingSession.agent_id == agent_id)
+    return {str(agent): int(used or 0) for agent, used in conn.execute(query)}
+
+
 def recent_waits(conn: Connection, org_id: str, queue: str, now: int) -> list[tuple[int, int]]:
     """(accepted at, waited ms) of the queue's last accepted work, newest first, for EWT."""
     rows = conn.execute(

@@ -14,6 +14,7 @@ from livedesk.orgs.schemas import (
     OrgInfo,
     PermissionSetConfig,
     QueueConfig,
+    QuickText,
     Strict,
 )
 
@@ -28,6 +29,7 @@ class OrgFile(Strict):
     event_types: list[EventTypeConfig] = Field(default_factory=list)
     permission_sets: list[PermissionSetConfig] = Field(default_factory=list)
     flows: list[Flow] = Field(default_factory=list)
+    quick_texts: list[QuickText] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> OrgFile:
@@ -64,6 +66,11 @@ class OrgFile(Strict):
         _unique("event_types", [e.name for e in self.event_types])
         _unique("permission_sets", [p.name for p in self.permission_sets])
         _unique("flows", [f.name for f in self.flows])
+        _unique("quick_texts", [t.name for t in self.quick_texts])
+        for text in self.quick_texts:
+            for name in text.queues:
+                if name not in queue_names:
+                    raise ValueError(f"quick text {text.name}: unknown queue {name!r}")
         for ps in self.permission_sets:
             for name in ps.objects:
                 if name not in objects:

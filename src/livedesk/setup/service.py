@@ -47,7 +47,8 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
             org.org.id,
             org.org.name,
             org.model_dump(
-                mode="json", include={"objects", "event_types", "permission_sets", "flows"}
+                mode="json",
+                include={"objects", "event_types", "permission_sets", "flows", "quick_texts"},
             ),
         )
         for d in org.deployments:

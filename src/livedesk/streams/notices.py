@@ -1,6 +1,7 @@
 """Stream events that are not conversation entries, by name, with their payloads: what agents'
-streams carry about their work and sessions, and the customer's queue position. Appended inside a
-unit of work; announced after its commit (kit.effects)."""
+streams carry about their work and sessions, the customer's queue position, and what supervisors
+hear of an org's queues, agents and sessions. Appended inside a unit of work; announced after its
+commit (kit.effects)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ class AgentEvent(StrEnum):
 
 class CustomerEvent(StrEnum):
     QUEUE_POSITION = "CONVERSATION_QUEUE_POSITION"
+
+
+class SupervisorEvent(StrEnum):
+    """The org's supervision stream (`supervision_recipient`): every payload names the `queues`
+    it concerns, and a supervisor's stream carries it when one of them is hers."""
+
+    SESSION_CHANGED = "SessionChanged"  # a session moved (lifecycle.begin / move)
+    QUEUE_CHANGED = "QueueChanged"  # a session entered or left a queue's waiting line
+    AGENT_PRESENCE_CHANGED = "AgentPresenceChanged"
+    AGENT_LOAD_CHANGED = "AgentLoadChanged"  # a session took or freed an agent's capacity
 
 
 class SessionStatusChanged(TypedDict):
@@ -111,6 +122,60 @@ class QueuePosition(TypedDict):
     estimatedWaitTime: EstimatedWait
 
 
+class SessionChanged(TypedDict):
+    """A session's status changed: it entered or left a queue, was accepted, transferred, marked
+    inactive or ended. The fields are the session after the change."""
+
+    queues: list[str]  # its queue, and the one it left when a transfer moved it
+    sessionId: str
+    conversationId: str
+    status: str
+    previousStatus: str  # "New" for a session that just began
+    event: str  # what moved it: route, not_routed, accept, transfer, end… (conversations.lifecycle)
+    queue: str | None
+    agentId: str | None
+    customerName: str | None  # from the pre-chat, when it has one
+    startTime: int
+    queuedAt: int | None  # when it entered its queue (the oldest waits longest)
+    acceptTime: int | None
+    at: int
+
+
+class QueueChanged(TypedDict):
+    """A queue's waiting line after a session entered or left it."""
+
+    queues: list[str]  # [queue]
+    queue: str
+    waiting: int
+    oldestQueuedAt: int | None  # the longest current wait began then (None: nobody waits)
+    estimatedWaitTimeInSeconds: int | None  # routing's estimate at that moment (routing.ewt)
+    at: int
+
+
+class AgentPresenceChanged(TypedDict):
+    queues: list[str]  # the agent's
+    agentId: str
+    presence: str
+    at: int
+
+
+class AgentLoadChanged(TypedDict):
+    queues: list[str]  # the agent's
+    agentId: str
+    used: int  # the capacity her Active sessions hold (their work weights)
+    capacity: int
+    at: int
+
+
+SupervisorPayload = SessionChanged | QueueChanged | AgentPresenceChanged | AgentLoadChanged
+
+
+def supervision_recipient(org_id: str) -> str:
+    """The org's supervision stream: one stream per org, each supervisor's read of it filtered
+    to her queues (supervisors are few; a change is written once, not once per supervisor)."""
+    return f"s:{org_id}"
+
+
 def notify_agent(
     conn: Connection, agent_id: str, event: AgentEvent, data: AgentPayload, now: int
 ) -> None:
@@ -123,3 +188,10 @@ def customer_notice(
 ) -> None:
     """A customer-only stream event that is not a conversation entry (queue position)."""
     append(conn, end_user_recipient(end_user_id), event, jsonutil.dumps(data), now)
+
+
+def notify_supervisors(
+    conn: Connection, org_id: str, event: SupervisorEvent, data: SupervisorPayload, now: int
+) -> None:
+    """An event on the org's supervision stream, in the unit of work of the change."""
+    append(conn, supervision_recipient(org_id), event, jsonutil.dumps(data), now)
