@@ -234,6 +234,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/sessions/{session_id}"): Call(
         agent_call(200, "session_not_found"), shows="conversation_id"
     ),
+    ("GET", "/api/v1/sessions/{session_id}/quick-texts"): Call(
+        agent_call(200, "session_not_found")
+    ),
     ("POST", "/api/v1/sessions/{session_id}/case"): Call(
         agent_call(200, "session_not_found"), json=lambda ids: {"caseId": ids["record_id"]}
     ),

@@ -101,6 +101,10 @@ def test_the_demo_org_is_valid() -> None:
             GOOD.replace("{name: Front}", "{name: Front, routing_model: random}"),
             "queues[0](Front).routing_model: Input should be 'most_available' or 'least_active'",
         ),
+        (
+            GOOD + "quick_texts: [{name: Hi, text: Hello, queues: [Nowhere]}]\n",
+            "quick text Hi: unknown queue 'Nowhere'",
+        ),
     ],
 )
 def test_errors_name_file_path_and_problem(text: str, expected: str) -> None:

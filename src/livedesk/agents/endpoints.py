@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from livedesk.agents.schemas import (
     CaseLink,
     PresenceUpdate,
+    QuickTextList,
     SessionDetail,
     SessionList,
     SessionOut,
@@ -46,6 +47,15 @@ async def list_sessions(
 @router.get("/sessions/{session_id}", response_model=SessionDetail, responses=errors(400, 404))
 async def get_session(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> SessionDetail:
     return await c.agents.get_session(p, session_id)
+
+
+@router.get(
+    "/sessions/{session_id}/quick-texts", response_model=QuickTextList, responses=errors(400, 404)
+)
+async def quick_texts(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> QuickTextList:
+    """The org file's quick texts (canned responses) offered in this session's queue, their
+    merge fields (`{!firstName}`…) filled for its customer, as the auto-responses' are."""
+    return await c.agents.quick_texts(p, session_id)
 
 
 @router.post("/sessions/{session_id}/case", response_model=SessionOut, responses=errors(403, 404))

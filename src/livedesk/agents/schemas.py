@@ -45,5 +45,15 @@ class SessionDetail(SessionOut):
     transcript: list[dict[str, Any]]
 
 
+class QuickTextOut(BaseModel):
+    name: str
+    label: str
+    text: str = Field(description="with the session's merge fields filled")
+
+
+class QuickTextList(BaseModel):
+    quickTexts: list[QuickTextOut]
+
+
 class SessionList(BaseModel):
     sessions: list[SessionOut]

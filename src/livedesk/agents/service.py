@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from livedesk.agents.schemas import SessionDetail, SessionList, SessionOut
+from livedesk.agents import quick_texts
+from livedesk.agents.schemas import (
+    QuickTextList,
+    QuickTextOut,
+    SessionDetail,
+    SessionList,
+    SessionOut,
+)
 from livedesk.agents.work import accept_offer, pull_session
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.auth.schemas import AgentOut
@@ -125,6 +132,24 @@ class AgentService:
             for r in rows
         ]
         return SessionDetail(**base.model_dump(), transcript=transcript)
+
+    async def quick_texts(self, p: AgentPrincipal, session_id: str) -> QuickTextList:
+        """The org's quick texts offered in the session's queue, filled for its customer."""
+
+        def work(conn: Connection) -> QuickTextList:
+            session, _ = access_session(conn, p, session_id, act=False)
+            texts = org_repository.org_config(conn, p.org_id).quick_texts
+            found = quick_texts.for_session(
+                texts, session.routing_attributes or {}, session.queue_name
+            )
+            return QuickTextList(
+                quickTexts=[
+                    QuickTextOut(name=t.name, label=t.label or t.name, text=text)
+                    for t, text in found
+                ]
+            )
+
+        return await self._db.read(work)
 
     async def link_case(
         self, p: AgentPrincipal, session_id: str, case_id: str | None

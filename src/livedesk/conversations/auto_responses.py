@@ -38,6 +38,7 @@ def render(template: str, values: dict[str, str]) -> str:
     """`{!firstName}` → the value; unknown fields become empty; spaces left over are tidied."""
     text = _FIELD.sub(lambda m: values.get(m.group(1), ""), template)
     text = re.sub(r"[ \t]+([,.!?])", r"\1", text)
+    text = re.sub(r",([.!?])", r"\1", text)  # "with, {!firstName}?" without a name
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
