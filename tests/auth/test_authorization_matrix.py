@@ -230,6 +230,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/sessions"): Call(agent_self(200), shows="session_id"),  # what she may read
     ("GET", "/api/v1/work"): Call(agent_self(200)),
     ("GET", "/api/v1/queues"): Call(agent_self(200)),
+    ("GET", "/api/v1/agents"): Call(agent_self(200)),
     # ---------------------------------------------------------------- agent: her session
     ("GET", "/api/v1/sessions/{session_id}"): Call(
         agent_call(200, "session_not_found"), shows="conversation_id"

@@ -20,7 +20,14 @@ from livedesk.orgs import repository as org_repository
 from livedesk.routing import repository, work
 from livedesk.routing.needed import RoutingNeeded
 from livedesk.routing.placement import queue_states
-from livedesk.routing.schemas import QueueList, QueueOut, WorkList, WorkOut
+from livedesk.routing.schemas import (
+    ColleagueList,
+    ColleagueOut,
+    QueueList,
+    QueueOut,
+    WorkList,
+    WorkOut,
+)
 from livedesk.timers import repository as timers
 
 
@@ -80,6 +87,30 @@ class WorkService:
                         freeCapacity=sum(max(0, a.free) for a in agents if name in a.queues),
                     )
                     for name, state in sorted(states.items())
+                ]
+            )
+
+        return await self._db.read(unit)
+
+    async def colleagues(self, p: AgentPrincipal) -> ColleagueList:
+        """The org's agents who take chats, with presence and free capacity (to transfer to)."""
+
+        def unit(conn: Connection) -> ColleagueList:
+            loads = {
+                a.agent_id: a for a in repository.agent_loads(conn, p.org_id, online_only=False)
+            }
+            return ColleagueList(
+                agents=[
+                    ColleagueOut(
+                        id=a.id,
+                        username=a.username,
+                        displayName=a.display_name or a.username,
+                        presence=a.presence,
+                        queues=list(a.queues or ()),
+                        freeCapacity=max(0, loads[a.id].free) if a.id in loads else 0,
+                    )
+                    for a in org_repository.org_agents(conn, p.org_id)
+                    if a.capacity > 0
                 ]
             )
 

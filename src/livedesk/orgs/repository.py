@@ -95,6 +95,10 @@ def find_agents_by_username(conn: Connection, username: str) -> list[DbRow]:
     return list(conn.execute(select(Agent).where(Agent.username == username).order_by(Agent.id)))
 
 
+def org_agents(conn: Connection, org_id: str) -> list[DbRow]:
+    return list(conn.execute(select(Agent).where(Agent.org_id == org_id).order_by(Agent.username)))
+
+
 def get_agent(conn: Connection, agent_id: str) -> DbRow | None:
     return conn.execute(select(Agent).where(Agent.id == agent_id)).first()
 

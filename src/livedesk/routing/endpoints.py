@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from livedesk.deps import ContainerDep, CurrentAgent
-from livedesk.routing.schemas import QueueList, WorkList, WorkOut
+from livedesk.routing.schemas import ColleagueList, QueueList, WorkList, WorkOut
 from livedesk.web.openapi import UuidPath, errors
 
 router = APIRouter(prefix="/api/v1", tags=["agent: routing"])
@@ -25,6 +25,13 @@ async def accept_work(work_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> Wo
 @router.post("/work/{work_id}/decline", response_model=WorkOut, responses=errors(404, 409))
 async def decline_work(work_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> WorkOut:
     return await c.work.decline(p, work_id)
+
+
+@router.get("/agents", response_model=ColleagueList)
+async def list_agents(p: CurrentAgent, c: ContainerDep) -> ColleagueList:
+    """The org's agents who take chats: presence, queues and free capacity (whom to transfer
+    to: a transfer goes to an Online agent with room)."""
+    return await c.work.colleagues(p)
 
 
 @router.get("/queues", response_model=QueueList)

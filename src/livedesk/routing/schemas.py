@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class WorkOut(BaseModel):
@@ -29,3 +29,16 @@ class QueueOut(BaseModel):
 
 class QueueList(BaseModel):
     queues: list[QueueOut]
+
+
+class ColleagueOut(BaseModel):
+    id: str
+    username: str
+    displayName: str
+    presence: str
+    queues: list[str]
+    freeCapacity: int = Field(description="capacity left: what a transfer to her may take")
+
+
+class ColleagueList(BaseModel):
+    agents: list[ColleagueOut]
