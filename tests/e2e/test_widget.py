@@ -25,7 +25,8 @@ T = TypeVar("T")
 __all__ = ["verified_org"]  # (a fixture, shared with the verified-users tests)
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 TRAP = "<img src=x onerror=window.pwned=1><script>window.pwned=2</script>"
-KEY = "livedesk:00DLD0000000001:Web_Chat"  # where the widget keeps its state (localStorage)
+KEY = "livedesk:00DLD0000000001:Web_Chat"
+LINKS = "Rates: https://example.com/loans?rate=2. Not javascript:alert(1) nor <a href=x>this</a>"  # where the widget keeps its state (localStorage)
 
 
 async def eventually(read: Callable[[], Awaitable[T]], expected: T, seconds: float = 5) -> T:
@@ -98,6 +99,18 @@ async def test_a_customer_chats_from_the_demo_page(
     read = {"DeliveryAcknowledgement", "ReadAcknowledgement"}  # (the panel is open)
     assert await eventually(receipts, read) == read
 
+    # The agent types: the customer sees it. A web address becomes a link, nothing else does.
+    typing = await live.http.post(
+        f"/api/v1/sessions/{session}/typing", json={"typing": True}, headers=ada.headers
+    )
+    assert typing.status_code == 204
+    await chat.get_by_text("Ada Lovelace is typing…").wait_for()
+    await ada.act(session, actionType="sendMessage", message=LINKS)
+    link = chat.get_by_role("link", name="https://example.com/loans?rate=2")
+    assert await link.get_attribute("href") == "https://example.com/loans?rate=2"
+    assert await link.get_attribute("rel") == "noopener noreferrer nofollow"
+    assert await chat.get_by_role("link").count() == 1  # javascript: and markup stay text
+
     # The customer answers with Enter; the agent has it.
     box = chat.get_by_role("textbox", name="Message")
     await box.fill("Thanks, I need 5000")
@@ -131,6 +144,20 @@ async def test_a_customer_chats_from_the_demo_page(
     await page.screenshot(path=str(SHOTS / "widget-ended.png"))
     ended = await live.http.get(f"/api/v1/sessions/{session}", headers=ada.headers)
     assert (ended.json()["status"], ended.json()["endedByRole"]) == ("Ended", "EndUser")
+
+    # Writing again opens a new session of the same conversation, with the same pre-chat.
+    box = chat.get_by_role("textbox", name="Message")
+    await box.fill("One more thing")
+    await box.press("Enter")
+    await chat.get_by_role("button", name="End chat").wait_for()
+
+    async def latest() -> tuple[int, str | None]:
+        mine = await live.http.get("/api/v1/sessions", headers=ada.headers)
+        found = [s for s in mine.json()["sessions"] if s["conversationId"] == conversation]
+        return len(found), max(found, key=lambda s: s["startTime"])["queue"]
+
+    conversation = ended.json()["conversationId"]
+    assert await eventually(latest, (2, "Loans")) == (2, "Loans")  # routed by the kept Topic
 
     # Escape closes it and gives the focus back to the launcher.
     await page.keyboard.press("Escape")

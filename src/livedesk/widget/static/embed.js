@@ -51,6 +51,18 @@
     });
     return svg;
   }
+  // Text with its web addresses as links: each part is text, an address becomes an <a> whose
+  // href is that http(s) address and nothing else; no markup is ever interpreted.
+  function linked(text) {
+    var p = el("p"), last = 0, match, URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'’]/g;
+    while ((match = URL_IN_TEXT.exec(text))) {
+      p.append(document.createTextNode(text.slice(last, match.index)));
+      p.append(el("a", { href: match[0], target: "_blank", rel: "noopener noreferrer nofollow" }, match[0]));
+      last = match.index + match[0].length;
+    }
+    p.append(document.createTextNode(text.slice(last)));
+    return p;
+  }
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
   function save(state) { try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ } }
 
@@ -75,7 +87,7 @@
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
     "overflow-wrap:anywhere}.msg.me{align-self:flex-end;background:#d3e3fd}" +
-    ".msg p{margin:0}.flow{display:flex;flex-direction:column;gap:8px;border-top:0;padding:10px}" +
+    ".msg p{margin:0}.msg a{color:#0b57d0;text-decoration:underline}.msg.me a{color:#041e49}.flow{display:flex;flex-direction:column;gap:8px;border-top:0;padding:10px}" +
     ".flow .title{font-weight:600}fieldset{border:0;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}" +
     "legend{margin-bottom:4px}.choice{flex-direction:row;align-items:center;gap:8px}" +
     ".flow img{max-width:100%}.file{display:block;margin-top:6px;border:1px solid #0b57d0;border-radius:6px;" +
@@ -855,7 +867,7 @@
       if (key) this.seen.add(key);
       if (!text && !(attachments || []).length && !fileRequest) return true; // (a flow's form)
       var bubble = el("div", { class: "msg " + who });
-      if (text) bubble.append(el("p", {}, text));
+      if (text) bubble.append(linked(text));
       (attachments || []).forEach((a) => {
         var button = el("button", { type: "button", class: "file" }, t("download", { name: a.name }));
         button.addEventListener("click", () => this.download(a));
