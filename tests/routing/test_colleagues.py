@@ -6,7 +6,7 @@ from tests.helpers import Api
 
 
 async def test_agents_list_colleagues_with_presence_and_free_capacity(api: Api) -> None:
-    customer, ada = await api.chatting("ada")  # one chat: 2 of 3 left
+    _, ada = await api.chatting("ada")  # one chat: 2 of 3 left
     await ada.presence("Online")
     grace = await api.agent("grace")
     r = await api.http.get("/api/v1/agents", headers=grace.headers)
