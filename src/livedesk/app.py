@@ -17,6 +17,7 @@ from livedesk.attachments.endpoints import router as attachment_router
 from livedesk.auth.endpoints import agent_router as agent_auth_router
 from livedesk.auth.endpoints import miaw_router as miaw_auth_router
 from livedesk.config import Settings
+from livedesk.console.endpoints import router as console_router
 from livedesk.contact.endpoints import router as contact_router
 from livedesk.container import build_container
 from livedesk.conversations.endpoints import router as conversation_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ops_router,
         contact_router,
         widget_router,
+        console_router,
     ):
         app.include_router(router)
     install_openapi(app, settings)

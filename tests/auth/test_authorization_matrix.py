@@ -152,6 +152,8 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/demo"): Call(public(200)),  # the demo company page
     ("GET", "/widget/embed.js"): Call(public(200)),  # the chat widget
     ("GET", "/widget/i18n/{language}.json"): Call(public(200), ids={"language": "fr"}),
+    ("GET", "/console"): Call(public(200)),  # the agent console
+    ("GET", "/console/{name}"): Call(public(200), ids={"name": "main.js"}),  # its modules
     ("GET", "/metrics"): Call(public(200)),  # no metrics token configured here
     # ---------------------------------------------------------------- MIAW: tokens
     ("POST", f"{MIAW}/authorization/unauthenticated/access-token"): Call(

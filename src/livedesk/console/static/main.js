@@ -1,0 +1,188 @@
+// The agent console's entry point: signs in (or picks up the tab's token), then wires the agent
+// stream's events to the offers and the workspaces, and the shortcuts to their actions. Runs on
+// the agent API and the agent stream only.
+import { showAccount } from "./account.js";
+import { setBaseTitle } from "./alerts.js";
+import { announce } from "./announce.js";
+import { api, whenUnauthorized } from "./api.js";
+import { sawServerTime, setServerTime } from "./clock.js";
+import { installShortcuts, showHelp } from "./keys.js";
+import { Offers } from "./offers.js";
+import { showSignIn } from "./signin.js";
+import { unlockAudio } from "./sounds.js";
+import { AgentStream } from "./stream.js";
+import { claims, forget, keep, token } from "./token.js";
+import { Workspaces } from "./workspaces.js";
+
+const $ = (id) => document.getElementById(id);
+const TITLE = "LiveDesk console";
+let session = null; // {me, presence, offers, workspaces, stream} while signed in
+
+function signIn(notice = "") {
+  showSignIn($("signin"), {
+    notice,
+    onSignedIn: ({ accessToken, agent }) => {
+      keep(accessToken);
+      setServerTime(claims(accessToken).iat * 1000); // the server's clock at sign-in
+      start(agent);
+    },
+  });
+}
+
+function start(me) {
+  setBaseTitle(`${me.displayName} — ${TITLE}`);
+  const workspaces = new Workspaces({ me, tablist: $("tabs"), panels: $("panels"), empty: $("no-workspaces") });
+  const offers = new Offers({
+    list: $("offers"), empty: $("no-offers"), hint: $("offer-keys"), notes: $("offer-notes"),
+    onAccepted: (sessionId, options) => workspaces.open(sessionId, options),
+  });
+  const presence = showAccount($("account"), {
+    agent: me, onSignOut: signOut, onHelp: showHelp,
+    onPresence: (value) => announce(`You are ${value}.`),
+  });
+  const stream = new AgentStream({ onEvent: (name, data) => handle(name, data), onState: connection });
+  session = { me, presence, offers, workspaces, stream };
+  $("app").hidden = false;
+  stream.start();
+}
+
+/** The stream's state: quiet while it works, "Reconnecting…" while it does not. */
+function connection(state, { resumed } = {}) {
+  if (!session) return;
+  if (state === "open") {
+    $("connection").textContent = "";
+    // A stream without a cursor starts from now: read what is there (and, after a drop before
+    // any event came, what the open workspaces missed).
+    if (!resumed) restore(session.opened);
+    session.opened = true;
+  } else if (state === "reconnecting") {
+    $("connection").textContent = "Reconnecting…";
+  } else if (state === "unauthorized") {
+    signedOut("Your session has ended. Sign in again.");
+  }
+}
+
+/** After (re)loading: offers waiting for an answer and work accepted, from GET /api/v1/work. */
+async function restore(again = false) {
+  const current = session;
+  try {
+    const [{ work }, me] = await Promise.all([api("/api/v1/work"), api("/api/v1/me")]);
+    if (session !== current) return;
+    current.presence.show(me.presence);
+    if (again) current.workspaces.each((workspace) => workspace.load());
+    for (const item of work.filter((w) => w.status === "Opened")) current.workspaces.open(item.sessionId);
+    await current.offers.restore(work);
+  } catch (error) {
+    if (error.status !== 401) $("connection").textContent = `Could not read your work: ${error.message}`;
+  }
+}
+
+function handle(name, data) {
+  if (!session) return;
+  const { offers, workspaces } = session;
+  const workspace = () => workspaces.get(data.sessionId);
+  switch (name) {
+    case "WorkOffered":
+      offers.add(data);
+      break;
+    case "WorkCancelled":
+      offers.cancelled(data);
+      break;
+    case "WorkAccepted": {
+      offers.acceptedElsewhere(data.sessionId);
+      const known = workspaces.get(data.sessionId);
+      if (known) known.load(); // hers again (after a re-route): read its state afresh
+      else workspaces.open(data.sessionId);
+      break;
+    }
+    case "ConversationEntry": {
+      const ws = workspace();
+      if (!ws) {
+        sawServerTime(data.transcriptedTimestamp ?? data.timestamp);
+        workspaces.keepEarly(data);
+      } else if (ws.entry(data)) {
+        workspaces.arrived(ws);
+      }
+      break;
+    }
+    case "SessionStatusChanged":
+      workspace()?.status(data);
+      break;
+    case "AgentInputSet": {
+      const ws = workspace();
+      if (ws) {
+        ws.agentInput(data);
+        if (workspaces.current() !== ws) announce(`A suggested reply is ready for ${ws.name()}.`);
+      }
+      break;
+    }
+    case "FlowScreen":
+      workspaces.byInterview(data)?.flowScreen(data);
+      break;
+    case "FileReceived":
+      workspace()?.fileReceived(data);
+      break;
+    default:
+      break; // an event this console does not know yet
+  }
+}
+
+async function signOut() {
+  try {
+    await api("/api/v1/auth/logout", { method: "POST" });
+  } catch {
+    /* signed out here whatever the server says */
+  }
+  signedOut("You are signed out.");
+}
+
+function signedOut(notice) {
+  if (session) {
+    session.stream.stop();
+    session.offers.clear();
+    session.workspaces.closeAll();
+    session = null;
+  }
+  forget();
+  $("app").hidden = true;
+  $("account").hidden = true;
+  $("account").replaceChildren();
+  $("connection").textContent = "";
+  setBaseTitle(TITLE);
+  signIn(notice);
+}
+
+/** Alt+Shift+A / Alt+Shift+D: the oldest offer, or a word that there is none. */
+function answerOldest(verb) {
+  if (!session) return;
+  const offer = session.offers.oldest();
+  if (offer) session.offers.answer(offer.workId, verb);
+  else announce("No chat is offered right now.");
+}
+
+installShortcuts({
+  accept: () => answerOldest("accept"),
+  decline: () => answerOldest("decline"),
+  tab: (index) => session?.workspaces.selectIndex(index),
+  message: () => session?.workspaces.current()?.composer.focus(),
+  presence: () => session?.presence.select.focus(),
+  help: () => { if (session) showHelp(); },
+});
+document.addEventListener("pointerdown", unlockAudio, { capture: true });
+document.addEventListener("keydown", unlockAudio, { capture: true });
+whenUnauthorized(() => { if (session) signedOut("Your session has ended. Sign in again."); });
+
+async function boot() {
+  if (!token()) {
+    signIn();
+    return;
+  }
+  try {
+    start(await api("/api/v1/me"));
+  } catch (error) {
+    forget();
+    signIn(error.status === 401 ? "Your session has ended. Sign in again." : error.message);
+  }
+}
+
+boot();
