@@ -284,6 +284,9 @@ async def test_an_offer_that_times_out_goes_to_the_next_agent(
     )
     offered = grace.page.get_by_role("article", name="Chat offer from Tim Out")
     await offered.wait_for()
+    # Its countdown is the new offer's 30 s on the server's clock, whatever that clock did.
+    left = await offered.get_by_role("timer").text_content() or ""
+    assert re.fullmatch(r"Expires in (29|30) s", left), left
 
     # Grace takes it with the keyboard; a reload brings her workspace back.
     await grace.page.keyboard.press("Alt+Shift+A")

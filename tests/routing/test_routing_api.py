@@ -429,3 +429,20 @@ async def test_transfer_refusals(api: Api) -> None:
     for agent, body, status, code in cases:
         r = await agent.act(sid, actionType="transfer", **body)
         assert (r.status_code, r.json()["code"]) == (status, code), body
+
+
+async def test_offers_carry_the_servers_time_for_a_countdown(live: Api, clock: FakeClock) -> None:
+    """An offer says when it was made and the work list says the server's time now: a client
+    counts down on the server's clock, not its own."""
+    ada = await online(live, "ada")
+    async with agent_stream(ada) as stream:
+        await live.waiting_customer()
+        offered = await stream.until(lambda e: e.event == "WorkOffered")
+    assert offered.data["offeredAt"] == clock.now_ms()
+    assert offered.data["expiresAt"] - offered.data["offeredAt"] == 30_000
+    clock.advance(10)
+    r = await live.http.get("/api/v1/work", headers=ada.headers)
+    [item] = r.json()["work"]
+    assert r.json()["now"] == clock.now_ms()
+    assert item["offeredAt"] == offered.data["offeredAt"]
+    assert item["expiresAt"] - r.json()["now"] == 20_000

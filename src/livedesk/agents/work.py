@@ -64,10 +64,11 @@ class WorkService:
 
     async def my_work(self, p: AgentPrincipal) -> WorkList:
         """This agent's open offers and accepted work."""
+        now = self._clock.now_ms()
         rows = await self._db.read(
             lambda conn: repository.work_of_agent(conn, p.agent_id, repository.LIVE)
         )
-        return WorkList(work=[_work_out(r) for r in rows])
+        return WorkList(work=[_work_out(r) for r in rows], now=now)
 
     async def queues(self, p: AgentPrincipal) -> QueueList:
         now = self._clock.now_ms()
@@ -189,5 +190,6 @@ def _work_out(row: Any) -> WorkOut:
         sessionId=row.session_id,
         status=row.status,
         queue=row.queue_name,
+        offeredAt=row.offered_at,
         expiresAt=row.expires_at,
     )

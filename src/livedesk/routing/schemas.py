@@ -10,11 +10,13 @@ class WorkOut(BaseModel):
     sessionId: str
     status: str
     queue: str | None
+    offeredAt: int
     expiresAt: int | None
 
 
 class WorkList(BaseModel):
     work: list[WorkOut]
+    now: int = Field(description="the server's time (ms): an offer has expiresAt - now left")
 
 
 class QueueOut(BaseModel):

@@ -53,6 +53,7 @@ def offer(
             "conversationId": session.conversation_id,
             "queue": session.queue_name,
             "routingAttributes": session.routing_attributes,
+            "offeredAt": now,
             "expiresAt": expires_at,
         },
         now,

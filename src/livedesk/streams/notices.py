@@ -57,6 +57,7 @@ class WorkOffered(TypedDict):
     conversationId: str
     queue: str | None
     routingAttributes: dict[str, Any]
+    offeredAt: int  # the server's time: a countdown is expiresAt - offeredAt from arrival
     expiresAt: int
 
 

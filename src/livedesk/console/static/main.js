@@ -66,8 +66,9 @@ function connection(state, { resumed } = {}) {
 async function restore(again = false) {
   const current = session;
   try {
-    const [{ work }, me] = await Promise.all([api("/api/v1/work"), api("/api/v1/me")]);
+    const [{ work, now }, me] = await Promise.all([api("/api/v1/work"), api("/api/v1/me")]);
     if (session !== current) return;
+    setServerTime(now); // the server's time as it answered: restored offers count from it
     current.presence.show(me.presence);
     if (again) current.workspaces.each((workspace) => workspace.load());
     for (const item of work.filter((w) => w.status === "Opened")) current.workspaces.open(item.sessionId);

@@ -37,8 +37,8 @@ export class Offers {
     const name = customerName(attrs);
     const topic = topicOf(attrs);
     const email = emailOf(attrs);
-    // The deadline on this machine's monotonic clock: the time left on the server's clock now.
-    // (`offeredAt`, the server's time of the offer, when the server sends it: not yet.)
+    // The deadline on this machine's monotonic clock: the time left on the server's clock now
+    // (`offeredAt` is the server's time when it made the offer).
     sawServerTime(data.offeredAt);
     const left = Number.isFinite(data.expiresAt) ? data.expiresAt - serverNow() : null;
     const offer = { ...data, name, deadline: left === null ? null : localNow() + left };
