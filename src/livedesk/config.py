@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from livedesk.kit.db import sqlite_url
@@ -40,6 +40,31 @@ class StreamSettings(BaseModel):
         "doubles it), so a client that does not read holds little there too; 0: the kernel's "
         "own sizing (megabytes per connection)",
     )
+    agent_away_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="an Online or Busy agent whose last agent stream (her console) has been gone "
+        "this long becomes Away and her unanswered offers go to others; agents who never opened "
+        "one are not concerned; 0: never",
+    )
+    agent_seen_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="how often each process records that the agents with an agent stream open "
+        "in it were seen, and looks for agents whose stream is gone",
+    )
+
+    @model_validator(mode="after")
+    def _seen_often_enough(self) -> StreamSettings:
+        # A live stream is recorded at least twice within the limit, so one late round (a
+        # slow database, a busy process) never sends its agent Away.
+        away, seen = self.agent_away_after_seconds, self.agent_seen_seconds
+        if away and away < 2 * seen:
+            raise ValueError(
+                f"agent_away_after_seconds ({away:g}) must be 0 or at least twice "
+                f"agent_seen_seconds ({seen:g})"
+            )
+        return self
 
 
 class LimitSettings(BaseModel):

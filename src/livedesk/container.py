@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from livedesk.agents.liveness import AgentLiveness
 from livedesk.agents.service import AgentService
 from livedesk.agents.work import WorkService
 from livedesk.attachments.service import AttachmentService
@@ -67,6 +68,7 @@ class Container:
     metrics: Metrics
     limits: RateLimits
     sweeper: StreamSweeper
+    liveness: AgentLiveness
     typing: TypingRelay
     toolkit: Toolkit
     waker: FlowWaker
@@ -95,10 +97,12 @@ class Container:
         await self.db.transaction(schedule_retention)
         self.scheduler.start(self.settings.timers.poll_seconds)
         self.sweeper.start(self.settings.streams.sweep_seconds)
+        self.liveness.start()
 
     async def close(self) -> None:
         await self.scheduler.stop()
         await self.sweeper.stop()
+        await self.liveness.stop()
         await self.typing.close()
         await self.bus.close()
         await self.db.dispose()
@@ -164,6 +168,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         metrics=Metrics(lambda: db.stats, hub.stats),
         limits=RateLimits(settings.rate_limits, clock, hub),
         sweeper=StreamSweeper(db, hub, clock, auth_repository.revoked_among),
+        liveness=AgentLiveness(db, hub, clock, settings.streams),
         typing=typing,
         toolkit=toolkit,
         waker=waker,

@@ -76,18 +76,7 @@ class AgentService:
             before = org_repository.get_agent(conn, p.agent_id)
             if before is None:
                 raise not_found("agent_not_found", "This agent no longer exists.")
-            values: dict[str, Any] = {"presence": status, "presence_changed_at": now}
-            if status == "Online" and before.presence != "Online":
-                values["idle_since"] = now
-            org_repository.update_agent(conn, p.agent_id, **values)
-            if status != before.presence:
-                oversight.presence_changed(
-                    conn, p.org_id, p.agent_id, list(before.queues), status, now
-                )
-            if status != "Online":
-                for item in routing_repository.assigned_work_of_agent(conn, p.agent_id):
-                    routing_work.cancel_offer(conn, item, "Cancelled", "presence", now)
-            tell(conn, RoutingNeeded(p.org_id))  # capacity came or went; offers went back
+            change_presence(conn, before, status, now)
             return org_repository.get_agent(conn, p.agent_id)
 
         return agent_out(await self._db.transaction(work))
@@ -226,6 +215,24 @@ class AgentService:
         return await self._db.transaction(
             lambda conn: self._toolkit.perform(conn, p, session_id, action, now)
         )
+
+
+def change_presence(conn: Connection, before: Any, status: str, now: int) -> None:
+    """The one way an agent's presence changes (her own choice, `set_presence`, or her console
+    gone, `agents.liveness`), inside a unit of work that took the org's routing lock and then
+    read `before`, her row: the presence is written; supervisors are told when it changed; any
+    status but Online takes back the offers she has not answered (`routing.work.cancel_offer`,
+    the push timeout's path: each goes back to its queue, for someone else); routing is told."""
+    values: dict[str, Any] = {"presence": status, "presence_changed_at": now}
+    if status == "Online" and before.presence != "Online":
+        values["idle_since"] = now
+    org_repository.update_agent(conn, before.id, **values)
+    if status != before.presence:
+        oversight.presence_changed(conn, before.org_id, before.id, list(before.queues), status, now)
+    if status != "Online":
+        for item in routing_repository.assigned_work_of_agent(conn, before.id):
+            routing_work.cancel_offer(conn, item, "Cancelled", "presence", now)
+    tell(conn, RoutingNeeded(before.org_id))  # capacity came or went; offers went back
 
 
 def _session_out(row: Any) -> SessionOut:

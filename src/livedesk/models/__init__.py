@@ -74,6 +74,11 @@ class Agent(Base):
     idle_since: Mapped[int] = mapped_column(
         BigInteger, default=0, doc="when its last work ended or it came online: longest idle first"
     )
+    stream_seen_at: Mapped[int | None] = mapped_column(
+        BigInteger,
+        doc="when a process last saw an agent stream of hers open (agents/liveness.py); NULL: "
+        "none since she was last found gone, or never",
+    )
 
 
 class EndUser(Base):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
+
 from fastapi import APIRouter, Request
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
@@ -14,7 +17,12 @@ from livedesk.web.resume import RESUME_DOC, SSE_DOC, cursor_of
 router = APIRouter(tags=["streams"])
 
 
-def _stream(request: Request, c: Container, p: EndUserPrincipal | AgentPrincipal) -> SseResponse:
+def _stream(
+    request: Request,
+    c: Container,
+    p: EndUserPrincipal | AgentPrincipal,
+    on_close: Callable[[], Awaitable[None]] | None = None,
+) -> SseResponse:
     c.limits.stream(p.token_id)
     return SseResponse(
         streams=c.streams,
@@ -26,6 +34,7 @@ def _stream(request: Request, c: Container, p: EndUserPrincipal | AgentPrincipal
         cursor=cursor_of(request),
         ping_seconds=c.settings.streams.ping_seconds,
         batch=c.settings.streams.catch_up_batch,
+        on_close=on_close,
     )
 
 
@@ -39,5 +48,9 @@ async def customer_stream(request: Request, p: CurrentEndUser, c: ContainerDep) 
     "/api/v1/agent/stream", response_model=None, responses=SSE_DOC, openapi_extra=RESUME_DOC
 )
 async def agent_stream(request: Request, p: CurrentAgent, c: ContainerDep) -> SseResponse:
-    """Events of the agent's sessions and work; resumes after `Last-Event-Id`."""
-    return _stream(request, c, p)
+    """Events of the agent's sessions and work; resumes after `Last-Event-Id`. Once none of her
+    agent streams has been open for 60 s (`streams.agent_away_after_seconds`), an Online or Busy
+    agent becomes Away (agents/liveness.py)."""
+    response = _stream(request, c, p, on_close=partial(c.liveness.stream_closed, p.agent_id))
+    await c.liveness.stream_opened(p.agent_id)
+    return response
