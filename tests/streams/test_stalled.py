@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -307,3 +308,24 @@ async def test_a_backlog_is_written_in_pieces_of_bounded_size(api: Api, app: Fas
 
 def chunked(bodies: list[bytes]) -> bytes:
     return b"".join(b"%x\r\n%s\r\n" % (len(b), b) for b in bodies if b)
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_USER_TIMEOUT"), reason="TCP_USER_TIMEOUT is Linux's")
+def test_a_streams_connection_drops_a_peer_that_stops_acknowledging() -> None:
+    """A laptop that sleeps with the console open acknowledges nothing: its stream's socket gives
+    up after DEAD_PEER_MS instead of the kernel's quarter of an hour of retries."""
+    from livedesk.streams.response import DEAD_PEER_MS, _size_buffers
+
+    class Transport:
+        def __init__(self, sock: socket.socket) -> None:
+            self.sock = sock
+
+        def get_extra_info(self, name: str) -> Any:
+            return self.sock if name == "socket" else None
+
+        def set_write_buffer_limits(self, high: int) -> None:
+            pass
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        _size_buffers(Transport(sock), 0)  # type: ignore[arg-type]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == DEAD_PEER_MS

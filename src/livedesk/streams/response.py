@@ -41,6 +41,7 @@ HEADERS = [
 # by default): uvicorn takes a write whole while its buffer is below the mark, and a write that
 # waits holds its bytes, so a stalled stream holds about twice this in the server.
 WRITE_BYTES = 16 * 1024
+DEAD_PEER_MS = 30_000  # unacknowledged data older than this drops the connection (Linux)
 LINGER_OFF = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close resets, dropping the buffers
 
 
@@ -231,11 +232,13 @@ def _transport(receive: Receive) -> Transport | None:
     return transport if isinstance(transport, Transport) else None
 
 
-def _set_socket_option(transport: Transport | None, option: int, value: int | bytes) -> None:
+def _set_socket_option(
+    transport: Transport | None, option: int, value: int | bytes, level: int = socket.SOL_SOCKET
+) -> None:
     sock = transport.get_extra_info("socket") if transport is not None else None
     if sock is not None:
         with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, option, value)
+            sock.setsockopt(level, option, value)
 
 
 def _size_buffers(transport: Transport | None, socket_buffer_bytes: int) -> None:
@@ -246,6 +249,13 @@ def _size_buffers(transport: Transport | None, socket_buffer_bytes: int) -> None
     transport.set_write_buffer_limits(high=WRITE_BYTES)
     if socket_buffer_bytes:
         _set_socket_option(transport, socket.SO_SNDBUF, socket_buffer_bytes)
+    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
+        # A peer that stops acknowledging (a laptop asleep, a cable pulled) is dropped once the
+        # next ping has gone unacknowledged this long, not after the kernel's ~15 minutes of
+        # retries: the stream closes, and an agent's console counts as gone (agents.liveness).
+        _set_socket_option(
+            transport, socket.TCP_USER_TIMEOUT, DEAD_PEER_MS, level=socket.IPPROTO_TCP
+        )
 
 
 async def _drop(receive: Receive) -> None:
