@@ -324,6 +324,8 @@ MATRIX: dict[tuple[str, str], Call] = {
         json=lambda ids: {"inputs": {}},
     ),
     ("GET", "/api/v1/interviews/{interview_id}"): Call(agent_call(200, "interview_not_found")),
+    # Her own interviews about a session she may read (the console's flow panel after a reload).
+    ("GET", "/api/v1/sessions/{session_id}/interviews"): Call(agent_call(200, "session_not_found")),
     ("POST", "/api/v1/interviews/{interview_id}/next"): Call(
         agent_call(200, "interview_not_found"), json=lambda ids: {"values": {}}
     ),

@@ -6,7 +6,13 @@ from fastapi import APIRouter, Response
 
 from livedesk.conversations.schemas import SendResponse
 from livedesk.deps import ContainerDep, CurrentAgent, CurrentEndUser
-from livedesk.flows.schemas import FlowList, InterviewOut, InterviewStart, ScreenValues
+from livedesk.flows.schemas import (
+    FlowList,
+    InterviewList,
+    InterviewOut,
+    InterviewStart,
+    ScreenValues,
+)
 from livedesk.web.answers import accepted
 from livedesk.web.openapi import UuidPath, errors
 
@@ -68,3 +74,16 @@ async def next_screen(
 @router.get("/interviews/{interview_id}", response_model=InterviewOut, responses=errors(404))
 async def get_interview(interview_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> InterviewOut:
     return await c.flows.get(p, interview_id)
+
+
+@router.get(
+    "/sessions/{session_id}/interviews",
+    response_model=InterviewList,
+    responses=errors(400, 404),
+)
+async def session_interviews(
+    session_id: UuidPath, p: CurrentAgent, c: ContainerDep
+) -> InterviewList:
+    """Your flow interviews about this session (a session you may read): those started with its
+    Case (or the session) as `recordId`, newest first, each with its current screen."""
+    return await c.flows.of_session(p, session_id)

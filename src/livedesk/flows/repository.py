@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Connection, insert, select, update
 
 from livedesk.errors import not_found
@@ -43,6 +45,29 @@ def get_interview(conn: Connection, interview_id: str, *, lock: bool = False) ->
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update()
     return conn.execute(query).first()
+
+
+def interviews_about(
+    conn: Connection, org_id: str, owner_id: str, record_ids: Collection[str], limit: int
+) -> list[DbRow]:
+    """The agent's interviews whose `recordId` is one of `record_ids` (a session's Case, or the
+    session itself), newest first."""
+    if not record_ids:
+        return []
+    record_id = FlowInterview.state["variables"]["recordId"].as_string()
+    return list(
+        conn.execute(
+            select(FlowInterview)
+            .where(
+                FlowInterview.org_id == org_id,
+                FlowInterview.owner_role == "Agent",
+                FlowInterview.owner_id == owner_id,
+                record_id.in_(list(record_ids)),
+            )
+            .order_by(FlowInterview.created_at.desc(), FlowInterview.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def save(conn: Connection, interview_id: str, interview: interpreter.Interview, now: int) -> None:

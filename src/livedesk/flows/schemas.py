@@ -39,6 +39,12 @@ class InterviewOut(BaseModel):
     error: str | None
 
 
+class InterviewList(BaseModel):
+    interviews: list[InterviewOut] = Field(
+        description="newest first: the agent's own interviews about the session or its Case"
+    )
+
+
 def interview_out(interview_id: str, interview: interpreter.Interview) -> InterviewOut:
     return InterviewOut(
         id=interview_id,

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal, EndUserPrincipal
+from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import Entry, NewEntry, Sender
 from livedesk.conversations.recorder import Thread
 from livedesk.conversations.service import ConversationService, NewSessionFields, NoSessionFields
@@ -16,13 +17,20 @@ from livedesk.flows import customer as customer_flows
 from livedesk.flows import interpreter, repository
 from livedesk.flows.definition import Flow
 from livedesk.flows.runtime import DbRuntime
-from livedesk.flows.schemas import FlowList, FlowOut, InterviewOut, interview_out
+from livedesk.flows.schemas import (
+    FlowList,
+    FlowOut,
+    InterviewList,
+    InterviewOut,
+    interview_out,
+)
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.toolkit.actions import Toolkit
 
 log = logging.getLogger(__name__)
+SESSION_INTERVIEWS = 20  # the newest of a session's interviews that are listed
 
 
 class FlowService:
@@ -141,6 +149,25 @@ class FlowService:
             if row is None or row.org_id != p.org_id or row.owner_id != p.agent_id:
                 raise not_found("interview_not_found", "There is no such interview of yours.")
             return interview_out(row.id, interpreter.Interview.from_json(row.state))
+
+        return await self._db.read(work)
+
+    async def of_session(self, p: AgentPrincipal, session_id: str) -> InterviewList:
+        """Her interviews about a session she may read: those whose `recordId` input is the
+        session's Case (as flows launched from the Case take it) or the session itself, newest
+        first, each with its current screen (a console reloaded shows the flow again)."""
+
+        def work(conn: Connection) -> InterviewList:
+            session, _ = access_session(conn, p, session_id, act=False)
+            about = [i for i in (session.case_id, session.id) if i]
+            rows = repository.interviews_about(
+                conn, p.org_id, p.agent_id, about, SESSION_INTERVIEWS
+            )
+            return InterviewList(
+                interviews=[
+                    interview_out(r.id, interpreter.Interview.from_json(r.state)) for r in rows
+                ]
+            )
 
         return await self._db.read(work)
 

@@ -1,9 +1,12 @@
 // Getting the agent's attention while an offer waits: the ring every few seconds and the tab's
 // title flashing (each can be turned off in the settings), and one desktop notification per
 // offer where the agent allowed them (asked from a button, never on load). All stop as soon as
-// no offer waits.
-import { ring } from "./sounds.js";
+// no offer waits. When the browser does not let the page ring yet (a reload, and no click
+// since), a hint says so (#sound-hint, a live region) until the agent clicks or presses a key.
+import { ring, soundLocked, whenSoundUnlocked } from "./sounds.js";
 import { setting } from "./settings.js";
+
+const SOUND_HINT = "Click anywhere to turn the offer sound on";
 
 const RING_EVERY_MS = 4000;
 const FLASH_EVERY_MS = 1000;
@@ -19,7 +22,10 @@ export function offersWaiting(count) {
   const before = waiting;
   waiting = count;
   if (count > 0 && before === 0) {
-    if (setting("ring")) ring();
+    if (setting("ring")) {
+      ring();
+      soundLocked().then((locked) => soundHint(locked && waiting > 0 && setting("ring")));
+    }
     ringTimer = setInterval(() => { if (setting("ring")) ring(); }, RING_EVERY_MS);
     flashTimer = setInterval(flash, FLASH_EVERY_MS);
   } else if (count === 0 && before > 0) {
@@ -28,8 +34,20 @@ export function offersWaiting(count) {
     ringTimer = flashTimer = null;
     flashOn = false;
     document.title = baseTitle;
+    soundHint(false);
   }
 }
+
+function soundHint(on) {
+  const hint = document.getElementById("sound-hint");
+  if (hint && hint.textContent !== (on ? SOUND_HINT : "")) hint.textContent = on ? SOUND_HINT : "";
+}
+
+whenSoundUnlocked(() => {
+  const shown = !!document.getElementById("sound-hint")?.textContent;
+  soundHint(false);
+  if (shown && waiting > 0 && setting("ring")) ring(); // the offer she could not hear
+});
 
 function flash() {
   if (!setting("flash")) {

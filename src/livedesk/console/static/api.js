@@ -24,9 +24,10 @@ export function whenUnauthorized(handler) {
   onUnauthorized = handler;
 }
 
-/** `api("/api/v1/me")`, `api(path, {method: "POST", json: {...}})`; `raw: true` answers the
- *  Response itself (downloads). Resolves with the parsed JSON (null for a 204). */
-export async function api(path, { method = "GET", json, raw = false, auth = true, signal } = {}) {
+/** `api("/api/v1/me")`, `api(path, {method: "POST", json: {...}})`; `form`: a FormData body
+ *  (multipart, an upload); `raw: true` answers the Response itself (downloads). Resolves with
+ *  the parsed JSON (null for a 204). */
+export async function api(path, { method = "GET", json, form, raw = false, auth = true, signal } = {}) {
   const headers = { Accept: "application/json" };
   const current = token();
   if (auth && current) headers.Authorization = `Bearer ${current}`;
@@ -34,6 +35,8 @@ export async function api(path, { method = "GET", json, raw = false, auth = true
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form; // the browser writes the multipart Content-Type with its boundary
   }
   let response;
   try {

@@ -11,7 +11,7 @@ async function blobOf(attachment) {
   return response.blob();
 }
 
-function sizeText(bytes) {
+export function sizeText(bytes) {
   if (!Number.isFinite(bytes)) return "";
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;

@@ -1,7 +1,8 @@
 // A flow beside the chat: launched from the session's Case (its id as the `recordId` input),
 // its screens shown as they come, live from FlowScreen events (the co-work scenario: the
 // customer's answer appears here as soon as she publishes it), and a screen with inputs
-// answered from here (POST /api/v1/interviews/{id}/next).
+// answered from here (POST /api/v1/interviews/{id}/next). After a reload the panel shows the
+// newest interview of the agent about the session again, where it stands.
 import { api } from "./api.js";
 import { el, field, uniqueId } from "./dom.js";
 import { agentFlows } from "./flowlist.js";
@@ -46,6 +47,8 @@ export class FlowPanel {
     flows.forEach((f) => this.labels.set(f.name, f.label || f.name));
     this.select.replaceChildren(...flows.map((f) => el("option", { value: f.name }, f.label || f.name)));
     this.refresh();
+    const heading = this.view.querySelector("h4");
+    if (heading && this.shownFlow) heading.textContent = this.labels.get(this.shownFlow) || this.shownFlow;
   }
 
   refresh() {
@@ -77,9 +80,25 @@ export class FlowPanel {
     }
   }
 
+  /** After a reload: the newest of her interviews about this session (or its Case), as it
+   *  stands (GET /api/v1/sessions/{id}/interviews). */
+  async restore(sessionId) {
+    let interviews = [];
+    try {
+      ({ interviews } = await api(`/api/v1/sessions/${sessionId}/interviews`));
+    } catch {
+      return; // the panel stays as it is; launching still works
+    }
+    const latest = interviews[0];
+    if (!latest || this.interviewId) return; // none, or one started meanwhile
+    this.onStarted(latest.id);
+    this.show(latest);
+  }
+
   /** An interview as the API shows it (start, next, or a FlowScreen event). */
   show(interview) {
     this.interviewId = interview.id;
+    this.shownFlow = interview.flow;
     const label = this.labels.get(interview.flow) || interview.flow;
     const parts = [el("h4", {}, label)];
     if (interview.status === "screen" && interview.screen) {

@@ -11,7 +11,10 @@ export const SHORTCUTS = [
   ["Alt+Shift+M", "Go to the message box"],
   ["Enter or Ctrl+Enter", "Send the message"],
   ["Shift+Enter", "New line in the message"],
+  ["/", "Insert a quick text (in the message box, at the start or after a space)"],
+  ["↑ ↓, Enter", "Choose a quick text, insert it"],
   ["Alt+Shift+P", "Go to the presence switch"],
+  ["Alt+Shift+S", "Switch between the chats and the supervisor view (supervisors)"],
   ["?", "Show these shortcuts (outside a text field)"],
   ["Escape", "Close a dialog"],
 ];
@@ -21,7 +24,7 @@ function typingIn(target) {
     ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
-/** handlers: accept(), decline(), tab(index), message(), presence(), help() */
+/** handlers: accept(), decline(), tab(index), message(), presence(), view(), help() */
 export function installShortcuts(handlers) {
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented) return;
@@ -32,6 +35,7 @@ export function installShortcuts(handlers) {
       else if (code === "KeyD") handlers.decline();
       else if (code === "KeyM") handlers.message();
       else if (code === "KeyP") handlers.presence();
+      else if (code === "KeyS") handlers.view();
       else if (/^Digit[1-9]$/.test(code)) handlers.tab(Number(code.slice(5)) - 1);
       else done = false;
       if (done) event.preventDefault();

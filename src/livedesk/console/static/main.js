@@ -1,22 +1,25 @@
 // The agent console's entry point: signs in (or picks up the tab's token), then wires the agent
-// stream's events to the offers and the workspaces, and the shortcuts to their actions. Runs on
-// the agent API and the agent stream only.
+// stream's events to the offers and the workspaces, and the shortcuts to their actions; for
+// supervisors and admins, a second view (#supervise) follows their queues and agents. Runs on
+// the agent API and the agent and supervisor streams only.
 import { showAccount } from "./account.js";
 import { setBaseTitle } from "./alerts.js";
 import { announce } from "./announce.js";
 import { api, whenUnauthorized } from "./api.js";
 import { sawServerTime, setServerTime } from "./clock.js";
+import { el } from "./dom.js";
 import { installShortcuts, showHelp } from "./keys.js";
 import { Offers } from "./offers.js";
 import { showSignIn } from "./signin.js";
 import { unlockAudio } from "./sounds.js";
 import { AgentStream } from "./stream.js";
+import { SupervisorView, supervises } from "./supervisor.js";
 import { claims, forget, keep, token } from "./token.js";
 import { Workspaces } from "./workspaces.js";
 
 const $ = (id) => document.getElementById(id);
 const TITLE = "LiveDesk console";
-let session = null; // {me, presence, offers, workspaces, stream} while signed in
+let session = null; // {me, presence, offers, workspaces, stream, supervisor, view} while signed in
 
 function signIn(notice = "") {
   showSignIn($("signin"), {
@@ -35,16 +38,65 @@ function start(me) {
   const offers = new Offers({
     list: $("offers"), empty: $("no-offers"), hint: $("offer-keys"), notes: $("offer-notes"),
     onAccepted: (sessionId, options) => workspaces.open(sessionId, options),
+    onCount: (count) => offerCount(count),
   });
   const presence = showAccount($("account"), {
     agent: me, onSignOut: signOut, onHelp: showHelp,
     onPresence: (value) => announce(`You are ${value}.`),
   });
   const stream = new AgentStream({ onEvent: (name, data) => handle(name, data), onState: connection });
-  session = { me, presence, offers, workspaces, stream };
-  $("app").hidden = false;
+  const supervisor = supervises(me) ? new SupervisorView({ root: $("supervise") }) : null;
+  session = { me, presence, offers, workspaces, stream, supervisor, view: null };
+  $("views").hidden = !supervisor;
+  showView({ boot: true });
   stream.start();
 }
+
+// ---- the two views: the chats (#workspaces) and, for supervisors, #supervise ------------------
+
+function wantedView() {
+  if (!session.supervisor) return "chats";
+  if (location.hash === "#supervise") return "supervise";
+  if (!location.hash && session.me.capacity === 0) return "supervise"; // she takes no chats
+  return "chats";
+}
+
+function showView({ boot = false } = {}) {
+  if (!session) return;
+  const view = wantedView();
+  if (view === session.view) return;
+  session.view = view;
+  const supervising = view === "supervise";
+  $("app").hidden = supervising;
+  $("supervise").hidden = !supervising;
+  for (const [id, on] of [["view-chats", !supervising], ["view-supervise", supervising]]) {
+    if (on) $(id).setAttribute("aria-current", "page");
+    else $(id).removeAttribute("aria-current");
+  }
+  $("skip").href = supervising ? "#supervise" : "#workspaces";
+  $("skip").textContent = supervising ? "Skip to the supervisor view" : "Skip to the workspaces";
+  if (supervising) session.supervisor.show();
+  else session.supervisor?.hide();
+  if (!boot) $(supervising ? "supervise" : "workspaces").focus();
+}
+
+/** Alt+Shift+S: the other view. */
+function switchView() {
+  if (!session?.supervisor) return;
+  location.hash = session.view === "supervise" ? "#workspaces" : "#supervise";
+}
+
+/** The offers waiting, on the Chats link (seen from the supervisor view). */
+function offerCount(count) {
+  const link = $("view-chats");
+  link.replaceChildren("Chats");
+  if (count) {
+    link.append(" ", el("span", { class: "badge" }, String(count)),
+      el("span", { class: "visually-hidden" }, count === 1 ? " offer waiting" : " offers waiting"));
+  }
+}
+
+window.addEventListener("hashchange", () => showView());
 
 /** The stream's state: quiet while it works, "Reconnecting…" while it does not. */
 function connection(state, { resumed } = {}) {
@@ -52,8 +104,10 @@ function connection(state, { resumed } = {}) {
   if (state === "open") {
     $("connection").textContent = "";
     // A stream without a cursor starts from now: read what is there (and, after a drop before
-    // any event came, what the open workspaces missed).
+    // any event came, what the open workspaces missed). A resumed one replays what it missed,
+    // offers included: their countdowns count from the server's clock read again.
     if (!resumed) restore(session.opened);
+    else resyncClock();
     session.opened = true;
   } else if (state === "reconnecting") {
     $("connection").textContent = "Reconnecting…";
@@ -75,6 +129,19 @@ async function restore(again = false) {
     await current.offers.restore(work);
   } catch (error) {
     if (error.status !== 401) $("connection").textContent = `Could not read your work: ${error.message}`;
+  }
+}
+
+/** After a reconnect: the server's time again (offers made meanwhile show their time left). */
+async function resyncClock() {
+  const current = session;
+  try {
+    const { now } = await api("/api/v1/work");
+    if (session !== current) return;
+    setServerTime(now);
+    current.offers.recount();
+  } catch {
+    /* the countdowns keep the estimate they had */
   }
 }
 
@@ -142,10 +209,13 @@ function signedOut(notice) {
     session.stream.stop();
     session.offers.clear();
     session.workspaces.closeAll();
+    session.supervisor?.destroy();
     session = null;
   }
   forget();
   $("app").hidden = true;
+  $("supervise").hidden = true;
+  $("views").hidden = true;
   $("account").hidden = true;
   $("account").replaceChildren();
   $("connection").textContent = "";
@@ -167,6 +237,7 @@ installShortcuts({
   tab: (index) => session?.workspaces.selectIndex(index),
   message: () => session?.workspaces.current()?.composer.focus(),
   presence: () => session?.presence.select.focus(),
+  view: switchView,
   help: () => { if (session) showHelp(); },
 });
 document.addEventListener("pointerdown", unlockAudio, { capture: true });

@@ -18,13 +18,14 @@ const WHY = {
 const NOTE_MS = 12000;
 
 export class Offers {
-  /** onAccepted(sessionId): open its workspace */
-  constructor({ list, empty, hint, notes, onAccepted }) {
+  /** onAccepted(sessionId): open its workspace; onCount(n): how many offers wait now */
+  constructor({ list, empty, hint, notes, onAccepted, onCount = () => {} }) {
     this.list = list;
     this.empty = empty;
     this.hint = hint;
     this.notes = notes;
     this.onAccepted = onAccepted;
+    this.onCount = onCount;
     this.offers = new Map(); // workId → offer
     this.gone = new Set(); // answered or taken back: never shown again (a late restore)
     this.ticker = setInterval(() => this.tick(), 500);
@@ -156,6 +157,15 @@ export class Offers {
     this.empty.hidden = this.offers.size > 0;
     this.hint.hidden = this.offers.size === 0;
     offersWaiting(this.offers.size);
+    this.onCount(this.offers.size);
+  }
+
+  /** The server's clock was read again (after a reconnect): every countdown counts from it. */
+  recount() {
+    for (const offer of this.offers.values()) {
+      if (Number.isFinite(offer.expiresAt)) offer.deadline = localNow() + (offer.expiresAt - serverNow());
+    }
+    this.tick();
   }
 
   tick() {

@@ -1,16 +1,19 @@
-// The agent stream (GET /api/v1/agent/stream): server-sent events read with fetch, because an
-// EventSource cannot send the Authorization header. Every reconnect resumes right after the
-// last event id it got (Last-Event-Id), so nothing is lost or repeated; while it is away the
-// page says "Reconnecting…" quietly, and it retries with a growing pause (1 s up to 15 s).
+// A stream of server-sent events read with fetch, because an EventSource cannot send the
+// Authorization header: the agent stream (GET /api/v1/agent/stream) and the supervisor stream
+// (GET /api/v1/supervisor/stream). Every reconnect resumes right after the last event id it got
+// (Last-Event-Id), so nothing is lost or repeated; while it is away the page says
+// "Reconnecting…" quietly, and it retries with a growing pause (1 s up to 15 s).
 import { url } from "./api.js";
 import { token } from "./token.js";
 
-export class AgentStream {
-  /** onEvent(name, data, id); onState("open" | "reconnecting" | "unauthorized", {resumed}) */
-  constructor({ onEvent, onState }) {
+export class EventStream {
+  /** onEvent(name, data, id); onState("open" | "reconnecting" | "unauthorized" | "forbidden",
+   *  {resumed}); lastEventId: where to start (null: from now) */
+  constructor({ path, onEvent, onState, lastEventId = null }) {
+    this.path = path;
     this.onEvent = onEvent;
     this.onState = onState;
-    this.lastEventId = null;
+    this.lastEventId = lastEventId;
     this.running = false;
     this.controller = null;
   }
@@ -34,12 +37,12 @@ export class AgentStream {
         const headers = { Accept: "text/event-stream", Authorization: `Bearer ${token()}` };
         const resumed = this.lastEventId !== null;
         if (resumed) headers["Last-Event-Id"] = this.lastEventId;
-        const response = await fetch(url("/api/v1/agent/stream"), {
+        const response = await fetch(url(this.path), {
           headers, signal: this.controller.signal, cache: "no-store",
         });
-        if (response.status === 401) {
-          this.running = false;
-          this.onState("unauthorized", {});
+        if (response.status === 401 || response.status === 403) {
+          this.running = false; // no retry can change that
+          this.onState(response.status === 401 ? "unauthorized" : "forbidden", {});
           return;
         }
         if (!response.ok || !response.body) throw new Error(`stream ${response.status}`);
@@ -101,5 +104,12 @@ export class AgentStream {
     } catch (error) {
       console.error("handling", name, error); // one bad event must not stop the stream
     }
+  }
+}
+
+/** The agent's own stream: offers, her sessions' entries, flow screens. */
+export class AgentStream extends EventStream {
+  constructor({ onEvent, onState }) {
+    super({ path: "/api/v1/agent/stream", onEvent, onState });
   }
 }

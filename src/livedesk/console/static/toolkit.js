@@ -1,8 +1,9 @@
 // The Conversation Toolkit of a workspace, as buttons: End chat, Mark inactive, Request a file
-// (for the linked Case) and Transfer (to a queue, chosen in a dialog). A button the session
-// does not allow stays focusable but inert (aria-disabled), with the reason written under it.
+// (for the linked Case) and Transfer (to a queue or a colleague, chosen in a dialog). A button
+// the session does not allow stays focusable but inert (aria-disabled), with the reason written
+// under it.
 import { api } from "./api.js";
-import { el, field, uniqueId } from "./dom.js";
+import { el, uniqueId } from "./dom.js";
 import * as rules from "./rules.js";
 
 export class Toolkit {
@@ -12,6 +13,7 @@ export class Toolkit {
     this.state = state;
     this.onError = onError;
     this.onDone = onDone;
+    this.names = new Map(); // agent id → name (the colleagues the transfer dialog listed)
     this.reasonsId = uniqueId("toolkit-reasons");
     this.reasons = el("ul", { class: "toolkit-reasons reason", id: this.reasonsId });
     this.buttons = [
@@ -67,40 +69,79 @@ export class Toolkit {
     }
   }
 
-  /** The transfer dialog: the org's queues with their waiting and online counts. */
+  /** A colleague's name, once the transfer dialog listed her. */
+  nameOf(agentId) {
+    return this.names.get(agentId) || null;
+  }
+
+  /** The transfer dialog: the org's queues (waiting, agents online) and the colleagues who take
+   *  chats (GET /api/v1/agents): only an Online one with free capacity can be chosen; the
+   *  others are listed, disabled, with the reason. */
   async transfer() {
     const dialog = document.getElementById("transfer");
     let queues;
+    let agents;
     try {
-      queues = (await api("/api/v1/queues")).queues;
+      [{ queues }, { agents }] = await Promise.all([api("/api/v1/queues"), api("/api/v1/agents")]);
     } catch (error) {
       this.onError(error);
       return;
     }
-    const { session } = this.state();
-    const select = el("select", { required: true },
-      queues.map((q) => el("option", { value: q.name, selected: q.name === session.queue && queues.length === 1 },
-        `${q.name} — ${q.waiting} waiting, ${q.agentsOnline} online`)));
+    const { session, me } = this.state();
+    agents = agents.filter((a) => a.id !== me.id);
+    agents.forEach((a) => this.names.set(a.id, a.displayName));
+    const choices = [];
+    const radio = (value, label, detail, why) => {
+      const input = el("input", { type: "radio", name: "transfer-target", value, disabled: !!why });
+      const detailId = uniqueId("transfer-detail");
+      input.setAttribute("aria-describedby", detailId);
+      choices.push(input);
+      return el("div", { class: `choice${why ? " unavailable" : ""}` },
+        el("label", {}, input, el("span", { class: "target" }, label)),
+        el("span", { class: "reason", id: detailId }, why || detail));
+    };
+    const queueList = el("fieldset", {}, el("legend", {}, "A queue"),
+      queues.map((q) => radio(`queue:${q.name}`, q.name,
+        `${q.waiting} waiting, ${q.agentsOnline} online${q.name === session.queue ? " (this chat's queue)" : ""}`)));
+    const agentList = el("fieldset", {}, el("legend", {}, "An agent"),
+      agents.length ? agents.map((a) => radio(`agent:${a.id}`, a.displayName,
+        `Online, free capacity: ${a.freeCapacity}`, whyNotTo(a))) : el("p", { class: "quiet" }, "No colleague takes chats."));
     const error = el("p", { class: "error", role: "alert" });
     const cancel = el("button", { type: "button" }, "Cancel");
-    const form = el("form", { method: "dialog" },
+    const form = el("form", { method: "dialog", class: "transfer-form" },
       el("h2", { id: "transfer-title" }, "Transfer the chat"),
-      el("p", {}, "The chat waits in the queue you choose; its transcript goes with it."),
-      field("Queue", select), error,
+      el("p", {}, "The chat waits in the queue you choose, or is offered to the colleague you choose; its transcript goes with it."),
+      el("div", { class: "targets" }, queueList, agentList), error,
       el("div", { class: "buttons" }, cancel, el("button", { type: "submit", class: "primary" }, "Transfer")));
     dialog.replaceChildren(form);
     cancel.addEventListener("click", () => dialog.close());
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const chosen = choices.find((c) => c.checked);
+      if (!chosen) {
+        error.textContent = "Choose a queue or an agent.";
+        (choices.find((c) => !c.disabled) || cancel).focus();
+        return;
+      }
+      const [kind, target] = [chosen.value.slice(0, chosen.value.indexOf(":")), chosen.value.slice(chosen.value.indexOf(":") + 1)];
+      const body = kind === "agent" ? { actionType: "transfer", agentId: target } : { actionType: "transfer", queue: target };
+      const name = kind === "agent" ? this.nameOf(target) : target;
       try {
-        await this.act({ actionType: "transfer", queue: select.value });
+        await this.act(body);
         dialog.close();
-        this.onDone(`Transferred to ${select.value}.`);
+        this.onDone(`Transferred to ${name}.`);
       } catch (refusal) {
         error.textContent = refusal.message;
       }
     });
     dialog.showModal();
-    select.focus();
+    (choices.find((c) => !c.disabled) || cancel).focus();
   }
+}
+
+/** Why a colleague cannot take the chat now (null: she can). */
+function whyNotTo(agent) {
+  if (agent.presence !== "Online") return `${agent.presence}: not taking chats`;
+  if (agent.freeCapacity <= 0) return "Online, no free capacity";
+  return null;
 }

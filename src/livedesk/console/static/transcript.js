@@ -54,13 +54,17 @@ export class Transcript {
     return fresh && entry.entryType === "Message" && entry.sender?.role === "EndUser";
   }
 
-  /** The agent's message, shown at once when the server took it (the stream confirms it). */
-  sent(entryId, text, senderName) {
+  /** The agent's message (with the files she sent), shown at once when the server took it
+   *  (the stream confirms it). */
+  sent(entryId, text, senderName, attachments = []) {
     if (!entryId || this.seen.has(entryId)) return;
+    const staticContent = attachments.length
+      ? { formatType: "Attachments", text, attachments }
+      : { formatType: "Text", text };
     this.render({
       identifier: entryId, entryType: "Message", senderDisplayName: senderName,
       sender: { role: "Agent" }, transcriptedTimestamp: serverNow(),
-      entryPayload: { abstractMessage: { messageType: "StaticContentMessage", staticContent: { formatType: "Text", text } } },
+      entryPayload: { abstractMessage: { messageType: "StaticContentMessage", staticContent } },
     }, this.element);
     this.scrollToEnd();
   }

@@ -38,7 +38,8 @@ export class Workspace {
     this.transcript = new Transcript({ label: "Conversation", customerName: () => this.name(),
       files: this.files, onError });
     this.typingLine = el("p", { class: "typing", "aria-live": "polite" });
-    this.composer = new Composer({ sessionId, onError, send: (text) => this.send(text) });
+    this.composer = new Composer({ sessionId, onError, send: (text) => this.send(text),
+      sendFile: (file, text) => this.sendFile(file, text) });
     this.toolkit = new Toolkit({ act: (body) => this.act(body), state, onError, onDone: onSaid });
     this.alert = el("p", { class: "error notice", role: "alert" });
     this.said = el("p", { class: "reason notice", role: "status" });
@@ -80,6 +81,7 @@ export class Workspace {
       transcript.forEach((e) => sawServerTime(e.transcriptedTimestamp));
       this.update(detail);
       this.transcript.load(transcript, this.id);
+      if (!this.flowPanel.interviewId) this.flowPanel.restore(this.id); // after a reload
     } catch (error) {
       this.error(error);
     } finally {
@@ -131,6 +133,16 @@ export class Workspace {
     this.transcript.sent(result.entryId, text, this.me.displayName);
   }
 
+  /** A file from the agent (POST /api/v1/sessions/{id}/files), `text` its caption. */
+  async sendFile(file, text) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    if (text) form.append("text", text);
+    this.alert.textContent = "";
+    const result = await api(`/api/v1/sessions/${this.id}/files`, { method: "POST", form });
+    this.transcript.sent(result.entryId, text, this.me.displayName, result.attachments || []);
+  }
+
   act(body) {
     this.alert.textContent = "";
     return api(`/api/v1/sessions/${this.id}/actions`, { method: "POST", json: body });
@@ -177,7 +189,8 @@ export class Workspace {
 
   status(event) {
     if (event.status === "Transferred") {
-      this.update({ transferred: true, transferredTo: event.queue || null });
+      const to = event.toAgentId ? this.toolkit.nameOf(event.toAgentId) || "another agent" : event.queue;
+      this.update({ transferred: true, transferredTo: to || null });
     } else {
       this.update({ status: event.status, endedByRole: event.endedByRole ?? this.session.endedByRole });
     }
