@@ -299,6 +299,12 @@ async def test_quick_texts_a_file_for_the_customer_and_the_flow_after_a_reload(
     flow = workspace.get_by_role("region", name="Flow")
     await flow.get_by_text("Waiting for the customer's answer…").wait_for()
     await flow.get_by_role("heading", name="Use of funds (agent)").wait_for()
+
+    # A customer flow goes into the chat (launchFlow): the customer answers it there.
+    await flow.get_by_label("Flow to launch").select_option("Use_of_Funds_Customer")
+    await flow.get_by_role("button", name="Launch flow").click()
+    await flow.get_by_text("Sent to the customer's chat: Use of funds (customer).").wait_for()
+    await chat.get_by_role("form", name="What will the funds be used for?").last.wait_for()
     assert await ada.page.evaluate("window.__blocked") == []
     assert [e for e in ada.errors if not REFUSED.match(e)] == []
     await customer_context.close()

@@ -5,7 +5,7 @@
 // newest interview of the agent about the session again, where it stands.
 import { api } from "./api.js";
 import { el, field, uniqueId } from "./dom.js";
-import { agentFlows } from "./flowlist.js";
+import { orgFlows } from "./flowlist.js";
 import { whyNotLaunchFlow } from "./rules.js";
 
 const STATUS = {
@@ -37,7 +37,7 @@ export class FlowPanel {
   async fill() {
     let flows = [];
     try {
-      flows = await agentFlows();
+      flows = await orgFlows();
     } catch (error) {
       this.listError = `The flows could not be listed: ${error.message}`;
       this.refresh();
@@ -45,7 +45,8 @@ export class FlowPanel {
     }
     this.flows = new Map(flows.map((f) => [f.name, f]));
     flows.forEach((f) => this.labels.set(f.name, f.label || f.name));
-    this.select.replaceChildren(...flows.map((f) => el("option", { value: f.name }, f.label || f.name)));
+    this.select.replaceChildren(...flows.map((f) => el("option", { value: f.name },
+      f.audience === "customer" ? `${f.label || f.name} (in the customer's chat)` : f.label || f.name)));
     this.refresh();
     const heading = this.view.querySelector("h4");
     if (heading && this.shownFlow) heading.textContent = this.labels.get(this.shownFlow) || this.shownFlow;
@@ -54,7 +55,7 @@ export class FlowPanel {
   refresh() {
     const { session, me } = this.state();
     const why = whyNotLaunchFlow(session, me) || this.listError ||
-      (!this.flows ? "Reading the flows…" : !this.flows.size ? "The org has no agent flows." : null);
+      (!this.flows ? "Reading the flows…" : !this.flows.size ? "The org has no flows." : null);
     this.launch.setAttribute("aria-disabled", why ? "true" : "false");
     if (why) this.launch.setAttribute("aria-describedby", this.reason.id);
     else this.launch.removeAttribute("aria-describedby");
@@ -66,8 +67,17 @@ export class FlowPanel {
     const name = this.select.value;
     this.launch.setAttribute("aria-disabled", "true");
     try {
-      const takes = this.flows?.get(name)?.inputs || ["recordId"];
-      const inputs = takes.includes("recordId") ? { recordId: this.state().session.caseId } : {};
+      const flow = this.flows?.get(name);
+      const { session } = this.state();
+      if (flow?.audience === "customer") { // the customer answers it in the chat
+        await api(`/api/v1/sessions/${session.id}/actions`, {
+          method: "POST", json: { actionType: "launchFlow", flowName: name, recordId: session.caseId },
+        });
+        this.view.replaceChildren(el("p", { class: "state" }, `Sent to the customer's chat: ${this.labels.get(name)}.`));
+        return;
+      }
+      const takes = flow?.inputs || ["recordId"];
+      const inputs = takes.includes("recordId") ? { recordId: session.caseId } : {};
       const interview = await api(`/api/v1/flows/${encodeURIComponent(name)}/interviews`, {
         method: "POST", json: { inputs },
       });
