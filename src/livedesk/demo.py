@@ -165,10 +165,31 @@ def run(base_url: str, say: Callable[[str], None]) -> None:
             ),
             "end chat",
         )
-        last = _agent_texts(http, conversation, token)[-1]
-        say(
-            f"6. Ada ends the chat; Lin reads: {last['entryPayload']['abstractMessage']['staticContent']['text']}"
+        goodbye, survey = (
+            e["entryPayload"]["abstractMessage"]
+            for e in _agent_texts(http, conversation, token)[-2:]
         )
+        say(f"6. Ada ends the chat; Lin reads: {goodbye['staticContent']['text']}")
+        # 7. The End Conversation auto-response's survey (a messaging component), answered.
+        say(f"7. the survey: {survey['form']['formTitle']['title']}; Lin rates the chat 5")
+        _ok(
+            http.post(
+                f"{MIAW}/conversation/{conversation}/message",
+                headers=customer,
+                json={
+                    "message": {
+                        "id": str(uuid.uuid4()),
+                        "messageType": "FormResponseMessage",
+                        "inReplyToMessageId": survey["id"],
+                        "formResponse": {"formatType": "Result", "values": {"csat": 5}},
+                    }
+                },
+            ),
+            "survey",
+        )
+        detail = _ok(http.get(f"/api/v1/sessions/{session}", headers=agent), "session")
+        ratings = [a["rating"] for a in detail["answers"] if a["rating"] is not None]
+        say(f"   the session's answers: CSAT {ratings[0]}")
 
 
 def healthy(base_url: str) -> bool:

@@ -148,7 +148,9 @@ async def test_auto_end_after_hours_of_inactivity(api: Api, app: FastAPI, clock:
         "sessionStatus": "Ended",
         "sessionEndedByRole": "System",
     }
-    assert "conversation has ended" in text([e for e in entries if e["entryType"] == "Message"][-1])
+    goodbye, survey = [e for e in entries if e["entryType"] == "Message"][-2:]
+    assert "conversation has ended" in text(goodbye)
+    assert survey["entryPayload"]["abstractMessage"]["messageType"] == "FormMessage"  # the demo's
 
 
 async def test_mark_inactive_by_hand(api: Api, app: FastAPI, clock: FakeClock) -> None:
@@ -192,14 +194,20 @@ async def test_auto_responses_content_and_order(api: Api) -> None:
     assert first[1]["sender"]["role"] == "System"
     assert text(first[1]) == ("Hi Lin, thanks for reaching out. An agent will be with you shortly.")
     await ada.act(customer.session_id or "", actionType="endChat")
-    tail = (await history(customer))[-3:]
+    tail = (await history(customer))[-4:]
     assert [e["entryType"] for e in tail] == [
+        "Message",
         "Message",
         "SessionStatusChanged",
         "ParticipantChanged",
     ]
     assert text(tail[0]) == "Thank you for chatting with us. This conversation has ended."
-    assert tail[1]["entryPayload"]["sessionEndedByRole"] == "Agent"
+    survey = tail[1]["entryPayload"]["abstractMessage"]  # the End Conversation's component
+    assert (survey["messageType"], survey["component"]["name"]) == (
+        "FormMessage",
+        "Post_Chat_Survey",
+    )
+    assert tail[2]["entryPayload"]["sessionEndedByRole"] == "Agent"
 
 
 async def test_prechat_persists_into_the_next_session(api: Api) -> None:

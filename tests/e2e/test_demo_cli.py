@@ -31,6 +31,8 @@ async def test_livedesk_demo_runs_the_co_work_scenario() -> None:
         "we have noted that the use of funds concerns 🛠 Renovation Work",
         "the Case now says Use_of_Funds__c = 🛠 Renovation Work",
         "Lin reads: Thank you for chatting with us.",
+        "the survey: How did we do, Lin?; Lin rates the chat 5",
+        "the session's answers: CSAT 5",
     ):
         assert line in out, out
 

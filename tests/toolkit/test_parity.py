@@ -92,6 +92,7 @@ VALID_INPUTS: list[tuple[str, dict[str, Any]]] = [
     ("endChat", {}),
     ("initFileTransfer", {"recordId": CASE}),
     ("launchFlow", {"flowName": "Use_of_Funds_Customer"}),
+    ("sendComponent", {"component": "Answered_Question"}),
     ("transfer", {"queue": "Billing"}),
     ("markInactive", {}),
 ]
@@ -201,11 +202,35 @@ CASES = [
     ),
     row("inactive-inactive", "markInactive", {}, Refused("session_not_active"), "inactive"),
     row("inactive-ended", "markInactive", {}, Refused("session_not_active"), "agent_ended"),
+    row("component", "sendComponent", {"component": "Answered_Question"}, Done("sent")),
+    row("component-form", "sendComponent", {"component": "Post_Chat_Survey"}, Done("sent")),
     row(
-        "component",
+        "component-inactive",
+        "sendComponent",
+        {"component": "Answered_Question"},
+        Done("sent"),
+        "inactive",
+    ),
+    row("component-no-name", "sendComponent", {}, Refused("missing_component")),
+    row(
+        "component-unknown",
         "sendComponent",
         {"component": "c:card"},
-        Refused("unsupported_action"),
+        Refused("component_not_found"),
+    ),
+    row(
+        "component-customer-ended",
+        "sendComponent",
+        {"component": "Answered_Question"},
+        Refused("session_ended_by_end_user"),
+        "customer_ended",
+    ),
+    row(
+        "component-ended",
+        "sendComponent",
+        {"component": "Answered_Question"},
+        Refused("session_ended"),
+        "agent_ended",
     ),
     # Whose session: the admin reads Ada's session but may not act on it; Grace cannot even see
     # it; nobody acts on a session still waiting, not even an agent of its queue.
@@ -488,6 +513,6 @@ def test_a_flow_cannot_name_an_unknown_action(demo_org: OrgFile) -> None:
 
 
 def test_every_action_type_has_rows() -> None:
-    """A new action type (sendComponent, once it is supported) needs its rows here."""
+    """A new action type needs its rows here."""
     actions = {p.values[0].action for p in CASES}
     assert actions == set(ACTION_TYPES)

@@ -41,8 +41,31 @@ class SessionOut(BaseModel):
     caseId: str | None = None
 
 
+class SessionAnswerOut(BaseModel):
+    """A messaging component sent in the session, and the customer's answer once given."""
+
+    questionId: str = Field(description="the question's entry id (`inReplyToMessageId`)")
+    component: str
+    type: Literal["choices", "form"]
+    sentBy: str = Field(description="Agent, or System (the End Conversation auto-response)")
+    sentTime: int
+    answerId: str | None = None
+    answerTime: int | None = None
+    values: dict[str, Any] | None = Field(
+        None,
+        description="choices: `selection` (the chosen value) and, for the free-text choice, "
+        "`text`; form: each field given",
+    )
+    selection: str | None = None
+    rating: int | None = Field(None, description="a form's first rating (1–5)")
+    caseId: str | None = Field(None, description="the Case the answer was stored on")
+
+
 class SessionDetail(SessionOut):
     transcript: list[dict[str, Any]]
+    answers: list[SessionAnswerOut] = Field(
+        [], description="the messaging components sent in this session and their answers"
+    )
 
 
 class QuickTextOut(BaseModel):

@@ -11,6 +11,7 @@ from livedesk.agents import quick_texts
 from livedesk.agents.schemas import (
     QuickTextList,
     QuickTextOut,
+    SessionAnswerOut,
     SessionDetail,
     SessionList,
     SessionOut,
@@ -105,13 +106,14 @@ class AgentService:
         """A session and its conversation's transcript; `supervising`: only one of the queues
         she supervises (`reading.may_supervise`; any other is not found)."""
 
-        def work(conn: Connection) -> tuple[Any, Any, list[Any]]:
+        def work(conn: Connection) -> tuple[Any, list[Any], list[Any]]:
             session, conversation = access_session(conn, p, session_id, act=False)
             if supervising and not may_supervise(p, session):
                 raise not_found("session_not_found", "There is no such session.")
-            return session, conversation, repository.session_entries(conn, conversation.id, 1000)
+            rows = repository.session_entries(conn, conversation.id, 1000)
+            return session, rows, repository.session_answers(conn, session.id)
 
-        session, _, rows = await self._db.read(work)
+        session, rows, answers = await self._db.read(work)
         base = _session_out(session)
         transcript = [
             {
@@ -120,7 +122,9 @@ class AgentService:
             }
             for r in rows
         ]
-        return SessionDetail(**base.model_dump(), transcript=transcript)
+        return SessionDetail(
+            **base.model_dump(), transcript=transcript, answers=[_answer_out(a) for a in answers]
+        )
 
     async def quick_texts(self, p: AgentPrincipal, session_id: str) -> QuickTextList:
         """The org's quick texts offered in the session's queue, filled for its customer."""
@@ -233,6 +237,22 @@ def change_presence(conn: Connection, before: Any, status: str, now: int) -> Non
         for item in routing_repository.assigned_work_of_agent(conn, before.id):
             routing_work.cancel_offer(conn, item, "Cancelled", "presence", now)
     tell(conn, RoutingNeeded(before.org_id))  # capacity came or went; offers went back
+
+
+def _answer_out(row: Any) -> SessionAnswerOut:
+    return SessionAnswerOut(
+        questionId=row.question_id,
+        component=row.component,
+        type=row.kind,
+        sentBy=row.sent_by_role,
+        sentTime=row.sent_at,
+        answerId=row.answer_id,
+        answerTime=row.answered_at,
+        values=row.answer,
+        selection=row.selection,
+        rating=row.rating,
+        caseId=row.case_id,
+    )
 
 
 def _session_out(row: Any) -> SessionOut:

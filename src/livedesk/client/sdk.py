@@ -170,6 +170,67 @@ class LiveDeskClient:
         )
         return message_id
 
+    async def answer_choice(
+        self,
+        conversation_id: str,
+        question_id: str,
+        option_identifier: str,
+        text: str | None = None,
+        message_id: str | None = None,
+    ) -> str:
+        """Answer a `ChoicesMessage` (MIAW's `ChoicesResponseMessage`, `Selections`): the
+        `optionIdentifier` of the option chosen, and `text` for a free-text choice."""
+        option: dict[str, Any] = {"optionIdentifier": option_identifier}
+        if text is not None:
+            option["text"] = text
+        return await self._answer(
+            conversation_id,
+            question_id,
+            message_id,
+            "ChoicesResponseMessage",
+            {"choicesResponse": {"formatType": "Selections", "selectedOptions": [option]}},
+        )
+
+    async def answer_form(
+        self,
+        conversation_id: str,
+        question_id: str,
+        values: dict[str, Any],
+        message_id: str | None = None,
+    ) -> str:
+        """Answer a `FormMessage` (MIAW's `FormResponseMessage`, `Result`): each input's value by
+        its name."""
+        return await self._answer(
+            conversation_id,
+            question_id,
+            message_id,
+            "FormResponseMessage",
+            {"formResponse": {"formatType": "Result", "values": values}},
+        )
+
+    async def _answer(
+        self,
+        conversation_id: str,
+        question_id: str,
+        message_id: str | None,
+        message_type: str,
+        content: dict[str, Any],
+    ) -> str:
+        """An answer linked to its question; retrying with the same `message_id` is one answer."""
+        message_id = message_id or str(uuid.uuid4())
+        message = {
+            "id": message_id,
+            "messageType": message_type,
+            "inReplyToMessageId": question_id,
+            **content,
+        }
+        await self._call(
+            "POST",
+            f"/conversation/{conversation_id}/message",
+            json={"message": message, "esDeveloperName": self.deployment},
+        )
+        return message_id
+
     async def send_file(self, conversation_id: str, path: Path, text: str | None = None) -> str:
         message_id = str(uuid.uuid4())
         entry = {

@@ -57,27 +57,30 @@ async def list_conversations(
     openapi_extra={**documented(MessageSend), **token(current_end_user)},
 )
 async def send_message(conversation_id: UuidPath, request: Request) -> Response:
-    """Send a text message (or a form response); a retry with the same `message.id` returns
-    the original entry."""
+    """Send a text message, or an answer: to a messaging component (`ChoicesResponseMessage`
+    with `choicesResponse`, or `FormResponseMessage` with `formResponse`, and the question's id
+    as `inReplyToMessageId`) or to a flow's form (`formResponse.interviewId`); a retry with the
+    same `message.id` returns the original entry."""
     # The hottest call: it reads its token and body itself (see web.bodies).
     c = await get_container(request)
     p = await current_end_user(request, c)
     c.limits.customer_write(p.end_user_id)
     body = await json_body(request, MessageSend)
     message = body.message
-    if message.messageType == "FormResponseMessage":
-        if message.formResponse is None:
-            raise bad_request(
-                "missing_form_response", "A FormResponseMessage needs `formResponse`."
-            )
+    form = message.formResponse
+    if message.messageType == "FormResponseMessage" and form is None:
+        raise bad_request("missing_form_response", "A FormResponseMessage needs `formResponse`.")
+    if message.messageType == "FormResponseMessage" and form and form.interviewId is not None:
         entry = await c.flows.customer_answer(
             p,
             conversation_id,
-            message.formResponse.interviewId,
-            message.formResponse.values,
+            form.interviewId,
+            form.values,
             message_id=check_uuid(message.id, "message"),
             body=body,
         )
+    elif message.messageType != "StaticContentMessage":
+        entry = await c.conversations.answer_component(p, conversation_id, body)
     else:
         entry = await c.conversations.send_message(p, conversation_id, body)
     return accepted(entry)

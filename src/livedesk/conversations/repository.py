@@ -26,6 +26,7 @@ from livedesk.models import (
     ConversationEntry,
     ConversationStatus,
     MessagingSession,
+    SessionAnswer,
 )
 from livedesk.models.rows import ConversationRow, EntryRow, SessionRow
 
@@ -276,6 +277,62 @@ def session_entries(conn: Connection, conversation_id: str, limit: int) -> list[
             .limit(limit)
         )
     )
+
+
+# Messaging components sent in sessions and their answers (conversations.answers).
+
+
+def insert_question(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(SessionAnswer).values(**values))
+
+
+def get_question(conn: Connection, conversation_id: str, question_id: str) -> DbRow | None:
+    return conn.execute(
+        select(SessionAnswer).where(
+            SessionAnswer.conversation_id == conversation_id,
+            SessionAnswer.question_id == question_id,
+        )
+    ).first()
+
+
+def set_answer(conn: Connection, conversation_id: str, question_id: str, **values: Any) -> bool:
+    """Record the answer to a question not answered yet; False when another answer came first."""
+    result = conn.execute(
+        update(SessionAnswer)
+        .where(
+            SessionAnswer.conversation_id == conversation_id,
+            SessionAnswer.question_id == question_id,
+            SessionAnswer.answer_id.is_(None),
+        )
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+def session_answers(conn: Connection, session_id: str) -> list[DbRow]:
+    """The components sent in the session, in the order the transcript shows them."""
+    question = ConversationEntry
+    return list(
+        conn.execute(
+            select(SessionAnswer)
+            .join(
+                question,
+                (question.conversation_id == SessionAnswer.conversation_id)
+                & (question.identifier == SessionAnswer.question_id),
+            )
+            .where(SessionAnswer.session_id == session_id)
+            .order_by(question.transcripted_at)
+        )
+    )
+
+
+def component_sent(conn: Connection, session_id: str, component: str, by_role: str) -> bool:
+    query = select(SessionAnswer.question_id).where(
+        SessionAnswer.session_id == session_id,
+        SessionAnswer.component == component,
+        SessionAnswer.sent_by_role == by_role,
+    )
+    return conn.execute(query.limit(1)).first() is not None
 
 
 # The reading rule's queries (conversations.reading).

@@ -48,18 +48,36 @@ class StaticContent(Lenient):
 
 
 class FormResponse(Lenient):
-    """The answer to a flow screen shown in the chat (LiveDesk's shape of MIAW's form response)."""
+    """A form's answer (MIAW's `Result`): to a flow screen shown in the chat (with its
+    `interviewId`), or to a form component (without one; the message's `inReplyToMessageId`
+    names the question)."""
 
     formatType: Literal["Result"] = "Result"
-    interviewId: ClientId
+    interviewId: ClientId | None = None
     values: dict[str, Any] = {}
+
+
+class SelectedOption(Lenient):
+    optionIdentifier: str = Field(max_length=80)
+    title: str | None = Field(None, max_length=1000)
+    text: str | None = Field(
+        None, max_length=1000, description="the words of the free-text (`other`) choice"
+    )
+
+
+class ChoicesResponse(Lenient):
+    """The choice made in answer to a `ChoicesMessage` (MIAW's `Selections`)."""
+
+    formatType: Literal["Selections"] = "Selections"
+    selectedOptions: list[SelectedOption] = Field(min_length=1, max_length=10)
 
 
 class MessageBody(Lenient):
     id: ClientId = Field(json_schema_extra={"format": "uuid"})
-    messageType: Literal["StaticContentMessage", "FormResponseMessage"]
+    messageType: Literal["StaticContentMessage", "FormResponseMessage", "ChoicesResponseMessage"]
     staticContent: StaticContent | None = None
     formResponse: FormResponse | None = None
+    choicesResponse: ChoicesResponse | None = None
     inReplyToMessageId: ClientId | None = None
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from livedesk.auth.principals import EndUserPrincipal
 from livedesk.config import LimitSettings
-from livedesk.conversations import entries, inactivity, repository, sessions
+from livedesk.conversations import answers, entries, inactivity, repository, sessions
 from livedesk.conversations.access import access_conversation, check_uuid
 from livedesk.conversations.entries import (
     ENTRY_TYPES,
@@ -40,7 +40,7 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.kit.ids import derived_id, new_id
 from livedesk.models import ConversationStatus, SessionStatus
-from livedesk.models.rows import ConversationRow
+from livedesk.models.rows import ConversationRow, SessionRow
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import DeploymentNames
 from livedesk.orgs.schemas import MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, StoredDeployment
@@ -142,14 +142,16 @@ class ConversationService:
         body: NewSessionFields,
         also: AlsoInUnit | None = None,
         *,
-        opens_session: bool = True,
+        opens_session: bool | Guard = True,
     ) -> Entry:
-        """The one path of customer input (text, files, answers to forms): idempotent on its id,
-        it opens a new session after the last one ended (417 rules) unless `opens_session` is
-        false (an answer to a form of an ended session), brings an Inactive session back to the
-        queue, and stops the inactivity timer. `content` is the message's payload, or a function
-        that makes the entries in the unit of work (the first is the customer's); `also` runs in
-        the same unit once they are recorded."""
+        """The one path of customer input (text, files, answers to forms and components):
+        idempotent on its id, it opens a new session after the last one ended (417 rules) unless
+        `opens_session` is false (an answer to a form of an ended session), brings an Inactive
+        session back to the queue, and stops the inactivity timer. `opens_session` may also be a
+        `Guard`: it checks the input before anything changes and says whether (and how) it opens
+        a session. `content` is the message's payload, or a function that makes the entries in
+        the unit of work (the first is the customer's); `also` runs in the same unit once they
+        are recorded."""
         attributes = _checked_attributes(body.routingAttributes)
         await self._check_deployment_name(p, body.esDeveloperName)
         now = self._clock.now_ms()
@@ -163,11 +165,20 @@ class ConversationService:
                 raise conflict("conversation_closed", "This conversation is closed.")
             session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
+            opening = (
+                opens_session(conn, conversation, session, now)
+                if callable(opens_session)
+                else sessions.Opening(opens_session)
+            )
             if not sessions.is_open(session):
-                if opens_session:
+                if opening.opens:
                     deployment = org_repository.deployment_config(conn, conversation.deployment_id)
-                    prechat = _new_session_prechat(deployment, conversation, body, attributes)
-                    thread = sessions.open_session(conn, thread, deployment, prechat, now)
+                    prechat = opening.prechat
+                    if prechat is None:
+                        prechat = _new_session_prechat(deployment, conversation, body, attributes)
+                    thread = sessions.open_session(
+                        conn, thread, deployment, prechat, now, queue=opening.queue
+                    )
             elif session is not None and session.status == SessionStatus.INACTIVE:
                 thread = inactivity.back_to_queue(conn, thread, session, now)
             else:
@@ -183,6 +194,50 @@ class ConversationService:
             return stored[0]
 
         return await self._db.transaction(work)
+
+    async def answer_component(
+        self, p: EndUserPrincipal, conversation_id: str, body: MessageSend
+    ) -> Entry:
+        """The customer answers a messaging component (`ChoicesResponseMessage`, or a
+        `FormResponseMessage` without an interview id) named by `inReplyToMessageId`: customer
+        input like a text message, checked against what the question offered; after its session
+        ended it is taken within the component's window and opens a new session only for an
+        option that says so. Idempotent on the message id; a second answer is 409
+        `already_answered`."""
+        message = body.message
+        message_id = check_uuid(message.id, "message")
+        selected = (
+            [o.model_dump() for o in message.choicesResponse.selectedOptions]
+            if message.choicesResponse is not None
+            else None
+        )
+        values = message.formResponse.values if message.formResponse is not None else None
+        checked: list[answers.Answer] = []
+
+        def guard(
+            conn: Connection, conversation: ConversationRow, _: Any, now: int
+        ) -> sessions.Opening:
+            answer = answers.check(
+                conn,
+                conversation,
+                message.messageType,
+                message.inReplyToMessageId,
+                selected,
+                values,
+                now,
+            )
+            checked.append(answer)
+            ended = answers.continues(answer)
+            if ended is None:
+                return sessions.Opening(False)
+            return sessions.Opening(True, ended.queue_name, ended.routing_attributes)
+
+        def compose(conn: Connection, thread: Thread, customer: Sender, now: int) -> list[NewEntry]:
+            return answers.record_answer(conn, thread, customer, checked[-1], message_id, now)
+
+        return await self.post_message(
+            p, conversation_id, message_id, compose, body, opens_session=guard
+        )
 
     async def transcript(
         self, p: EndUserPrincipal, conversation_id: str, es_developer_name: str | None
@@ -417,6 +472,9 @@ class NoSessionFields:
 
 
 AlsoInUnit = Callable[[Connection, Thread, Entry, int], None]
+# Checks customer input before anything changes, and says whether it opens a session when none
+# is open (given the conversation, its latest session and the time).
+Guard = Callable[[Connection, ConversationRow, SessionRow | None, int], sessions.Opening]
 # Makes the entries of customer input in its unit of work (the customer's first).
 Compose = Callable[[Connection, Thread, Sender, int], list[NewEntry]]
 

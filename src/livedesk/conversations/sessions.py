@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from sqlalchemy import Connection
 
-from livedesk.conversations import entries, inactivity, lifecycle, repository
+from livedesk.conversations import answers, entries, inactivity, lifecycle, repository
 from livedesk.conversations.auto_responses import auto_response
 from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry, Sender
 from livedesk.conversations.recorder import Thread, record
@@ -28,6 +29,17 @@ def is_open(session: SessionRow | None) -> TypeGuard[SessionRow]:
     return session is not None and session.status in OPEN_SESSION_STATUSES
 
 
+@dataclass(frozen=True)
+class Opening:
+    """Whether customer input that comes when no session is open opens a new one, and how: in
+    `queue` (None: where the deployment's routing sends it) with `prechat` (None: the message's,
+    by the deployment's pre-chat rules)."""
+
+    opens: bool
+    queue: str | None = None
+    prechat: dict[str, Any] | None = None
+
+
 def open_session(
     conn: Connection,
     thread: Thread,
@@ -36,11 +48,16 @@ def open_session(
     now: int,
     *,
     acknowledge: bool = False,
+    queue: str | None = None,
 ) -> Thread:
-    """A new session in the conversation, placed by the deployment's routing: it waits in a
-    queue (announced with a routing result and the EWT), or it is not routed (closed hours, full
-    queues) and ends at once with the reason, a Case from the pre-chat and a message saying
-    an expert will answer by email."""
+    """A new session in the conversation, placed by the deployment's routing (or waiting in
+    `queue`, with its hours and overflow, when given): it waits in a queue (announced with a
+    routing result and the EWT), or it is not routed (closed hours, full queues) and ends at
+    once with the reason, a Case from the pre-chat and a message saying an expert will answer
+    by email."""
+    if queue is not None:
+        routing = deployment.routing.model_copy(update={"rules": []})
+        deployment = deployment.model_copy(update={"queue": queue, "routing": routing})
     decision, queues = placement.place(conn, thread.org_id, deployment, routing_attributes, now)
     session_id = new_id()
     number = repository.next_session_number(conn, thread.conversation_id)
@@ -215,8 +232,9 @@ def end_session(
     *,
     reason: str | None = None,
 ) -> None:
-    """End an open session: status, who ended it (and why), the End Conversation auto-response,
-    the agent leaves (its capacity is free again) and its stream is told."""
+    """End an open session: status, who ended it (and why), the End Conversation auto-response
+    (its text, then its component to a session an agent accepted), the agent leaves (its
+    capacity is free again) and its stream is told."""
     lifecycle.move(
         conn,
         thread.org_id,
@@ -229,14 +247,15 @@ def end_session(
     inactivity.cancel_timers(conn, session.id)
     routing_work.release_session(conn, session.id, now)
     new: list[NewEntry] = []
+    deployment = org_repository.deployment_config(conn, thread.deployment_id)
     goodbye = auto_response(
-        "end_conversation",
-        org_repository.deployment_config(conn, thread.deployment_id),
-        session.routing_attributes,
-        session.queue_name,
+        "end_conversation", deployment, session.routing_attributes, session.queue_name
     )
     if goodbye is not None:
         new.append(goodbye)
+    survey = answers.end_of_session(conn, thread, session, deployment, now)
+    if survey is not None:
+        new.append(survey)
     new.append(
         NewEntry(
             new_id(),

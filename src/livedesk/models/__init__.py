@@ -346,3 +346,32 @@ class IntegrationClient(Base):
     public_key: Mapped[str] = mapped_column(Text)
     algorithm: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class SessionAnswer(Base):
+    """A messaging component sent in a session (conversations/components.py) and, once the
+    customer answered it, her answer: one row per question, so "sent" and "answered" are both
+    counted (a survey's response rate). `spec` is the component as it was offered; `selection`
+    (a choices component's chosen value) and `rating` (a form's first rating) are columns, for
+    reports."""
+
+    __tablename__ = "session_answers"
+    __table_args__ = (
+        Index("ix_session_answers_session", "session_id"),
+        Index("ix_session_answers_component", "org_id", "component", "sent_at"),
+    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(36), primary_key=True, doc="its entry's id")
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("messaging_sessions.id"))
+    component: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16), doc="choices or form")
+    spec: Mapped[JsonDict] = mapped_column(JSON, doc="the component as offered (rendered)")
+    sent_by_role: Mapped[str] = mapped_column(String(16), doc="Agent or System")
+    sent_at: Mapped[int] = mapped_column(BigInteger)
+    answer_id: Mapped[str | None] = mapped_column(String(36), doc="the answer's entry id")
+    answered_at: Mapped[int | None] = mapped_column(BigInteger)
+    answer: Mapped[JsonDict | None] = mapped_column(JSON)
+    selection: Mapped[str | None] = mapped_column(String(80))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[str | None] = mapped_column(String(36), doc="the Case it was stored on")

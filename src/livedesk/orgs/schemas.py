@@ -51,6 +51,11 @@ class Prechat(Strict):
 class AutoResponses(Strict):
     acknowledgment: str | None = None
     end_conversation: str | None = None
+    end_conversation_component: str | None = Field(
+        None,
+        description="a messaging component (`components`) the End Conversation auto-response "
+        "sends after its text, once per session, to sessions an agent accepted",
+    )
     inactive: str | None = None
 
 
@@ -229,6 +234,123 @@ class QuickText(Strict):
     queues: list[str] = Field([], description="offered in sessions of these queues (none: all)")
 
 
+ComponentType = Literal["choices", "form"]
+FormFieldType = Literal["text", "number", "email", "rating", "choice"]
+_CASE_FIELD = r"^[A-Za-z][A-Za-z0-9_]*$"
+OTHER = "other"  # the optionIdentifier of a choices component's free-text choice
+
+
+class ComponentOption(Strict):
+    """One choice of a choices component: `value` is its `optionIdentifier` on the wire (the
+    label by default), `label` what the customer reads (merge fields allowed)."""
+
+    value: str = Field(pattern=r"^[^\x00-\x1f\x7f]+$", min_length=1, max_length=80)
+    label: str = Field(min_length=1, max_length=200)
+    reopens: bool = Field(
+        False,
+        description="after the session ended, this answer opens a new session of the "
+        "conversation in the ended session's queue",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        """`"Yes"` is short for `{value: "Yes", label: "Yes"}`; the value defaults to the label."""
+        if isinstance(data, bool):
+            raise ValueError(
+                'YAML reads an unquoted Yes, No, On or Off as true or false: quote it ("Yes")'
+            )
+        if isinstance(data, str):
+            return {"value": data, "label": data}
+        if isinstance(data, dict) and "value" not in data and isinstance(data.get("label"), str):
+            return {**data, "value": data["label"]}
+        return data
+
+
+class ComponentField(Strict):
+    """One input of a form component."""
+
+    name: str = Field(pattern=_NAME, max_length=80)
+    label: str = Field(min_length=1, max_length=200)
+    type: FormFieldType = "text"
+    required: bool = False
+    choices: list[str] = Field([], description="choice: the values offered", max_length=20)
+    max_length: int = Field(1000, ge=1, le=10_000, description="text, email: at most")
+    min: float | None = Field(None, description="number: at least")
+    max: float | None = Field(None, description="number: at most")
+    case_field: str | None = Field(
+        None, pattern=_CASE_FIELD, max_length=80, description="store the answer on the Case"
+    )
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> ComponentField:
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a choice field needs at least one entry in `choices`")
+        if self.type != "choice" and self.choices:
+            raise ValueError("only a choice field has `choices`")
+        if self.type != "number" and (self.min is not None or self.max is not None):
+            raise ValueError("only a number field has `min` and `max`")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("`min` is more than `max`")
+        return self
+
+
+class ComponentConfig(Strict):
+    """A messaging component agents, flows and the End Conversation auto-response send: a
+    question with choices (MIAW's `ChoicesMessage`, as buttons or quick replies, optionally with
+    an "other" choice answered in free text) or a short form (`FormMessage`). `text`, labels and
+    choices take the auto-responses' merge fields."""
+
+    name: str = Field(pattern=_NAME, max_length=80)
+    type: ComponentType
+    text: str = Field(
+        min_length=1, max_length=1000, description="the question, or the form's title"
+    )
+    format: Literal["buttons", "quick_replies"] = Field("buttons", description="choices only")
+    options: list[ComponentOption] = Field([], max_length=10, description="choices only")
+    other: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="choices: the label of an extra choice answered in free text",
+    )
+    fields: list[ComponentField] = Field([], max_length=10, description="form only")
+    case_field: str | None = Field(
+        None,
+        pattern=_CASE_FIELD,
+        max_length=80,
+        description="choices: store the chosen value on the session's Case, in this field",
+    )
+    answer_window_hours: int = Field(
+        24, ge=0, le=24 * 30, description="how long after its session ended it may be answered"
+    )
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> ComponentConfig:
+        if self.type == "choices":
+            if not self.options:
+                raise ValueError("a choices component needs at least one entry in `options`")
+            if self.fields:
+                raise ValueError("only a form component has `fields`")
+            values = [o.value for o in self.options]
+            if len(set(values)) != len(values):
+                raise ValueError("two options have the same value")
+            if self.other is not None and OTHER in values:
+                raise ValueError(f"{OTHER!r} is the value of the `other` choice")
+        else:
+            if not self.fields:
+                raise ValueError("a form component needs at least one entry in `fields`")
+            if self.options or self.other is not None or self.case_field is not None:
+                raise ValueError(
+                    "`options`, `other` and `case_field` belong to choices components "
+                    "(a form's fields each have their own `case_field`)"
+                )
+            names = [f.name for f in self.fields]
+            if len(set(names)) != len(names):
+                raise ValueError("two fields have the same name")
+        return self
+
+
 class AgentConfig(Strict):
     username: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=80)
     display_name: str | None = None
@@ -323,6 +445,10 @@ class OrgSettings(BaseModel):
     permission_sets: list[PermissionSetConfig] = []
     flows: list[dict[str, Any]] = []
     quick_texts: list[QuickText] = []
+    components: list[ComponentConfig] = []
+
+    def component(self, name: str) -> ComponentConfig | None:
+        return next((c for c in self.components if c.name == name), None)
 
     def object_fields(self, name: str) -> dict[str, FieldSpec] | None:
         return next((o.fields for o in self.objects if o.name == name), None)

@@ -8,6 +8,7 @@ from livedesk.flows.definition import Flow
 from livedesk.orgs.schemas import (
     AgentConfig,
     BusinessHoursConfig,
+    ComponentConfig,
     DeploymentConfig,
     EventTypeConfig,
     ObjectConfig,
@@ -30,6 +31,7 @@ class OrgFile(Strict):
     permission_sets: list[PermissionSetConfig] = Field(default_factory=list)
     flows: list[Flow] = Field(default_factory=list)
     quick_texts: list[QuickText] = Field(default_factory=list)
+    components: list[ComponentConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> OrgFile:
@@ -39,6 +41,8 @@ class OrgFile(Strict):
         _unique("deployments", [d.developer_name for d in self.deployments])
         _unique("queues", [q.name for q in self.queues])
         _unique("agents", [a.username for a in self.agents])
+        _unique("components", [c.name for c in self.components])
+        component_names = {c.name for c in self.components}
         for d in self.deployments:
             if d.queue is not None and d.queue not in queue_names:
                 raise ValueError(f"deployment {d.developer_name}: unknown queue {d.queue!r}")
@@ -51,6 +55,12 @@ class OrgFile(Strict):
             if d.business_hours is not None and d.business_hours not in hours_names:
                 raise ValueError(
                     f"deployment {d.developer_name}: unknown business_hours {d.business_hours!r}"
+                )
+            component = d.auto_responses.end_conversation_component
+            if component is not None and component not in component_names:
+                raise ValueError(
+                    f"deployment {d.developer_name}: auto_responses.end_conversation_component "
+                    f"names an unknown component {component!r}"
                 )
         for q in self.queues:
             if q.overflow_queue is not None and q.overflow_queue not in queue_names:

@@ -48,7 +48,14 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
             org.org.name,
             org.model_dump(
                 mode="json",
-                include={"objects", "event_types", "permission_sets", "flows", "quick_texts"},
+                include={
+                    "objects",
+                    "event_types",
+                    "permission_sets",
+                    "flows",
+                    "quick_texts",
+                    "components",
+                },
             ),
         )
         for d in org.deployments:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import AgentPrincipal
-from livedesk.conversations import entries, inactivity, messages, sessions
+from livedesk.conversations import answers, entries, inactivity, messages, sessions
 from livedesk.conversations import repository as conversations
 from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import EntryType, NewEntry
@@ -23,6 +23,7 @@ from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.ids import canonical_uuid, new_id
 from livedesk.models import SessionStatus
 from livedesk.models.rows import ConversationRow, SessionRow
+from livedesk.orgs import repository as org_repository
 from livedesk.records import repository as records
 from livedesk.streams.notices import AgentEvent, AgentInputSet, notify_agent
 from livedesk.toolkit.schemas import ACTION_TYPES, SUPPORTED_ACTIONS, ActionResult, SessionAction
@@ -115,6 +116,32 @@ class _Act:
         identifier = new_id()
         self._send(identifier, f"lwc:flow:{name}&recordId={action.recordId or ''}")
         return "launched", identifier
+
+    def sendComponent(self, action: SessionAction) -> tuple[str, str | None]:
+        """Send a messaging component of the org file (a question with choices, or a short
+        form), its merge fields filled for this session; the customer's answer is stored on the
+        session."""
+        name = action.component
+        if not name:
+            raise bad_request("missing_component", "Name the component to send: `component`.")
+        component = org_repository.org_config(self.conn, self.p.org_id).component(name)
+        if component is None:
+            raise not_found("component_not_found", f"There is no component {name[:80]!r}.")
+        identifier = new_id()
+        spec, payload = answers.prepare(component, self.session, identifier)
+        messages.send_as_agent(
+            self.conn,
+            self.session,
+            self.conversation,
+            self.p.agent_id,
+            identifier,
+            payload,
+            self.now,
+        )
+        answers.remember(
+            self.conn, self.p.org_id, self.session, spec, identifier, "Agent", self.now
+        )
+        return "sent", identifier
 
     def setAgentInput(self, action: SessionAction) -> tuple[str, str | None]:
         """Put text into this agent's own input box (an `AgentInputSet` event on its stream);

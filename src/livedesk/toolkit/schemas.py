@@ -24,6 +24,7 @@ SUPPORTED_ACTIONS = (
     "endChat",
     "initFileTransfer",
     "launchFlow",
+    "sendComponent",
     "transfer",
     "markInactive",
 )
@@ -41,7 +42,9 @@ class SessionAction(BaseModel):
     flowName: str | None = Field(None, max_length=80)
     queue: str | None = Field(None, max_length=80, description="transfer: the target queue")
     agentId: str | None = Field(None, max_length=64, description="transfer: the target agent")
-    component: str | None = Field(None, max_length=80)
+    component: str | None = Field(
+        None, max_length=80, description="sendComponent: the name of a component of the org file"
+    )
     setAtCursor: bool | None = None
     id: str | None = Field(None, max_length=64, description="idempotency key for sendMessage")
 

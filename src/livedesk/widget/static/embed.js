@@ -92,6 +92,10 @@
     "legend{margin-bottom:4px}.choice{flex-direction:row;align-items:center;gap:8px}" +
     ".flow img{max-width:100%}.file{display:block;margin-top:6px;border:1px solid #0b57d0;border-radius:6px;" +
     "background:#fff;color:#0b57d0;padding:6px 10px;cursor:pointer}" +
+    ".options{display:flex;flex-wrap:wrap;gap:6px}.option{border:1px solid #0b57d0;border-radius:16px;" +
+    "background:#fff;color:#0b57d0;padding:6px 12px;cursor:pointer}.option[aria-pressed=true]{background:#0b57d0;" +
+    "color:#fff}.rating{flex-direction:row;flex-wrap:wrap;gap:10px}.rating legend{width:100%}" +
+    "button:disabled,input:disabled{opacity:.6;cursor:default}" +
     ".link{background:transparent!important;color:#0b57d0!important;text-decoration:underline;padding:4px!important}" +
     ".attach{display:inline-block;color:#0b57d0;text-decoration:underline;cursor:pointer;font-size:15px}" +
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
@@ -125,7 +129,7 @@
     fileSize: "{name} cannot be sent: files may be at most {max} MB.", unread: "{count} new messages", failed: "Could not reach us. Please try again.",
     away: "No one can chat right now. Leave us a message and we will answer by email.",
     name: "Name", yourEmail: "Email", leave: "Send message", left: "Thank you. We have your message and will answer by email.",
-    mute: "Mute sounds"
+    mute: "Mute sounds", yourAnswer: "Your answer", outOf: "{value} out of {max}"
   };
   // The page's language: the launcher's words for the shipped languages are here (nothing else
   // loads before the chat is used); the rest comes from /widget/i18n/<language>.json when it opens.
@@ -152,6 +156,8 @@
       super();
       this.state = load();
       this.seen = new Set();
+      this.questions = {}; // messaging components shown, by question id
+      this.answeredIds = new Set(); // questions answered (seen in the transcript or just now)
       this.unreadIds = []; // the agent's messages not read yet (in any tab)
       this.readElsewhere = new Set(); // read in another tab of this browser
       var root = this.attachShadow({ mode: "open" });
@@ -646,6 +652,141 @@
       link.remove();
     }
 
+    // A messaging component (MIAW's ChoicesMessage or FormMessage): choices as buttons in a group
+    // named by the question, a form inline; answered with MIAW's response messages, once.
+    question(message) {
+      var node, error = el("p", { class: "error", role: "alert" });
+      if (message.choices) {
+        var choices = message.choices;
+        node = el("div", { class: "msg them flow", role: "group", "aria-label": choices.text || "" });
+        node.append(el("p", { class: "title" }, choices.text || ""));
+        var row = el("div", { class: "options" });
+        var other = (message.component || {}).otherOptionIdentifier;
+        (choices.optionItems || []).forEach((item) => {
+          var title = (item.titleItem || {}).title || item.optionIdentifier;
+          var button = el("button", { type: "button", class: "option", "aria-pressed": "false",
+            "data-option": item.optionIdentifier }, title);
+          button.addEventListener("click", () => {
+            if (item.optionIdentifier === other) return this.otherAnswer(node, item, error, message);
+            this.answer(node, message, error, button, { messageType: "ChoicesResponseMessage",
+              choicesResponse: { formatType: "Selections", selectedOptions: [{ optionIdentifier: item.optionIdentifier }] } });
+          });
+          row.append(button);
+        });
+        node.append(row, error);
+      } else {
+        node = this.componentForm(message, error);
+      }
+      this.questions[message.id] = node;
+      this.log.append(node);
+      this.log.scrollTop = this.log.scrollHeight;
+      if (this.answeredIds.has(message.id)) this.answered(message.id);
+    }
+
+    // The free-text choice: a box for the customer's own words.
+    otherAnswer(node, item, error, message) {
+      if (node.querySelector("textarea")) return node.querySelector("textarea").focus();
+      var label = el("label", {}, t("yourAnswer"));
+      var box = el("textarea", { rows: "2", maxlength: "1000" });
+      var send = el("button", { type: "button", class: "option" }, t("send"));
+      label.append(box);
+      node.insertBefore(label, error);
+      node.insertBefore(send, error);
+      send.addEventListener("click", () => {
+        var words = box.value.trim();
+        if (!words) { error.textContent = t("required", { label: t("yourAnswer") }); return box.focus(); }
+        this.answer(node, message, error, send, { messageType: "ChoicesResponseMessage", choicesResponse: {
+          formatType: "Selections", selectedOptions: [{ optionIdentifier: item.optionIdentifier, text: words }] } });
+      });
+      box.focus();
+    }
+
+    componentForm(message, error) {
+      var form = message.form, title = (form.formTitle || {}).title || "";
+      var node = el("form", { class: "msg them flow", "aria-label": title, novalidate: "" });
+      node.append(el("p", { class: "title" }, title));
+      var inputs = form.inputs || [];
+      inputs.forEach(function (f) {
+        var mark = f.required ? " *" : "", input;
+        if (f.inputType === "Rating" || f.inputType === "Choice") {
+          var rating = f.inputType === "Rating";
+          input = el("fieldset", { role: "radiogroup", class: rating ? "rating" : "" });
+          input.append(el("legend", {}, f.label + mark));
+          var values = rating ? [] : f.choices || [];
+          for (var v = f.minimum || 1; rating && v <= (f.maximum || 5); v++) values.push(String(v));
+          values.forEach(function (value) {
+            var option = el("label", { class: "choice" });
+            var radio = el("input", { type: "radio", name: f.name, value: value });
+            if (rating) radio.setAttribute("aria-label", t("outOf", { value: value, max: f.maximum || 5 }));
+            option.append(radio, document.createTextNode(value));
+            input.append(option);
+          });
+          if (f.required) input.setAttribute("aria-required", "true");
+        } else {
+          input = el("label", {}, f.label + mark);
+          var box = el("input", { name: f.name, type: f.inputType === "Number" ? "number" : f.inputType === "Email" ? "email" : "text" });
+          if (f.maxLength) box.setAttribute("maxlength", String(f.maxLength));
+          if (f.minimum != null) box.setAttribute("min", String(f.minimum));
+          if (f.maximum != null) box.setAttribute("max", String(f.maximum));
+          if (f.required) box.setAttribute("aria-required", "true");
+          input.append(box);
+        }
+        node.append(input);
+      });
+      var submit = el("button", { type: "submit" }, t("send"));
+      node.append(error, submit);
+      node.addEventListener("submit", (e) => {
+        e.preventDefault();
+        var values = {};
+        for (var i = 0; i < inputs.length; i++) {
+          var f = inputs[i], value, box = node.querySelector('input[name="' + f.name + '"]:not([type=radio])');
+          if (box) value = box.value.trim();
+          else value = (node.querySelector('input[name="' + f.name + '"]:checked') || { value: "" }).value;
+          var invalid = f.required && value === "" ? t("required", { label: f.label }) :
+            value && f.inputType === "Email" && !EMAIL.test(value) ? t("email", { label: f.label }) : "";
+          if (invalid) { error.textContent = invalid; (box || node.querySelector('input[name="' + f.name + '"]')).focus(); return; }
+          if (value !== "") values[f.name] = f.inputType === "Rating" || f.inputType === "Number" ? Number(value) : value;
+        }
+        this.answer(node, message, error, submit, { messageType: "FormResponseMessage",
+          formResponse: { formatType: "Result", values: values } });
+      });
+      return node;
+    }
+
+    // The answer goes through MIAW's message call, linked to its question; one id per question,
+    // so a retry after a lost answer is the same answer.
+    async answer(node, message, error, button, body) {
+      node.answerId = node.answerId || uuid();
+      error.textContent = "";
+      button.disabled = true;
+      try {
+        var r = await fetch(MIAW + "/conversation/" + this.state.conversationId + "/message", {
+          method: "POST", headers: this.headers(true), body: JSON.stringify({ esDeveloperName: DEPLOYMENT,
+            message: Object.assign({ id: node.answerId, inReplyToMessageId: message.id }, body) }) });
+        var refusal = r.ok ? {} : await r.json().catch(function () { return {}; });
+        if (r.ok || refusal.code === "already_answered") return this.answered(message.id, button.dataset.option);
+        error.textContent = refusal.message || t("failed");
+      } catch (e) {
+        error.textContent = t("failed");
+      }
+      button.disabled = false;
+    }
+
+    // Answered (now, or as the transcript says after a reload): the component takes no more.
+    answered(questionId, option) {
+      this.answeredIds.add(questionId);
+      if (option) this.chosen = Object.assign(this.chosen || {}, { [questionId]: option });
+      var node = this.questions[questionId];
+      if (!node) return;
+      var picked = (this.chosen || {})[questionId];
+      node.querySelectorAll("[data-option]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.dataset.option === picked));
+      });
+      var focused = node.contains(this.shadowRoot.activeElement);
+      node.querySelectorAll("input, button, textarea").forEach(function (x) { x.disabled = true; });
+      if (focused && this.composer) this.composer.focus();
+    }
+
     // A flow's screen, launched by the agent: shown in the chat and answered in place.
     flowForm(flow, fallback) {
       var screen = flow.screen;
@@ -826,10 +967,16 @@
         var content = message.staticContent || {};
         var text = content.text || "";
         var mine = (entry.sender || {}).role === "EndUser";
-        if (mine && this.endButton) this.endButton.hidden = false;
-        var fresh = this.show(message.id || key, mine ? "me" : "them", message.flow ? "" : text,
+        var reply = message.choicesResponse || message.formResponse; // (a survey's answer ends nothing)
+        if (mine && !reply && this.endButton) this.endButton.hidden = false;
+        var asks = !message.flow && !mine && (message.choices || message.form) ? message : null;
+        var fresh = this.show(message.id || key, mine ? "me" : "them", message.flow || asks ? "" : text,
           content.attachments, message.fileRequest);
         if (fresh && message.flow) this.flowForm(message.flow, text);
+        if (fresh && asks) this.question(asks);
+        if (reply && message.inReplyToMessageId) {
+          this.answered(message.inReplyToMessageId, ((message.choicesResponse || {}).selectedOptions || [{}])[0].optionIdentifier);
+        }
         if (!mine && fresh && live) {
           this.typingNote.textContent = "";
           this.acknowledge(key, "Delivery");
