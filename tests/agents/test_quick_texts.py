@@ -1,4 +1,5 @@
-"""Quick texts for a session: those offered in its queue, merge fields filled for its customer."""
+"""What the console picks from for a session: quick texts (those offered in its queue, merge
+fields filled for its customer) and messaging components."""
 
 from __future__ import annotations
 
@@ -44,3 +45,24 @@ async def test_quick_texts_are_filled_for_the_session_and_chosen_by_its_queue(ap
         ("Greeting", "Hello, I am looking at your request now."),
         ("Anything_Else", "Is there anything else I can help you with?"),
     ]
+
+
+async def test_components_are_listed_as_the_sessions_customer_would_read_them(api: Api) -> None:
+    customer, ada = await api.chatting("ada")
+    r = await api.http.get(
+        f"/api/v1/sessions/{customer.session_id}/components", headers=ada.headers
+    )
+    assert r.status_code == 200, r.text
+    listed = {c["name"]: c for c in r.json()["components"]}
+    assert listed["Answered_Question"]["type"] == "choices"
+    assert listed["Answered_Question"]["text"].splitlines() == [
+        "Have I successfully answered your question?",
+        "• Yes",
+        "• No",
+    ]
+    assert listed["Post_Chat_Survey"]["type"] == "form"
+    grace = await api.agent("grace")  # (not hers, never offered: not found)
+    r = await api.http.get(
+        f"/api/v1/sessions/{customer.session_id}/components", headers=grace.headers
+    )
+    assert r.status_code == 404

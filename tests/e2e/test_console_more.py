@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from livedesk.kit.clock import FakeClock
 from tests.e2e.browser import NEEDS_CHROMIUM
 from tests.e2e.test_console import SHOTS, Console, start_in_widget
+from tests.e2e.test_widget import eventually
 from tests.helpers import Api
 
 pytestmark = NEEDS_CHROMIUM
@@ -408,3 +409,59 @@ async def test_the_api_docs_render_with_every_other_host_blocked(
     await page.screenshot(path=str(Path(SHOTS) / "docs-offline.png"))
     assert elsewhere == []
     await context.close()
+
+
+@ONCE
+async def test_the_agent_asks_a_question_from_the_console_and_the_survey_follows(
+    browser: Any, live: Api, live_url: str
+) -> None:
+    """Issue 17 through the pages: Ada asks "Have I successfully answered your question?" from
+    the console, the customer answers Yes in the widget and Ada reads it; Ada ends the chat, the
+    survey appears in the widget, the customer rates 5; the supervisor's view of the session
+    holds both answers."""
+    from playwright.async_api import expect
+
+    ada = await Console.open(browser, live_url)
+    await ada.sign_in("ada")
+    await ada.online(live, "ada")
+    customer_context = await browser.new_context(viewport={"width": 1024, "height": 720})
+    customer = await customer_context.new_page()
+    await customer.goto(f"{live_url}/demo")
+    chat = await start_in_widget(customer, "Quinn", "Asked")
+    offer = ada.page.get_by_role("article", name="Chat offer from Quinn Asked")
+    await offer.get_by_role("button", name="Accept").click()
+    workspace = ada.page.get_by_role("tabpanel", name="Quinn Asked")
+    await workspace.get_by_text("Status: Active").wait_for()
+
+    await workspace.get_by_role("button", name="Ask a question").click()
+    dialog = ada.page.get_by_role("dialog", name="Ask a question")
+    await dialog.get_by_role("radio", name="Answered Question").check()
+    await dialog.get_by_role("button", name="Send").click()
+    await expect(dialog).to_be_hidden()
+    question = chat.get_by_role("group", name="Have I successfully answered your question?")
+    await question.get_by_role("button", name="Yes").click()
+    await expect(question.get_by_role("button", name="Yes")).to_be_disabled()
+    await workspace.get_by_text("Yes", exact=True).last.wait_for()  # her answer, for Ada too
+
+    await workspace.get_by_role("button", name="End chat").click()
+    survey = chat.get_by_role("form", name="How did we do, Quinn?")
+    rating = survey.get_by_role("radiogroup", name="How satisfied are you with this chat? *")
+    await rating.get_by_role("radio", name="5 out of 5").check()
+    await survey.get_by_role("button", name="Send").click()
+    await expect(survey.get_by_role("button", name="Send")).to_be_disabled()
+
+    admin = await live.agent("admin")
+    sessions = await live.http.get("/api/v1/sessions", headers=admin.headers)
+    [session] = [s for s in sessions.json()["sessions"] if s["agentId"]]
+
+    async def answers() -> list[tuple[str, Any]]:
+        detail = await live.http.get(
+            f"/api/v1/supervisor/sessions/{session['id']}", headers=admin.headers
+        )
+        return [(a["component"], a["selection"] or a["rating"]) for a in detail.json()["answers"]]
+
+    expected = [("Answered_Question", "Yes"), ("Post_Chat_Survey", 5)]
+    assert await eventually(answers, expected) == expected
+    await ada.clean()
+    await customer_context.close()
+    await ada.context.close()

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from livedesk.agents.schemas import (
     CaseLink,
+    ComponentList,
     PresenceUpdate,
     QuickTextList,
     SessionDetail,
@@ -56,6 +57,15 @@ async def quick_texts(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) ->
     """The org file's quick texts (canned responses) offered in this session's queue, their
     merge fields (`{!firstName}`…) filled for its customer, as the auto-responses' are."""
     return await c.agents.quick_texts(p, session_id)
+
+
+@router.get(
+    "/sessions/{session_id}/components", response_model=ComponentList, responses=errors(400, 404)
+)
+async def list_components(session_id: UuidPath, p: CurrentAgent, c: ContainerDep) -> ComponentList:
+    """The org file's messaging components, each as this session's customer would read it
+    (merge fields filled): what the `sendComponent` action may send here."""
+    return await c.agents.components(p, session_id)
 
 
 @router.post("/sessions/{session_id}/case", response_model=SessionOut, responses=errors(403, 404))

@@ -78,5 +78,15 @@ class QuickTextList(BaseModel):
     quickTexts: list[QuickTextOut]
 
 
+class ComponentOut(BaseModel):
+    name: str
+    type: str = Field(description="choices or form")
+    text: str = Field(description="the question and what it offers, as the customer would read it")
+
+
+class ComponentList(BaseModel):
+    components: list[ComponentOut]
+
+
 class SessionList(BaseModel):
     sessions: list[SessionOut]

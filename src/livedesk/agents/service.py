@@ -9,6 +9,8 @@ from sqlalchemy import Connection
 
 from livedesk.agents import quick_texts
 from livedesk.agents.schemas import (
+    ComponentList,
+    ComponentOut,
     QuickTextList,
     QuickTextOut,
     SessionAnswerOut,
@@ -20,7 +22,7 @@ from livedesk.agents.work import accept_offer, pull_session
 from livedesk.auth.principals import AgentPrincipal
 from livedesk.auth.schemas import AgentOut
 from livedesk.auth.service import agent_out
-from livedesk.conversations import entries, repository, sessions
+from livedesk.conversations import components, entries, repository, sessions
 from livedesk.conversations.access import access_session
 from livedesk.conversations.entries import EntryType, Sender, entry_from_row
 from livedesk.conversations.messages import agent_sender, check_agent_can_send
@@ -139,6 +141,26 @@ class AgentService:
                 quickTexts=[
                     QuickTextOut(name=t.name, label=t.label or t.name, text=text)
                     for t, text in found
+                ]
+            )
+
+        return await self._db.read(work)
+
+    async def components(self, p: AgentPrincipal, session_id: str) -> ComponentList:
+        """The org's messaging components, as this session's customer would be asked them (the
+        `sendComponent` action sends one)."""
+
+        def work(conn: Connection) -> ComponentList:
+            session, _ = access_session(conn, p, session_id, act=False)
+            attributes, queue = session.routing_attributes or {}, session.queue_name
+            return ComponentList(
+                components=[
+                    ComponentOut(
+                        name=c.name,
+                        type=c.type,
+                        text=components.plain_question(components.offered(c, attributes, queue)),
+                    )
+                    for c in org_repository.org_config(conn, p.org_id).components
                 ]
             )
 

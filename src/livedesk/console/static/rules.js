@@ -29,6 +29,10 @@ export function whyNotRequestFile(session, me) {
   return notHers(session, me) || (session.caseId ? null : "Requesting a file needs a Case: create one first.");
 }
 
+export function whyNotSendComponent(session, me) {
+  return whyNotWrite(session, me);
+}
+
 export function whyNotTransfer(session, me) {
   return notHers(session, me);
 }

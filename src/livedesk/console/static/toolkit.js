@@ -1,5 +1,6 @@
 // The Conversation Toolkit of a workspace, as buttons: End chat, Mark inactive, Request a file
-// (for the linked Case) and Transfer (to a queue or a colleague, chosen in a dialog). A button
+// (for the linked Case), Ask a question (a messaging component, chosen in a dialog) and Transfer
+// (to a queue or a colleague, chosen in a dialog). A button
 // the session does not allow stays focusable but inert (aria-disabled), with the reason written
 // under it.
 import { api } from "./api.js";
@@ -23,6 +24,7 @@ export class Toolkit {
       this.button("Request a file", "", rules.whyNotRequestFile, () => this.run({
         actionType: "initFileTransfer", recordId: this.state().session.caseId, // the server's words
       }, "File requested.")),
+      this.button("Ask a question", "", rules.whyNotSendComponent, () => this.ask()),
       this.button("Transfer", "", rules.whyNotTransfer, () => this.transfer()),
     ];
     this.element = el("div", {},
@@ -67,6 +69,52 @@ export class Toolkit {
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  /** The question dialog: the org's messaging components as this customer would read them
+   *  (GET /api/v1/sessions/{id}/components); the one chosen is sent (sendComponent). */
+  async ask() {
+    const dialog = document.getElementById("question");
+    const { session } = this.state();
+    let components;
+    try {
+      ({ components } = await api(`/api/v1/sessions/${session.id}/components`));
+    } catch (error) {
+      this.onError(error);
+      return;
+    }
+    const choices = components.map((c) => el("input", { type: "radio", name: "component", value: c.name }));
+    const error = el("p", { class: "error", role: "alert" });
+    const cancel = el("button", { type: "button" }, "Cancel");
+    const form = el("form", { method: "dialog", class: "question-form" },
+      el("h2", { id: "question-title" }, "Ask a question"),
+      components.length ? el("fieldset", {}, el("legend", {}, "Question"),
+        components.map((c, i) => el("div", { class: "choice" },
+          el("label", {}, choices[i], el("span", { class: "target" }, c.name.replace(/_/g, " "))),
+          el("pre", { class: "preview" }, c.text))))
+        : el("p", { class: "quiet" }, "The org file declares no messaging components."),
+      error,
+      el("div", { class: "buttons" }, cancel, el("button", { type: "submit", class: "primary" }, "Send")));
+    dialog.replaceChildren(form);
+    cancel.addEventListener("click", () => dialog.close());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const chosen = choices.find((c) => c.checked);
+      if (!chosen) {
+        error.textContent = "Choose a question.";
+        (choices[0] || cancel).focus();
+        return;
+      }
+      try {
+        await this.act({ actionType: "sendComponent", component: chosen.value });
+        dialog.close();
+        this.onDone("Question sent.");
+      } catch (refusal) {
+        error.textContent = refusal.message;
+      }
+    });
+    dialog.showModal();
+    (choices[0] || cancel).focus();
   }
 
   /** A colleague's name, once the transfer dialog listed her. */
