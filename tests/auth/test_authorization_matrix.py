@@ -237,9 +237,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/sessions/{session_id}"): Call(
         agent_call(200, "session_not_found"), shows="conversation_id"
     ),
-    ("GET", "/api/v1/sessions/{session_id}/components"): Call(
-        agent_call(200, "session_not_found")
-    ),
+    ("GET", "/api/v1/sessions/{session_id}/components"): Call(agent_call(200, "session_not_found")),
     ("GET", "/api/v1/sessions/{session_id}/quick-texts"): Call(
         agent_call(200, "session_not_found")
     ),
