@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "console",
         },
     ),
+    ("reports", {"reports"}),
     ("operations", {"ops"}),
     ("org files", {"setup"}),
     ("supervision", {"supervision"}),

@@ -417,6 +417,18 @@ def stored(conn: Connection, w: World) -> dict[str, Any]:
     return {"streams": streams, "customer_flows": [list(f) for f in forms]}
 
 
+def agent_messages(conn: Connection, w: World) -> list[str | None]:
+    """What sent each agent's message automatically (`automated_by`: None for her own)."""
+    rows = conn.execute(
+        text(
+            "SELECT automated_by FROM conversation_entries WHERE conversation_id = :c "
+            "AND sender_role = 'Agent' AND entry_type = 'Message' ORDER BY seq"
+        ),
+        {"c": w.customer.conversation_id},
+    )
+    return [row[0] for row in rows]
+
+
 async def outcome(app: FastAPI, w: World) -> Any:
     """Everything the world shows, its ids replaced by names (or by their order of appearance)
     so that the two worlds compare."""
@@ -471,6 +483,8 @@ async def test_the_agent_api_and_a_flow_act_alike(
     r = await by_api.agents[case.actor].act(
         by_api.session(case.session), actionType=case.action, **by_api.inputs(case.inputs)
     )
+    db = app.state.container.db
+    before = await db.read(lambda conn: agent_messages(conn, by_flow))
     flow_actor = by_flow.agents[case.actor]
     inputs = {"sessionId": by_flow.session(case.session), **by_flow.inputs(case.inputs)}
     started = await api.http.post(
@@ -499,6 +513,13 @@ async def test_the_agent_api_and_a_flow_act_alike(
     api_side, flow_side = await outcome(app, by_api), await outcome(app, by_flow)
     for part in api_side:  # session, history, work, queues, streams, customer_flows
         assert flow_side[part] == api_side[part], part
+    # What the flow sent is marked as sent by a flow (and kept out of the agent's replies in
+    # reports); what the agent sent is not.
+    by_agent = await db.read(lambda conn: agent_messages(conn, by_api))
+    by_flows = await db.read(lambda conn: agent_messages(conn, by_flow))
+    assert by_agent == [None] * len(by_agent)
+    assert by_flows == before + ["flow"] * (len(by_flows) - len(before))
+    assert len(by_flows) == len(by_agent)
 
 
 def test_a_flow_cannot_name_an_unknown_action(demo_org: OrgFile) -> None:

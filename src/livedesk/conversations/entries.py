@@ -59,6 +59,7 @@ class NewEntry:
     sender: Sender
     payload: dict[str, Any]
     client_timestamp: int | None = None
+    automated_by: str | None = None  # `flow`: sent by a flow as the agent (stored, not shown)
 
 
 @dataclass(frozen=True)

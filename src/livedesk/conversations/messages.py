@@ -50,6 +50,7 @@ def send_as_agent(
     identifier: str,
     payload: dict[str, Any],
     now: int,
+    automated_by: str | None = None,
 ) -> Entry | None:
     """The agent's message (`payload`: a MIAW message of any type) in its session, idempotent on
     `identifier` (None when it was sent before); starts the customer-inactivity timer when it is
@@ -57,7 +58,8 @@ def send_as_agent(
     if repository.find_entry(conn, conversation.id, identifier) is not None:
         return None
     check_agent_can_send(session, conversation)
-    new = NewEntry(identifier, EntryType.MESSAGE, agent_sender(conn, agent_id), payload)
+    sender = agent_sender(conn, agent_id)
+    new = NewEntry(identifier, EntryType.MESSAGE, sender, payload, automated_by=automated_by)
     stored = record(conn, thread_of(conversation, session), [new], now)
     inactivity.on_agent_message(conn, session, conversation.deployment_id, now)
     return stored[0]

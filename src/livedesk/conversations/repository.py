@@ -67,9 +67,9 @@ _ALLOCATE_TIMES = Sql(
 _INSERT_ENTRY = Sql(
     "INSERT INTO conversation_entries (identifier, conversation_id, session_id, entry_type,"
     " sender_role, sender_subject, sender_display_name, payload, client_timestamp,"
-    " transcripted_at) VALUES (:identifier, :conversation_id, :session_id, :entry_type,"
-    " :sender_role, :sender_subject, :sender_display_name, :payload, :client_timestamp,"
-    " :transcripted_at)",
+    " transcripted_at, automated_by) VALUES (:identifier, :conversation_id, :session_id,"
+    " :entry_type, :sender_role, :sender_subject, :sender_display_name, :payload,"
+    " :client_timestamp, :transcripted_at, :automated_by)",
     json=["payload"],
 )
 
@@ -194,8 +194,9 @@ def insert_entries(
                 "payload": e.payload,
                 "client_timestamp": e.client_timestamp,
                 "transcripted_at": e.transcripted_at,
+                "automated_by": n.automated_by,
             }
-            for e in stored
+            for e, n in zip(stored, new, strict=True)
         ],
     )
     return stored

@@ -120,7 +120,9 @@ class DbRuntime:
             # A refused action leaves nothing behind (what it wrote or told before refusing),
             # as the agent API's rolled-back unit of work does.
             with undoable(self.conn):
-                result = self.toolkit.perform(self.conn, self.owner, session_id, request, self.now)
+                result = self.toolkit.perform(
+                    self.conn, self.owner, session_id, request, self.now, automated_by="flow"
+                )
         except AppError as exc:
             raise ValueError(exc.message) from None
         return result.status

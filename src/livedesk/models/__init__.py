@@ -248,6 +248,8 @@ class ConversationEntry(Base):
     payload: Mapped[JsonDict] = mapped_column(JSON)
     client_timestamp: Mapped[int | None] = mapped_column(BigInteger)
     transcripted_at: Mapped[int] = mapped_column(BigInteger)
+    # What sent it automatically on an agent's behalf (`flow`); reports never count it as hers.
+    automated_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class StreamHead(Base):

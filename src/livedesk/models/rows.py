@@ -56,3 +56,4 @@ class EntryRow(NamedTuple):
     payload: dict[str, Any]
     client_timestamp: int | None
     transcripted_at: int
+    automated_by: str | None

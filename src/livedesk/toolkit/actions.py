@@ -55,10 +55,17 @@ class Toolkit:
     customer_flows: CustomerFlows
 
     def perform(
-        self, conn: Connection, p: AgentPrincipal, session_id: str, action: SessionAction, now: int
+        self,
+        conn: Connection,
+        p: AgentPrincipal,
+        session_id: str,
+        action: SessionAction,
+        now: int,
+        automated_by: str | None = None,
     ) -> ActionResult:
         """Run `action` on the session named by `session_id` (its id, its conversation's id or
-        a linked record's id) as agent `p`, who must be assigned to it."""
+        a linked record's id) as agent `p`, who must be assigned to it; `automated_by` marks
+        what it sends as sent automatically (`flow`)."""
         kind = action.actionType
         if kind not in ACTION_TYPES:
             raise bad_request(
@@ -72,7 +79,7 @@ class Toolkit:
                 f"available: {', '.join(SUPPORTED_ACTIONS)}.",
             )
         session, conversation = access_session(conn, p, session_id, act=True)
-        act = _Act(self, conn, p, session, conversation, now)
+        act = _Act(self, conn, p, session, conversation, now, automated_by)
         status, entry_id = getattr(act, kind)(action)
         return ActionResult(actionType=kind, sessionId=session.id, entryId=entry_id, status=status)
 
@@ -98,6 +105,7 @@ class _Act:
     session: SessionRow
     conversation: ConversationRow
     now: int
+    automated_by: str | None
 
     def sendMessage(self, action: SessionAction) -> tuple[str, str | None]:
         text = self.kit.checked_text(action.message)
@@ -137,6 +145,7 @@ class _Act:
             identifier,
             payload,
             self.now,
+            self.automated_by,
         )
         answers.remember(
             self.conn, self.p.org_id, self.session, spec, identifier, "Agent", self.now
@@ -200,9 +209,10 @@ class _Act:
         payload = entries.file_request(identifier, prompt, row.id)
         sender = messages.agent_sender(self.conn, self.p.agent_id)
         thread = thread_of(self.conversation, self.session)
-        record(
-            self.conn, thread, [NewEntry(identifier, EntryType.MESSAGE, sender, payload)], self.now
+        new = NewEntry(
+            identifier, EntryType.MESSAGE, sender, payload, automated_by=self.automated_by
         )
+        record(self.conn, thread, [new], self.now)
         return "requested", identifier
 
     def _send(self, identifier: str, text: str) -> None:
@@ -218,4 +228,5 @@ class _Act:
             identifier,
             payload,
             self.now,
+            self.automated_by,
         )
