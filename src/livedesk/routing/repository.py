@@ -185,18 +185,7 @@ def set_work_waited(conn: Connection, work_id: str, waited_ms: int) -> None:
 
 
 def waiting_count(conn: Connection, org_id: str, queue: str) -> int:
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(MessagingSession)
-            .join(Conversation, Conversation.id == MessagingSession.conversation_id)
-            .where(
-                Conversation.org_id == org_id,
-                MessagingSession.queue_name == queue,
-                MessagingSession.status == SessionStatus.WAITING,
-            )
-        ).scalar_one()
-    )
+    return waiting_line(conn, org_id, queue)[0]
 
 
 def waiting_line(conn: Connection, org_id: str, queue: str) -> tuple[int, int | None]:
