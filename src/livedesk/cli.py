@@ -64,6 +64,7 @@ def serve(
     typer.echo(f"  API docs      {base}/docs")
     typer.echo(f"  metrics       {base}/metrics")
     typer.echo(f"  widget        {base}/widget/embed.js   (pages: {base}/)")
+    typer.echo(f"  agent console {base}/console")
     if settings.demo:
         typer.echo(
             "  demo org      00DLD0000000001, deployment Web_Chat, agents ada/grace (password demo)"
