@@ -69,7 +69,7 @@ export class Composer {
     this.quickButton.disabled = !allowed;
     this.reason.textContent = allowed ? HINT : why;
     if (!allowed) {
-      this.stopTyping();
+      this.quiet();
       this.quick.close({ focus: false });
       this.stage(null);
     }
@@ -142,6 +142,14 @@ export class Composer {
     this.stopTimer = setTimeout(() => this.stopTyping(), STOPPED_AFTER_MS);
     const now = performance.now();
     if (!this.typing || now - this.typingSentAt >= TYPING_EVERY_MS * 5) this.tell(true, now);
+  }
+
+  /** Forget the typing state without telling: she may not write here any more (the chat ended
+   *  or left her), so a "stopped" would only be refused. */
+  quiet() {
+    clearTimeout(this.stopTimer);
+    clearTimeout(this.pending);
+    this.typing = false;
   }
 
   stopTyping() {

@@ -145,6 +145,8 @@ export class Workspace {
 
   act(body) {
     this.alert.textContent = "";
+    // After an end or a transfer she may not write here: no late "stopped typing" call (refused).
+    if (body.actionType === "endChat" || body.actionType === "transfer") this.composer.quiet();
     return api(`/api/v1/sessions/${this.id}/actions`, { method: "POST", json: body });
   }
 
