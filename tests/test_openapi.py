@@ -181,6 +181,7 @@ async def test_documented_ranges_are_the_ranges_the_server_checks(api: Api) -> N
             customer.headers,
         ),
         ("/api/v1/sessions", "limit"): ("/api/v1/sessions", agent.headers),
+        ("/api/v1/reports/sessions", "limit"): ("/api/v1/reports/sessions", agent.headers),
         ("/api/v1/records/{object_name}", "limit"): ("/api/v1/records/Case", agent.headers),
         ("/api/v1/events/{event_type}", "limit"): (
             "/api/v1/events/Use_Of_Fund__e",

@@ -29,6 +29,7 @@ from livedesk.kit.migrate import upgrade_database
 from livedesk.ops.endpoints import router as ops_router
 from livedesk.ops.requests import RequestObserver
 from livedesk.records.endpoints import router as record_router
+from livedesk.reports.endpoints import router as reports_router
 from livedesk.routing.endpoints import router as routing_router
 from livedesk.setup.loader import load_demo_org
 from livedesk.setup.service import apply_org
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         agent_auth_router,
         agent_router,
         supervision_router,
+        reports_router,
         routing_router,
         miaw_file_router,
         attachment_router,

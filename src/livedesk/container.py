@@ -21,6 +21,7 @@ from livedesk.bus.redis import RedisBus
 from livedesk.config import Settings
 from livedesk.contact.service import ContactService
 from livedesk.conversations import inactivity, timeouts
+from livedesk.conversations.lifecycle import SessionSettled
 from livedesk.conversations.service import ConversationService
 from livedesk.conversations.typing import TypingRelay
 from livedesk.events import retention
@@ -36,6 +37,8 @@ from livedesk.ops.metrics import Metrics
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
 from livedesk.records.service import RecordService
+from livedesk.reports import recording
+from livedesk.reports.service import ReportService
 from livedesk.routing import work as routing_work
 from livedesk.routing.needed import RoutingNeeded
 from livedesk.routing.router import Router
@@ -77,6 +80,7 @@ class Container:
     conversations: ConversationService
     agents: AgentService
     supervision: SupervisionService
+    reports: ReportService
     work: WorkService
     records: RecordService
     contact: ContactService
@@ -126,6 +130,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     effects.subscribe(Outgoing, streams.announce)
     effects.subscribe(RoutingNeeded, lambda needed: router.reroute(n.org_id for n in needed))
     effects.subscribe(EventPublished, waker.on_published)
+    # …and, inside the unit that tells them, before its commit:
+    effects.within(SessionSettled, recording.record)  # an ended session's figures are kept
     scheduler = Scheduler(db, clock)
     scheduler.register(routing_work.PUSH_TIMEOUT, routing_work.on_push_timeout)
     scheduler.register(inactivity.INACTIVITY, timeouts.on_inactivity_timeout)
@@ -176,6 +182,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         conversations=conversations,
         agents=agents,
         supervision=SupervisionService(db, clock, agents),
+        reports=ReportService(db, clock),
         work=WorkService(db, clock),
         records=RecordService(db, clock),
         contact=ContactService(db, clock),

@@ -11,6 +11,7 @@ from livedesk.reports.metrics import (
     Answer,
     Message,
     QueueStay,
+    service_level,
     SessionFacts,
     Transition,
     nearest_rank,
@@ -26,8 +27,9 @@ def at(seconds: float) -> int:
     return T0 + int(seconds * 1000)
 
 
-def steps(*pairs: tuple[float, str]) -> tuple[Transition, ...]:
-    return tuple(Transition(at(s), status) for s, status in pairs)
+def steps(*rows: tuple[object, ...]) -> tuple[Transition, ...]:
+    """(seconds, status[, queue[, agent[, event]]]) each."""
+    return tuple(Transition(at(r[0]), *r[1:]) for r in rows)  # type: ignore[arg-type]
 
 
 # A: waits in Sales, is transferred to Support, taken by ana; gets an auto-response, a flow's
@@ -36,8 +38,13 @@ TRANSFERRED = SessionFacts(
     session_id="A",
     deployment="Web_Chat",
     started_at=at(0),
-    transitions=steps((0, "New"), (5, "Waiting"), (50, "Active"), (350, "Ended")),
-    stays=(QueueStay("Sales", at(5), at(35)), QueueStay("Support", at(35), at(50), "ana")),
+    transitions=steps(
+        (0, "New"),
+        (5, "Waiting", "Sales", None, "route"),
+        (35, "Waiting", "Support", None, "transfer"),
+        (50, "Active", "Support", "ana", "accept"),
+        (350, "Ended", "Support", "ana", "end"),
+    ),
     messages=(
         Message(at(10), "EndUser"),
         Message(at(11), "System"),  # the auto-response
@@ -62,13 +69,12 @@ INACTIVE = SessionFacts(
     started_at=at(120),
     transitions=steps(
         (120, "New"),
-        (120, "Waiting"),
-        (140, "Active"),
-        (220, "Inactive"),
-        (520, "Active"),
-        (620, "Ended"),
+        (120, "Waiting", "Support"),
+        (140, "Active", "Support", "bo"),
+        (220, "Inactive", "Support", "bo"),
+        (520, "Active", "Support", "bo"),
+        (620, "Ended", "Support", "bo"),
     ),
-    stays=(QueueStay("Support", at(120), at(140), "bo"),),
     messages=(
         Message(at(125), "EndUser"),
         Message(at(150), "Agent"),
@@ -76,8 +82,8 @@ INACTIVE = SessionFacts(
         Message(at(540), "Agent"),
     ),
     answers=(
-        Answer("Post_Chat_Survey", {"csat": 4, "comment": "ok"}),
-        Answer("Answered_Question", {"choice": "Yes"}),
+        Answer("Post_Chat_Survey", rating=4),
+        Answer("Answered_Question", selection="Yes"),
     ),
     ended_by_role="EndUser",
     end_reason="EndUserEnded",
@@ -88,8 +94,7 @@ ABANDONED = SessionFacts(
     session_id="C",
     deployment="Web_Chat",
     started_at=at(0),
-    transitions=steps((0, "New"), (2, "Waiting"), (92, "Ended")),
-    stays=(QueueStay("Sales", at(2), None),),
+    transitions=steps((0, "New"), (2, "Waiting", "Sales"), (92, "Ended", "Sales")),
     messages=(Message(at(3), "EndUser"),),
     ended_by_role="EndUser",
     end_reason="EndUserEnded",
@@ -127,6 +132,10 @@ def test_a_transfer_splits_the_wait_and_automated_entries_are_not_agent_replies(
     assert (m.end_reason, m.ended_by_role) == ("AgentEnded", "Agent")
     assert not m.abandoned and m.abandoned_wait is None and not m.not_routed
     assert m.csat is None and m.answered_question is None
+    assert m.stays == (
+        QueueStay("Sales", at(5), at(35), "transferred"),
+        QueueStay("Support", at(35), at(50), "accepted", "ana"),
+    )
 
 
 def test_going_inactive_and_coming_back_and_a_survey_answer() -> None:
@@ -168,11 +177,12 @@ ALL = [session_metrics(f) for f in (TRANSFERRED, INACTIVE, ABANDONED, NOT_ROUTED
 
 def test_a_session_counts_on_the_day_it_entered_its_first_queue_in_the_time_zone() -> None:
     # Queued: A at 22:59:05Z = 23:59:05 Paris (25th, it ends 00:04:50 on the 26th);
-    # B at 23:01:00Z = 00:01:00 Paris (26th); C at 22:59:02Z (25th). D never queued: left out.
+    # B at 23:01:00Z = 00:01:00 Paris (26th); C at 22:59:02Z (25th); D never queued: it counts
+    # when it asked, 22:59:00Z (25th).
     paris = {row.group: row for row in summary(ALL, "day", "Europe/Paris")}
     assert list(paris) == ["2026-11-25", "2026-11-26"]
     day = paris["2026-11-25"]
-    assert (day.sessions, day.abandoned, day.not_routed) == (2, 1, 0)  # A, C
+    assert (day.sessions, day.abandoned, day.not_routed) == (3, 1, 1)  # A, C, D
     wait = day.figures["wait"]
     assert wait.count == 2
     assert wait.average == 67.5  # (45 + 90) / 2
@@ -182,9 +192,9 @@ def test_a_session_counts_on_the_day_it_entered_its_first_queue_in_the_time_zone
     assert paris["2026-11-26"].figures["csat"].average == 4.0
     # In UTC all three are on the 25th.
     utc = summary(ALL, "day")
-    assert [(row.group, row.sessions) for row in utc] == [("2026-11-25", 3)]
+    assert [(row.group, row.sessions) for row in utc] == [("2026-11-25", 4)]
     hours = [(row.group, row.sessions) for row in summary(ALL, "hour", "Europe/Paris")]
-    assert hours == [("2026-11-25T23:00", 2), ("2026-11-26T00:00", 1)]
+    assert hours == [("2026-11-25T23:00", 3), ("2026-11-26T00:00", 1)]
 
 
 def test_grouping_by_queue_agent_and_deployment() -> None:
@@ -195,6 +205,24 @@ def test_grouping_by_queue_agent_and_deployment() -> None:
     assert agents == [("ana", 1), ("bo", 1)]  # C and D had no agent
     deployments = [(row.group, row.not_routed) for row in summary(ALL, "deployment")]
     assert deployments == [("Other_Chat", 1), ("Web_Chat", 0)]
+
+
+def test_service_level_counts_answered_and_abandoned_stays_against_each_queues_target() -> None:
+    # Stays: A Sales 30 s transferred (not counted), A Support 15 s accepted; B Support 20 s
+    # accepted; C Sales 90 s abandoned; D none.
+    targets = {"Support": 15}
+    support = service_level(ALL, targets, "Support")
+    assert (support.met, support.counted) == (1, 2)  # A's 15 ≤ 15; B's 20 > 15
+    assert support.percent == 50.0
+    sales = service_level(ALL, targets, "Sales")
+    assert (sales.met, sales.counted, sales.percent) == (0, 1, 0.0)  # C abandoned
+    assert service_level(ALL, {}).met == 2  # 20 s by default: 15 and 20 both within
+    assert service_level([], targets).percent is None
+    rows = {row.group: row for row in summary(ALL, "queue", targets=targets)}
+    # Grouped by queue the level is the queue's own, A's Support stay included though A's
+    # first queue is Sales.
+    assert (rows["Support"].service_level.met, rows["Support"].service_level.counted) == (1, 2)
+    assert (rows["Sales"].service_level.met, rows["Sales"].service_level.counted) == (0, 1)
 
 
 def test_nearest_rank_percentiles() -> None:

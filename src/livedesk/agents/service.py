@@ -246,7 +246,8 @@ class AgentService:
 def change_presence(conn: Connection, before: Any, status: str, now: int) -> None:
     """The one way an agent's presence changes (her own choice, `set_presence`, or her console
     gone, `agents.liveness`), inside a unit of work that took the org's routing lock and then
-    read `before`, her row: the presence is written; supervisors are told when it changed; any
+    read `before`, her row: the presence is written, and when it changed, recorded in her presence
+    history (which reports read) and told to supervisors; any
     status but Online takes back the offers she has not answered (`routing.work.cancel_offer`,
     the push timeout's path: each goes back to its queue, for someone else); routing is told."""
     values: dict[str, Any] = {"presence": status, "presence_changed_at": now}
@@ -254,6 +255,7 @@ def change_presence(conn: Connection, before: Any, status: str, now: int) -> Non
         values["idle_since"] = now
     org_repository.update_agent(conn, before.id, **values)
     if status != before.presence:
+        org_repository.insert_presence_history(conn, before.org_id, before.id, status, now)
         oversight.presence_changed(conn, before.org_id, before.id, list(before.queues), status, now)
     if status != "Online":
         for item in routing_repository.assigned_work_of_agent(conn, before.id):

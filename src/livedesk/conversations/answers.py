@@ -14,9 +14,11 @@ from sqlalchemy import Connection
 from livedesk.conversations import components, repository
 from livedesk.conversations.components import Checked
 from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry, Sender
+from livedesk.conversations.lifecycle import SessionSettled
 from livedesk.conversations.recorder import Thread
 from livedesk.errors import bad_request, conflict, not_found
 from livedesk.kit.db import DbRow
+from livedesk.kit.effects import tell
 from livedesk.kit.ids import new_id
 from livedesk.models import SessionStatus
 from livedesk.models.rows import ConversationRow, SessionRow
@@ -170,6 +172,7 @@ def record_answer(
     )
     if not stored:  # another answer got there first
         raise conflict("already_answered", "This question has been answered already.")
+    tell(conn, SessionSettled(thread.org_id, answer.session.id))  # its figures may change
     payload = components.answer(message_id, answer.kind, question.question_id, checked)
     return [NewEntry(message_id, EntryType.MESSAGE, customer, payload)]
 

@@ -11,7 +11,9 @@ Active releases it, exactly once) and whether routing must run again.
 The table is pure; `begin` and `move`, at the end, are the only writers of a session's status:
 every transition goes through them, and one that asks for routing tells `RoutingNeeded`
 (routing subscribes to it; kit.effects). They also tell supervisors, on the org's supervision
-stream (routing.oversight), when the transition happened: the time its columns stamp.
+stream (routing.oversight), when the transition happened: the time its columns stamp; record
+it in the session's history (`session_history`, which reports read); and, when the session
+ends, tell `SessionSettled` (reports keep its figures, in the same unit).
 """
 
 from __future__ import annotations
@@ -83,6 +85,16 @@ _TABLE: dict[tuple[Status, Event], Transition] = {
 }
 
 
+@dataclass(frozen=True)
+class SessionSettled:
+    """A domain event, handled inside the unit that tells it (kit.effects `within`): the session
+    ended, or an answer was recorded in it (a survey answer may come after the end), so its
+    figures are final or changed."""
+
+    org_id: str
+    session_id: str
+
+
 class InvalidTransition(AppError):
     """409: the event cannot happen to a session in its status (or the session changed since it
     was read: another request was first)."""
@@ -114,8 +126,7 @@ def begin(conn: Connection, org_id: str, event: Event, **columns: Any) -> Transi
     session: routed (Waiting) or not routed (Ended)."""
     step = transition(NEW, event)
     repository.insert_session(conn, status=step.to, **columns)
-    if step.reroute:
-        tell(conn, RoutingNeeded(org_id))
+    _record(conn, org_id, columns["id"], event, step, columns.get("queue_name"), columns)
     oversight.session_moved(
         conn,
         org_id,
@@ -148,8 +159,9 @@ def move(
     step = transition(session.status, event)
     if not repository.set_status(conn, session.id, session.status, step.to, **columns):
         raise InvalidTransition(session.status, event)
-    if step.reroute:
-        tell(conn, RoutingNeeded(org_id))
+    queue = columns.get("queue_name", session.queue_name)
+    agent = columns.get("agent_id", session.agent_id)
+    _record(conn, org_id, session.id, event, step, queue, {"agent_id": agent, **columns})
     oversight.session_moved(
         conn,
         org_id,
@@ -171,6 +183,33 @@ def move(
         ),
     )
     return step
+
+
+def _record(
+    conn: Connection,
+    org_id: str,
+    session_id: str,
+    event: Event,
+    step: Transition,
+    queue: str | None,
+    columns: dict[str, Any],
+) -> None:
+    """What every transition does beside writing the status: its history row, and the domain
+    events it tells."""
+    repository.insert_history(
+        conn,
+        org_id,
+        session_id,
+        _stamped(columns),
+        event,
+        step.to,
+        queue,
+        columns.get("agent_id") if step.to is not WAITING else None,
+    )
+    if step.reroute:
+        tell(conn, RoutingNeeded(org_id))
+    if step.to is ENDED:
+        tell(conn, SessionSettled(org_id, session_id))
 
 
 # The columns a transition stamps with its time (each writes at least one of them).

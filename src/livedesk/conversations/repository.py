@@ -27,6 +27,7 @@ from livedesk.models import (
     ConversationStatus,
     MessagingSession,
     SessionAnswer,
+    SessionHistory,
 )
 from livedesk.models.rows import ConversationRow, EntryRow, SessionRow
 
@@ -123,6 +124,30 @@ def next_session_number(conn: Connection, conversation_id: str) -> int:
 def insert_session(conn: Connection, **values: Any) -> None:
     """Only `lifecycle.begin` calls this (it chooses the status)."""
     conn.execute(insert(MessagingSession).values(**values))
+
+
+def insert_history(
+    conn: Connection,
+    org_id: str,
+    session_id: str,
+    at: int,
+    event: str,
+    status: str,
+    queue_name: str | None,
+    agent_id: str | None,
+) -> None:
+    """Only `lifecycle.begin` and `lifecycle.move` call this: the status the session entered."""
+    conn.execute(
+        insert(SessionHistory).values(
+            org_id=org_id,
+            session_id=session_id,
+            at=at,
+            event=event,
+            status=status,
+            queue_name=queue_name,
+            agent_id=agent_id,
+        )
+    )
 
 
 def update_session(conn: Connection, session_id: str, **values: Any) -> None:

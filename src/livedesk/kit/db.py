@@ -192,8 +192,8 @@ class Database:
     async def transaction(self, work: UnitOfWork[T]) -> T:
         """Run `work` in one read-write transaction: commit if it returns, roll back if it raises.
         `work` may run more than once on PostgreSQL, so it must do nothing but database work.
-        After the commit, what it told (`kit.effects`) is dispatched to its subscribers, and
-        only then does this return."""
+        What it told (`kit.effects`) goes to the `within` handlers before the commit and to the
+        subscribers after it, and only then does this return."""
         told = Told()
 
         def unit(conn: Connection) -> T:
@@ -201,7 +201,9 @@ class Database:
             info = conn.info  # (kept: a connection invalidated by the work cannot give it again)
             info[EFFECTS_KEY] = told
             try:
-                return work(conn)
+                result = work(conn)
+                self.effects.settle(conn, told)
+                return result
             finally:
                 info.pop(EFFECTS_KEY, None)
 

@@ -7,6 +7,11 @@ subscribers of their types (`Effects.dispatch`), in the order they were told; a 
 rolled back (or run again after a conflict) tells nothing. So no call site has to remember to
 announce or to trigger routing, and a feature reacts to another without importing it: the
 composition root subscribes, say, routing to "a session needs an agent".
+
+A higher feature that must write something in the same unit (so that it commits, or rolls back,
+with what caused it) handles a kind `within` the unit instead: its handler runs with the unit's
+connection after the unit's work and before its COMMIT (reports keep a session's figures in the
+unit that ended it).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ log = logging.getLogger(__name__)
 KEY = "livedesk.effects"
 E = TypeVar("E")
 Subscriber = Callable[[list[Any]], Awaitable[None]]
+Handler = Callable[[Connection, list[Any]], None]
 
 
 class Told(list[object]):
@@ -47,6 +53,20 @@ class Effects:
 
     def __init__(self) -> None:
         self._subscribers: dict[type, list[Subscriber]] = {}
+        self._handlers: dict[type, list[Handler]] = {}
+
+    def within(self, kind: type[E], handler: Callable[[Connection, list[E]], None]) -> None:
+        """`handler(conn, items)` runs inside each unit that told items of `kind`, after its
+        work and before its COMMIT; what it writes commits or rolls back with the unit."""
+        self._handlers.setdefault(kind, []).append(handler)
+
+    def settle(self, conn: Connection, told: list[object]) -> None:
+        """Run the `within` handlers on what the unit told (Database.transaction calls this)."""
+        for kind, handlers in self._handlers.items():
+            items = [item for item in told if type(item) is kind]
+            if items:
+                for handler in handlers:
+                    handler(conn, items)
 
     def subscribe(self, kind: type[E], subscriber: Callable[[list[E]], Awaitable[None]]) -> None:
         """`subscriber` gets, after each commit, the items of `kind` the unit told (never an
@@ -59,7 +79,7 @@ class Effects:
         by_kind: dict[type, list[object]] = {}
         for item in told:
             by_kind.setdefault(type(item), []).append(item)
-        unknown = set(by_kind) - set(self._subscribers)
+        unknown = set(by_kind) - set(self._subscribers) - set(self._handlers)
         if unknown:  # a wiring mistake, not the caller's: what was committed stays committed
             log.error("nobody subscribed to %s", sorted(k.__name__ for k in unknown))
         for kind, subscribers in self._subscribers.items():

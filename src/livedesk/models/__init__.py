@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -377,3 +379,77 @@ class SessionAnswer(Base):
     selection: Mapped[str | None] = mapped_column(String(80))
     rating: Mapped[int | None] = mapped_column(Integer)
     case_id: Mapped[str | None] = mapped_column(String(36), doc="the Case it was stored on")
+
+
+class SessionHistory(Base):
+    """Every status a session entered, in order, written by `conversations.lifecycle` (its one
+    writer) with the queue and agent it had then: reports read waits per queue across transfers,
+    inactive spells and agents' handling time from it."""
+
+    __tablename__ = "session_history"
+    __table_args__ = (
+        Index("ix_session_history_session", "session_id", "seq"),
+        Index("ix_session_history_agent", "agent_id", "at"),
+    )
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(18))
+    session_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), doc="the status it entered")
+    queue_name: Mapped[str | None] = mapped_column(String(80))
+    agent_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class PresenceHistory(Base):
+    """Every presence an agent entered, written by `agents.service.change_presence` (its one
+    writer): reports read time in each presence and occupancy from it."""
+
+    __tablename__ = "presence_history"
+    __table_args__ = (Index("ix_presence_history_agent", "agent_id", "at"),)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(18))
+    agent_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[int] = mapped_column(BigInteger)
+    presence: Mapped[str] = mapped_column(String(16))
+
+
+class SessionReport(Base):
+    """One ended session's figures (`reports.metrics.SessionMetrics`, its fields by name), kept
+    by `reports.recording` in the unit that ended it and again when a survey answer arrives
+    later, so reports read these rows instead of entries. Durations are seconds; `counted_at` is
+    when it entered its first queue (or asked, if never queued): the day and hour it counts on."""
+
+    __tablename__ = "session_reports"
+    __table_args__ = (Index("ix_session_reports_counted", "org_id", "counted_at"),)
+    session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(18))
+    counted_at: Mapped[int] = mapped_column(BigInteger)
+    deployment: Mapped[str] = mapped_column(String(80))
+    first_queue: Mapped[str | None] = mapped_column(String(80))
+    agent: Mapped[str | None] = mapped_column(String(36), doc="the agent id who accepted it last")
+    queued_at: Mapped[int | None] = mapped_column(BigInteger)
+    accepted_at: Mapped[int | None] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    wait: Mapped[float | None] = mapped_column(Float)
+    first_response: Mapped[float | None] = mapped_column(Float)
+    customer_first_response: Mapped[float | None] = mapped_column(Float)
+    average_response: Mapped[float | None] = mapped_column(Float)
+    longest_response: Mapped[float | None] = mapped_column(Float)
+    handle: Mapped[float | None] = mapped_column(Float)
+    inactive: Mapped[float] = mapped_column(Float)
+    customer_messages: Mapped[int] = mapped_column(Integer)
+    agent_messages: Mapped[int] = mapped_column(Integer)
+    automated_messages: Mapped[int] = mapped_column(Integer)
+    transfers: Mapped[int] = mapped_column(Integer)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    ended_by_role: Mapped[str | None] = mapped_column(String(16))
+    abandoned: Mapped[bool] = mapped_column(Boolean)
+    abandoned_wait: Mapped[float | None] = mapped_column(Float)
+    not_routed: Mapped[bool] = mapped_column(Boolean)
+    reason_for_not_routing: Mapped[str | None] = mapped_column(String(40))
+    csat: Mapped[int | None] = mapped_column(Integer)
+    answered_question: Mapped[bool | None] = mapped_column(Boolean)
+    stays: Mapped[list[JsonDict]] = mapped_column(
+        JSON, doc="each queue it waited in: queue, enteredAt, wait, outcome"
+    )

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, insert, select, update
 
 from livedesk.kit.db import DbRow
-from livedesk.models import Agent, Deployment, Org, Queue, StreamHead
+from livedesk.models import Agent, Deployment, Org, PresenceHistory, Queue, StreamHead
 from livedesk.orgs.schemas import OrgSettings, StoredDeployment, StoredQueue
 
 
@@ -106,6 +106,15 @@ def get_agent(conn: Connection, agent_id: str) -> DbRow | None:
 def insert_agent(conn: Connection, **values: Any) -> None:
     conn.execute(insert(Agent).values(**values))
     conn.execute(insert(StreamHead).values(recipient=f"a:{values['id']}", last_seq=0))
+
+
+def insert_presence_history(
+    conn: Connection, org_id: str, agent_id: str, presence: str, at: int
+) -> None:
+    """Only `agents.service.change_presence` calls this: the presence she entered."""
+    conn.execute(
+        insert(PresenceHistory).values(org_id=org_id, agent_id=agent_id, at=at, presence=presence)
+    )
 
 
 def update_agent(conn: Connection, agent_id: str, **values: Any) -> None:

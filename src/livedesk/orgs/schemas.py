@@ -22,9 +22,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def known_time_zone(value: str) -> str:
+    """An IANA time zone name, or a clear refusal."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use a name like Europe/Paris)") from None
+    return value
+
+
 class OrgInfo(Strict):
     id: str = Field(pattern=r"^00D[A-Za-z0-9]{12}$", description="15 characters, starts with 00D")
     name: str = Field(min_length=1, max_length=200)
+    time_zone: str = Field("UTC", description="IANA; reports count days and hours in it")
+
+    _known_zone = field_validator("time_zone")(known_time_zone)
 
 
 class PrechatField(Strict):
@@ -73,16 +85,7 @@ class BusinessHoursConfig(Strict):
     weekly: dict[str, list[str]] = {}
     holidays: list[Holiday] = []
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use a name like Europe/Paris)"
-            ) from None
-        return value
+    _known_zone = field_validator("time_zone")(known_time_zone)
 
     @field_validator("weekly")
     @classmethod
@@ -212,6 +215,14 @@ class DeploymentConfig(Strict):
         return [str(parse_pattern(text)) for text in value]
 
 
+class ServiceLevelTarget(Strict):
+    """A queue's service level: `goal_percent` % of its customers taken within `within_seconds`
+    (reports measure it; the goal is what the dashboard compares with)."""
+
+    within_seconds: int = Field(20, ge=1, le=3600)
+    goal_percent: int = Field(80, ge=1, le=100)
+
+
 class QueueConfig(Strict):
     name: str = Field(pattern=_NAME, max_length=80)
     priority: int = Field(1, ge=1, le=100)
@@ -222,6 +233,7 @@ class QueueConfig(Strict):
     overflow_queue: str | None = None
     routing_model: RoutingModel = "most_available"
     business_hours: str | None = None
+    service_level: ServiceLevelTarget = ServiceLevelTarget()
 
 
 class QuickText(Strict):
@@ -440,6 +452,7 @@ class OrgSettings(BaseModel):
     definitions: `flows.definition` reads them (it sits above orgs)."""
 
     model_config = ConfigDict(extra="ignore")
+    time_zone: str = "UTC"  # the org's (org file `org.time_zone`)
     objects: list[ObjectConfig] = []
     event_types: list[EventTypeConfig] = []
     permission_sets: list[PermissionSetConfig] = []

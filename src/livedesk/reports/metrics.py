@@ -23,10 +23,14 @@ AGENT = "Agent"
 
 @dataclass(frozen=True)
 class Transition:
-    """The session entered `status` at `at`."""
+    """The session entered `status` at `at` by `event`, in `queue`, with `agent` (as
+    `conversations.lifecycle` recorded it)."""
 
     at: int
     status: str
+    queue: str | None = None
+    agent: str | None = None
+    event: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,23 +43,32 @@ class Message:
     automated: bool = False
 
 
+Outcome = Literal["accepted", "transferred", "abandoned", "waiting"]
+
+
 @dataclass(frozen=True)
 class QueueStay:
-    """A time in one queue: from entering it to being accepted from it, transferred out of it or
-    the end (`left_at` None: still there)."""
+    """A time in one queue: from entering it to being accepted from it (by `agent`), leaving it
+    for another queue, or the end while still waiting (abandoned); `left_at` None: still there."""
 
     queue: str
     entered_at: int
     left_at: int | None
+    outcome: Outcome
     agent: str | None = None
+
+    def wait(self) -> float | None:
+        return None if self.left_at is None else _seconds(self.left_at - self.entered_at)
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A component's answer stored on the session (a form's values, or `{"choice": …}`)."""
+    """A component's answer stored on the session, in the order given: a choices component's
+    chosen value, a form's first rating."""
 
     component: str
-    values: Mapping[str, object]
+    selection: str | None = None
+    rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,6 @@ class SessionFacts:
     started_at: int
     transitions: Sequence[Transition]
     messages: Sequence[Message] = ()
-    stays: Sequence[QueueStay] = ()
     answers: Sequence[Answer] = ()
     ended_by_role: str | None = None
     end_reason: str | None = None
@@ -76,6 +88,8 @@ class SessionFacts:
 class SessionMetrics:
     session_id: str
     deployment: str
+    status: str  # the last it entered
+    counted_at: int
     first_queue: str | None
     agent: str | None
     queued_at: int | None
@@ -101,6 +115,7 @@ class SessionMetrics:
     reason_for_not_routing: str | None
     csat: int | None
     answered_question: bool | None
+    stays: tuple[QueueStay, ...]
 
 
 def _seconds(ms: int) -> float:
@@ -110,23 +125,19 @@ def _seconds(ms: int) -> float:
 def session_metrics(
     facts: SessionFacts,
     *,
-    csat_field: str = "csat",
     answered_component: str = "Answered_Question",
     answered_yes: str = "Yes",
 ) -> SessionMetrics:
     transitions = sorted(facts.transitions, key=lambda t: t.at)
     ended_at = next((t.at for t in transitions if t.status == ENDED), None)
     accepted_at = next((t.at for t in transitions if t.status == ACTIVE), None)
-    stays = sorted(facts.stays, key=lambda s: s.entered_at)
+    stays = queue_stays(transitions)
 
     wait_by_queue: dict[str, float] = {}
     for stay in stays:
-        left = stay.left_at if stay.left_at is not None else ended_at
-        if left is None:
-            continue
-        wait_by_queue[stay.queue] = wait_by_queue.get(stay.queue, 0) + _seconds(
-            left - stay.entered_at
-        )
+        wait_of = stay.wait()
+        if wait_of is not None:
+            wait_by_queue[stay.queue] = wait_by_queue.get(stay.queue, 0) + wait_of
     wait = sum(wait_by_queue.values()) if wait_by_queue else None
 
     inactive_ms = 0
@@ -171,6 +182,8 @@ def session_metrics(
     return SessionMetrics(
         session_id=facts.session_id,
         deployment=facts.deployment,
+        status=transitions[-1].status if transitions else "New",
+        counted_at=stays[0].entered_at if stays else facts.started_at,
         first_queue=stays[0].queue if stays else None,
         agent=next((s.agent for s in reversed(stays) if s.agent is not None), None),
         queued_at=stays[0].entered_at if stays else None,
@@ -191,30 +204,53 @@ def session_metrics(
         customer_messages=len(customer),
         agent_messages=len(agent),
         automated_messages=automated,
-        transfers=max(len(stays) - 1, 0),
+        transfers=sum(t.event == "transfer" for t in transitions),
         end_reason=facts.end_reason,
         ended_by_role=facts.ended_by_role,
         abandoned=abandoned,
         abandoned_wait=wait if abandoned else None,
         not_routed=not_routed,
         reason_for_not_routing=facts.reason_for_not_routing,
-        csat=_csat(facts.answers, csat_field),
+        csat=_csat(facts.answers),
         answered_question=_answered(facts.answers, answered_component, answered_yes),
+        stays=tuple(stays),
     )
 
 
-def _csat(answers: Sequence[Answer], name: str) -> int | None:
-    for answer in reversed(answers):
-        value = answer.values.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
+def queue_stays(transitions: Sequence[Transition]) -> list[QueueStay]:
+    """Each time in a queue, from the transitions in order: entering Waiting opens one (closing
+    an open one as transferred), Active closes it as accepted by that agent, Ended as abandoned."""
+    stays: list[QueueStay] = []
+    open_at: int | None = None
+    queue: str | None = None
+
+    def close(at: int | None, outcome: Outcome, agent: str | None = None) -> None:
+        nonlocal open_at
+        if open_at is not None:
+            stays.append(QueueStay(queue or "", open_at, at, outcome, agent))
+        open_at = None
+
+    for t in transitions:
+        if t.status == WAITING:
+            close(t.at, "transferred")
+            open_at, queue = t.at, t.queue
+        elif t.status == ACTIVE:
+            close(t.at, "accepted", t.agent)
+        elif t.status == ENDED:
+            close(t.at, "abandoned")
+    close(None, "waiting")
+    return stays
+
+
+def _csat(answers: Sequence[Answer]) -> int | None:
+    """The last rating given (a survey's)."""
+    return next((a.rating for a in reversed(answers) if a.rating is not None), None)
 
 
 def _answered(answers: Sequence[Answer], component: str, yes: str) -> bool | None:
     for answer in reversed(answers):
-        if answer.component == component and "choice" in answer.values:
-            return answer.values["choice"] == yes
+        if answer.component == component and answer.selection is not None:
+            return answer.selection == yes
     return None
 
 
@@ -235,20 +271,58 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class ServiceLevel:
+    """Times in a queue answered within its target, of those answered or abandoned there."""
+
+    met: int
+    counted: int
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.counted == 0 else 100 * self.met / self.counted
+
+
+def service_level(
+    records: Iterable[SessionMetrics], targets: Mapping[str, int], queue: str | None = None
+) -> ServiceLevel:
+    """Over the records' stays (in `queue` only, if given): accepted within the queue's target
+    wait (`targets`, seconds; 20 where not set) ÷ accepted + abandoned. Stays left for another
+    queue, or still waiting, are not counted; not-routed sessions never waited."""
+    met = counted = 0
+    for record in records:
+        for stay in record.stays:
+            if queue is not None and stay.queue != queue:
+                continue
+            if stay.outcome == "abandoned":
+                counted += 1
+            elif stay.outcome == "accepted":
+                counted += 1
+                wait = stay.wait()
+                met += wait is not None and wait <= targets.get(stay.queue, DEFAULT_TARGET)
+    return ServiceLevel(met, counted)
+
+
+DEFAULT_TARGET = 20
+
+
+@dataclass(frozen=True)
 class SummaryRow:
     group: str
     sessions: int
     abandoned: int
     not_routed: int
+    service_level: ServiceLevel
     figures: dict[str, Figure] = field(default_factory=dict)
 
 
 GroupBy = Literal["queue", "agent", "day", "hour", "deployment"]
+GROUP_BYS: tuple[GroupBy, ...] = ("queue", "agent", "day", "hour", "deployment")
 FIGURES = (
     "wait",
     "first_response",
     "customer_first_response",
     "average_response",
+    "longest_response",
     "handle",
     "inactive",
     "csat",
@@ -265,10 +339,6 @@ def _figure(values: list[float]) -> Figure:
 
 
 def _key(group_by: GroupBy, zone: ZoneInfo) -> Callable[[SessionMetrics], str | None]:
-    def local(m: SessionMetrics) -> datetime | None:
-        at = m.queued_at
-        return None if at is None else datetime.fromtimestamp(at / 1000, UTC).astimezone(zone)
-
     if group_by == "queue":
         return lambda m: m.first_queue
     if group_by == "agent":
@@ -276,39 +346,54 @@ def _key(group_by: GroupBy, zone: ZoneInfo) -> Callable[[SessionMetrics], str | 
     if group_by == "deployment":
         return lambda m: m.deployment
     pattern = "%Y-%m-%d" if group_by == "day" else "%Y-%m-%dT%H:00"
+    return lambda m: local_time(m.counted_at, zone).strftime(pattern)
 
-    def when(m: SessionMetrics) -> str | None:
-        at = local(m)
-        return None if at is None else at.strftime(pattern)
 
-    return when
+def local_time(at: int, zone: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(at / 1000, UTC).astimezone(zone)
 
 
 def summary(
-    records: Iterable[SessionMetrics], group_by: GroupBy, time_zone: str = "UTC"
+    records: Iterable[SessionMetrics],
+    group_by: GroupBy,
+    time_zone: str = "UTC",
+    targets: Mapping[str, int] | None = None,
 ) -> list[SummaryRow]:
-    """Counts, averages, medians and p90s (nearest rank) per group, sorted by group; a session
-    without the group's key (never queued, never accepted) is left out."""
+    """Counts, averages, medians and p90s (nearest rank) and the service level per group, sorted
+    by group. A session counts on the day and hour it entered its first queue (or asked, if never
+    queued) in `time_zone`; a session without the group's key (no queue, no agent) is left out
+    of queue and agent groups. Grouped by queue (its first), the service level is the queue's
+    own: every stay in it, also of sessions transferred to it."""
     key = _key(group_by, ZoneInfo(time_zone))
+    everything = list(records)
     groups: dict[str, list[SessionMetrics]] = defaultdict(list)
-    for record in records:
+    for record in everything:
         name = key(record)
         if name is not None:
             groups[name].append(record)
     rows = []
     for name in sorted(groups):
         members = groups[name]
-        figures = {}
-        for figure in FIGURES:
-            values = [float(v) for m in members if (v := getattr(m, figure)) is not None]
-            figures[figure] = _figure(values)
         rows.append(
             SummaryRow(
                 group=name,
                 sessions=len(members),
                 abandoned=sum(m.abandoned for m in members),
                 not_routed=sum(m.not_routed for m in members),
-                figures=figures,
+                service_level=(
+                    service_level(everything, targets or {}, name)  # its stays, any session's
+                    if group_by == "queue"
+                    else service_level(members, targets or {})
+                ),
+                figures=figures_of(members),
             )
         )
     return rows
+
+
+def figures_of(members: Sequence[SessionMetrics]) -> dict[str, Figure]:
+    figures = {}
+    for figure in FIGURES:
+        values = [float(v) for m in members if (v := getattr(m, figure)) is not None]
+        figures[figure] = _figure(values)
+    return figures

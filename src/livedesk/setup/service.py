@@ -46,17 +46,20 @@ async def apply_org(db: Database, clock: Clock, org: OrgFile) -> ApplyResult:
             conn,
             org.org.id,
             org.org.name,
-            org.model_dump(
-                mode="json",
-                include={
-                    "objects",
-                    "event_types",
-                    "permission_sets",
-                    "flows",
-                    "quick_texts",
-                    "components",
-                },
-            ),
+            {
+                "time_zone": org.org.time_zone,
+                **org.model_dump(
+                    mode="json",
+                    include={
+                        "objects",
+                        "event_types",
+                        "permission_sets",
+                        "flows",
+                        "quick_texts",
+                        "components",
+                    },
+                ),
+            },
         )
         for d in org.deployments:
             config = with_hours(d.model_dump(mode="json"), d.business_hours, org)

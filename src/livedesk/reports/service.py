@@ -1,0 +1,308 @@
+"""What the reports API does: the sessions of a period and their figures, summaries of them and
+agents' figures, for supervisors (their queues) and admins (every queue). Ended sessions' figures
+are read as kept (`recording`); sessions still open are computed now, the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from livedesk.auth.principals import AgentPrincipal
+from livedesk.errors import bad_request, forbidden
+from livedesk.kit.clock import Clock
+from livedesk.kit.db import Database
+from livedesk.models import SessionStatus
+from livedesk.orgs import repository as org_repository
+from livedesk.reports import repository
+from livedesk.reports.agents import agent_figures
+from livedesk.reports.metrics import (
+    GROUP_BYS,
+    Figure,
+    ServiceLevel,
+    SessionMetrics,
+    SummaryRow,
+    figures_of,
+    service_level,
+    session_metrics,
+    summary,
+)
+from livedesk.reports.period import Period, period
+from livedesk.reports.schemas import (
+    AgentReport,
+    AgentReportRow,
+    FigureOut,
+    QueueServiceLevel,
+    ServiceLevelOut,
+    SessionReport,
+    SessionReportRow,
+    Summary,
+    SummaryRowOut,
+)
+from livedesk.supervision.scope import Scope, scope_of
+
+STATUSES = tuple(s.value for s in SessionStatus if s is not SessionStatus.ERROR)
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: str | None = None
+    end: str | None = None
+    tz: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    status: str | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Read:
+    period: Period
+    records: list[SessionMetrics]
+    names: dict[str, tuple[str, str]]  # agent id → (username, display name)
+    targets: dict[str, tuple[int, int]]  # her queues → (within seconds, goal percent)
+
+
+class ReportService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def sessions(
+        self, p: AgentPrincipal, filters: Filters, limit: int, page_token: str | None
+    ) -> SessionReport:
+        if not 1 <= limit <= MAX_LIMIT:
+            raise bad_request("invalid_limit", f"`limit` is from 1 to {MAX_LIMIT}.")
+        offset = _offset(page_token)
+        read = await self._read(p, filters)
+        ordered = sorted(read.records, key=lambda m: (m.counted_at, m.session_id))
+        page = ordered[offset : offset + limit]
+        more = offset + limit < len(ordered)
+        return SessionReport(
+            fromTime=read.period.start,
+            toTime=read.period.end,
+            timeZone=read.period.time_zone,
+            sessions=[_row(m, read.names) for m in page],
+            nextPageToken=str(offset + limit) if more else None,
+        )
+
+    async def all_sessions(self, p: AgentPrincipal, filters: Filters) -> SessionReport:
+        """Every session of the period, on one page (the CSV export)."""
+        read = await self._read(p, filters)
+        ordered = sorted(read.records, key=lambda m: (m.counted_at, m.session_id))
+        return SessionReport(
+            fromTime=read.period.start,
+            toTime=read.period.end,
+            timeZone=read.period.time_zone,
+            sessions=[_row(m, read.names) for m in ordered],
+            nextPageToken=None,
+        )
+
+    async def summary(self, p: AgentPrincipal, filters: Filters, group_by: str) -> Summary:
+        if group_by not in GROUP_BYS:
+            raise bad_request("invalid_group_by", f"`groupBy` is one of {', '.join(GROUP_BYS)}.")
+        read = await self._read(p, filters)
+        targets = {q: t[0] for q, t in read.targets.items()}
+        rows = summary(read.records, group_by, read.period.time_zone, targets)
+        total = SummaryRow(
+            group="all",
+            sessions=len(read.records),
+            abandoned=sum(m.abandoned for m in read.records),
+            not_routed=sum(m.not_routed for m in read.records),
+            service_level=service_level(read.records, targets),
+            figures=figures_of(read.records),
+        )
+        return Summary(
+            fromTime=read.period.start,
+            toTime=read.period.end,
+            timeZone=read.period.time_zone,
+            groupBy=group_by,
+            total=_summary_row(total, "all", read.names),
+            rows=[_summary_row(r, group_by, read.names) for r in rows],
+            serviceLevels=[
+                QueueServiceLevel(
+                    queue=queue,
+                    withinSeconds=within,
+                    goalPercent=goal,
+                    **_level(service_level(read.records, targets, queue)).model_dump(),
+                )
+                for queue, (within, goal) in sorted(read.targets.items())
+            ],
+        )
+
+    async def agents(self, p: AgentPrincipal, filters: Filters) -> AgentReport:
+        scope = scope_of(p)
+        now = self._clock.now_ms()
+
+        def read(conn: Connection) -> AgentReport:
+            tz = filters.tz or org_repository.org_config(conn, p.org_id).time_zone
+            asked = period(filters.start, filters.end, tz, now)
+            end = max(asked.start, min(asked.end, now))
+            people = [a for a in repository.agents(conn, p.org_id) if scope.covers(a.queues or [])]
+            presences = repository.presence_spells(conn, p.org_id, asked.start, end)
+            handling = repository.handling_spells(conn, p.org_id, asked.start, end)
+            rows = []
+            for a in sorted(people, key=lambda a: (a.display_name, a.id)):
+                figures = agent_figures(
+                    a.id,
+                    presences.get(a.id) or [(asked.start, "Offline")],
+                    handling.get(a.id, []),
+                    asked.start,
+                    end,
+                )
+                rows.append(
+                    AgentReportRow(
+                        agentId=a.id,
+                        username=a.username,
+                        displayName=a.display_name,
+                        presenceSeconds=figures.presence,
+                        onlineSeconds=figures.online,
+                        handlingSeconds=figures.handling,
+                        occupancyPercent=figures.occupancy,
+                        sessionsHandled=figures.sessions_handled,
+                    )
+                )
+            return AgentReport(
+                fromTime=asked.start, toTime=asked.end, timeZone=asked.time_zone, agents=rows
+            )
+
+        return await self._db.read(read)
+
+    async def _read(self, p: AgentPrincipal, filters: Filters) -> _Read:
+        scope = scope_of(p)
+        now = self._clock.now_ms()
+        if filters.status is not None and filters.status not in STATUSES:
+            raise bad_request("invalid_status", f"`status` is one of {', '.join(STATUSES)}.")
+
+        def read(conn: Connection) -> _Read:
+            config = org_repository.org_config(conn, p.org_id)
+            asked = period(filters.start, filters.end, filters.tz or config.time_zone, now)
+            queues = org_repository.queue_configs(conn, p.org_id)
+            if filters.queue is not None:
+                if filters.queue not in queues:
+                    raise bad_request("unknown_queue", f"There is no queue {filters.queue!r}.")
+                if not scope.covers([filters.queue]):
+                    raise forbidden("not_your_queue", "You do not supervise that queue.")
+            people = repository.agents(conn, p.org_id)
+            names = {a.id: (a.username, a.display_name) for a in people}
+            agent_id = None
+            if filters.agent is not None:
+                agent_id = next((a.id for a in people if filters.agent in (a.username, a.id)), None)
+                if agent_id is None:
+                    raise bad_request("unknown_agent", f"There is no agent {filters.agent!r}.")
+            records = repository.kept(
+                conn,
+                p.org_id,
+                asked.start,
+                asked.end,
+                agent_id=agent_id,
+                end_reason=filters.end_reason,
+            )
+            records += [
+                m
+                for m in _open(conn, p.org_id, asked)
+                if asked.start <= m.counted_at < asked.end
+                and (agent_id is None or m.agent == agent_id)
+                and (filters.end_reason is None or m.end_reason == filters.end_reason)
+            ]
+            records = [
+                m
+                for m in records
+                if _visible(m, scope)
+                and (filters.queue is None or filters.queue in _queues(m))
+                and (filters.status is None or m.status == filters.status)
+            ]
+            targets = {
+                name: (q.service_level.within_seconds, q.service_level.goal_percent)
+                for name, q in queues.items()
+                if scope.covers([name]) and (filters.queue is None or name == filters.queue)
+            }
+            return _Read(asked, records, names, targets)
+
+        return await self._db.read(read)
+
+
+def _open(conn: Connection, org_id: str, asked: Period) -> list[SessionMetrics]:
+    ids = repository.open_session_ids(conn, org_id, asked.start, asked.end)
+    found = []
+    for i in range(0, len(ids), 500):
+        found += [session_metrics(f) for f in repository.facts(conn, ids[i : i + 500])]
+    return found
+
+
+def _queues(m: SessionMetrics) -> list[str]:
+    seen = [s.queue for s in m.stays]
+    return list(dict.fromkeys(seen if seen else [m.first_queue] if m.first_queue else []))
+
+
+def _visible(m: SessionMetrics, scope: Scope) -> bool:
+    """A supervisor sees the sessions that waited in one of her queues; an admin every one."""
+    return scope.queues is None or scope.covers(_queues(m))
+
+
+def _offset(token: str | None) -> int:
+    if token is None:
+        return 0
+    if not (token.isascii() and token.isdigit()) or len(token) > 9:
+        raise bad_request("invalid_page_token", "`pageToken` is one a previous page gave.")
+    return int(token)
+
+
+def _row(m: SessionMetrics, names: dict[str, tuple[str, str]]) -> SessionReportRow:
+    return SessionReportRow(
+        sessionId=m.session_id,
+        deployment=m.deployment,
+        status=m.status,
+        queue=m.first_queue,
+        queues=_queues(m),
+        agent=names[m.agent][0] if m.agent in names else m.agent,
+        countedAt=m.counted_at,
+        queuedAt=m.queued_at,
+        acceptedAt=m.accepted_at,
+        endedAt=m.ended_at,
+        waitSeconds=m.wait,
+        waitByQueue=m.wait_by_queue,
+        firstResponseSeconds=m.first_response,
+        customerFirstResponseSeconds=m.customer_first_response,
+        averageResponseSeconds=m.average_response,
+        longestResponseSeconds=m.longest_response,
+        handleSeconds=m.handle,
+        inactiveSeconds=m.inactive,
+        customerMessages=m.customer_messages,
+        agentMessages=m.agent_messages,
+        automatedMessages=m.automated_messages,
+        transfers=m.transfers,
+        endReason=m.end_reason,
+        endedBy=m.ended_by_role,
+        abandoned=m.abandoned,
+        abandonedWaitSeconds=m.abandoned_wait,
+        notRouted=m.not_routed,
+        reasonForNotRouting=m.reason_for_not_routing,
+        csat=m.csat,
+        answeredQuestion=m.answered_question,
+    )
+
+
+def _level(level: ServiceLevel) -> ServiceLevelOut:
+    return ServiceLevelOut(met=level.met, counted=level.counted, percent=level.percent)
+
+
+def _figure(f: Figure) -> FigureOut:
+    return FigureOut(count=f.count, average=f.average, median=f.median, p90=f.p90)
+
+
+def _summary_row(
+    row: SummaryRow, group_by: str, names: dict[str, tuple[str, str]]
+) -> SummaryRowOut:
+    group = row.group
+    label = names[group][1] if group_by == "agent" and group in names else group
+    return SummaryRowOut(
+        group=names[group][0] if group_by == "agent" and group in names else group,
+        label=label,
+        sessions=row.sessions,
+        abandoned=row.abandoned,
+        notRouted=row.not_routed,
+        serviceLevel=_level(row.service_level),
+        figures={name: _figure(f) for name, f in row.figures.items()},
+    )
