@@ -11,10 +11,10 @@ from livedesk.reports.metrics import (
     Answer,
     Message,
     QueueStay,
-    service_level,
     SessionFacts,
     Transition,
     nearest_rank,
+    service_level,
     session_metrics,
     summary,
 )
