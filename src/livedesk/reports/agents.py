@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ONLINE = "Online"
+OFFLINE = "Offline"
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,12 @@ def agent_figures(
     start: int,
     end: int,
 ) -> AgentFigures:
-    """`presences`: (at, presence) she entered, in order, the first at or after `start` (none:
-    Offline all along); `handling`: her Active spells (from, until or None while still Active,
-    session, the event that began it). Everything is cut to [start, end)."""
+    """`presences`: (at, presence) she entered, in order, the one she was in at `start` first;
+    before the first known she was Offline (agents begin Offline); `handling`: her Active spells
+    (from, until or None while still Active, session, the event that began it). Everything is
+    cut to [start, end)."""
+    if not presences or presences[0][0] > start:
+        presences = [(start, OFFLINE), *presences]
     presence: dict[str, float] = {}
     online: list[Spell] = []
     for at, until, name in _spells([(max(at, start), p) for at, p in presences], end):

@@ -184,7 +184,10 @@ def session_metrics(
         deployment=facts.deployment,
         status=transitions[-1].status if transitions else "New",
         counted_at=stays[0].entered_at if stays else facts.started_at,
-        first_queue=stays[0].queue if stays else None,
+        # Never queued: the queue that turned it away, if one did (not routed).
+        first_queue=stays[0].queue
+        if stays
+        else next((t.queue for t in transitions if t.queue), None),
         agent=next((s.agent for s in reversed(stays) if s.agent is not None), None),
         queued_at=stays[0].entered_at if stays else None,
         accepted_at=accepted_at,

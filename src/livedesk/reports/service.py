@@ -146,7 +146,7 @@ class ReportService:
             for a in sorted(people, key=lambda a: (a.display_name, a.id)):
                 figures = agent_figures(
                     a.id,
-                    presences.get(a.id) or [(asked.start, "Offline")],
+                    presences.get(a.id, []),
                     handling.get(a.id, []),
                     asked.start,
                     end,
