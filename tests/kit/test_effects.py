@@ -102,3 +102,61 @@ async def test_an_undoable_part_that_raises_leaves_nothing_and_the_unit_goes_on(
     values = await db.read(lambda conn: list(conn.execute(text("SELECT x FROM t")).scalars()))
     assert sorted(values) == [1, 3]
     assert heard == [("said", ["kept"], 2)]
+
+
+@dataclass(frozen=True)
+class Settled:
+    n: int
+
+
+async def test_within_handlers_write_in_the_unit_and_go_with_it(tmp_path: Path) -> None:
+    """A `within` handler runs with the unit's connection after its work, before the commit:
+    what it writes commits with the unit, or is rolled back with it."""
+    bus = Effects()
+    seen: list[int] = []
+
+    def keep(conn: Connection, items: list[Settled]) -> None:
+        # The unit's own writes are visible: same connection, same transaction.
+        seen.append(conn.execute(text("SELECT count(*) FROM t")).scalar_one())
+        for item in items:
+            conn.execute(text("INSERT INTO kept VALUES (:n)"), {"n": item.n})
+
+    bus.within(Settled, keep)
+    db = Database(sqlite_url(tmp_path), bus)
+    try:
+        await db.transaction(lambda conn: conn.execute(text("CREATE TABLE t (x INTEGER)")))
+        await db.transaction(lambda conn: conn.execute(text("CREATE TABLE kept (n INTEGER)")))
+
+        def work(conn: Connection) -> None:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            tell(conn, Settled(1))
+            tell(conn, Settled(2))
+
+        await db.transaction(work)
+
+        def failing(conn: Connection) -> None:
+            tell(conn, Settled(3))
+            raise RuntimeError("refused")
+
+        with pytest.raises(RuntimeError):
+            await db.transaction(failing)
+
+        def refused_by_the_handler(conn: Connection) -> None:
+            conn.execute(text("INSERT INTO t VALUES (2)"))
+            tell(conn, Settled(-1))
+
+        bus.within(Settled, lambda conn, items: _refuse(items))
+        with pytest.raises(RuntimeError):
+            await db.transaction(refused_by_the_handler)
+        kept = await db.read(lambda conn: conn.execute(text("SELECT n FROM kept")).scalars().all())
+        rows = await db.read(lambda conn: conn.execute(text("SELECT count(*) FROM t")).scalar())
+        assert sorted(kept) == [1, 2]  # one call with both items; nothing of the failed units
+        assert seen == [1, 2]  # the first unit's and the refused one's; the failing one's never
+        assert rows == 1  # the unit whose handler refused is rolled back whole
+    finally:
+        await db.dispose()
+
+
+def _refuse(items: list[Settled]) -> None:
+    if any(i.n < 0 for i in items):
+        raise RuntimeError("a handler refused")

@@ -217,9 +217,9 @@ def open_session_ids(conn: Connection, org_id: str, start: int, end: int) -> lis
 def agents(conn: Connection, org_id: str) -> list[DbRow]:
     return list(
         conn.execute(
-            select(Agent.id, Agent.username, Agent.display_name, Agent.queues).where(
-                Agent.org_id == org_id
-            )
+            select(
+                Agent.id, Agent.username, Agent.display_name, Agent.queues, Agent.capacity
+            ).where(Agent.org_id == org_id)
         )
     )
 

@@ -139,7 +139,12 @@ class ReportService:
             tz = filters.tz or org_repository.org_config(conn, p.org_id).time_zone
             asked = period(filters.start, filters.end, tz, now)
             end = max(asked.start, min(asked.end, now))
-            people = [a for a in repository.agents(conn, p.org_id) if scope.covers(a.queues or [])]
+            # Those who take sessions (a capacity) in one of her queues.
+            people = [
+                a
+                for a in repository.agents(conn, p.org_id)
+                if a.capacity > 0 and scope.covers(a.queues or [])
+            ]
             presences = repository.presence_spells(conn, p.org_id, asked.start, end)
             handling = repository.handling_spells(conn, p.org_id, asked.start, end)
             rows = []
