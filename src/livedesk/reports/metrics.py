@@ -175,7 +175,7 @@ def session_metrics(
         if message.role == CUSTOMER:
             if run_start is None:
                 run_start = message.at
-        elif run_start is not None and accepted_at is not None:
+        elif run_start is not None and accepted_at is not None and message.at >= accepted_at:
             responses.append(_seconds(message.at - max(run_start, accepted_at)))
             run_start = None
 
