@@ -272,6 +272,12 @@ MATRIX: dict[tuple[str, str], Call] = {
         supervisor_call(200, "session_not_found"), "supervisor", shows="conversation_id"
     ),
     ("GET", "/api/v1/supervisor/stream"): Call(supervisor_call(200), "supervisor", stream=True),
+    # ---------------------------------------------------------------- reports
+    ("GET", "/api/v1/reports/sessions"): Call(
+        supervisor_call(200), "supervisor", shows="session_id"
+    ),
+    ("GET", "/api/v1/reports/summary"): Call(supervisor_call(200), "supervisor"),
+    ("GET", "/api/v1/reports/agents"): Call(supervisor_call(200), "supervisor"),
     # ---------------------------------------------------------------- files
     ("GET", "/api/v1/attachments/{attachment_id}"): Call(
         {
