@@ -117,9 +117,8 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     effects = Effects()
     db = Database(settings.resolved_database_url(), effects)
-    bus: Bus = (
-        RedisBus(settings.redis_url, settings.redis_channel) if settings.redis_url else MemoryBus()
-    )
+    redis = RedisBus(settings.redis_url, settings.redis_channel) if settings.redis_url else None
+    bus: Bus = redis or MemoryBus()
     hub = StreamHub(settings.streams)
     streams = StreamService(db, bus)
     router = Router(db, clock)
@@ -156,6 +155,9 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         db, clock, settings.limits, streams, typing, deployment_names
     )
     agents = AgentService(db, clock, toolkit, streams, typing)
+    sweeper = StreamSweeper(db, hub, clock, auth_repository.revoked_among)
+    if redis is not None:
+        redis.on_back = sweeper.sweep_once  # what Redis missed meanwhile, from the database now
     return Container(
         settings=settings,
         clock=clock,
@@ -173,7 +175,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         storage=storage,
         metrics=Metrics(lambda: db.stats, hub.stats),
         limits=RateLimits(settings.rate_limits, clock, hub),
-        sweeper=StreamSweeper(db, hub, clock, auth_repository.revoked_among),
+        sweeper=sweeper,
         liveness=AgentLiveness(db, hub, clock, settings.streams),
         typing=typing,
         toolkit=toolkit,

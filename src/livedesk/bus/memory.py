@@ -9,6 +9,10 @@ class MemoryBus:
     def __init__(self) -> None:
         self._handler: BusHandler | None = None
 
+    @property
+    def status(self) -> str:
+        return "in-process"
+
     async def start(self, handler: BusHandler) -> None:
         self._handler = handler
 

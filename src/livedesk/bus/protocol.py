@@ -9,6 +9,11 @@ BusHandler = Callable[[bytes], None]
 
 
 class Bus(Protocol):
+    @property
+    def status(self) -> str:
+        """`in-process`, or Redis's `up` / `down` (as last seen)."""
+        ...
+
     async def start(self, handler: BusHandler) -> None:
         """Begin delivering every published message (from any process) to `handler`."""
         ...

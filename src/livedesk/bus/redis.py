@@ -1,7 +1,12 @@
 """The Redis bus: pub/sub on one channel, so any number of processes wake each other's streams.
 
-Pub/sub may drop a message when a connection breaks; that is fine here because a stream that
-notices a gap (or reconnects) reads what it missed from the database.
+Redis is only a wake-up. Pub/sub may drop a message when a connection breaks; that is fine here
+because a stream that notices a gap (or reconnects) reads what it missed from the database, and
+the stream sweep pokes every stream that is behind. While Redis is down or stalls, a process
+keeps serving: a publish that fails (or takes longer than `PUBLISH_TIMEOUT`) wakes this
+process's own streams directly and is logged once; the other processes' streams catch up by
+their sweep. When the subscription is back, `on_back` runs (the container sweeps at once), so
+no stream waits for the next sweep. `status` says `up` or `down` (`/readyz` shows it).
 """
 
 from __future__ import annotations
@@ -9,44 +14,94 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 
 from livedesk.bus.protocol import BusHandler
 
 CHANNEL = "livedesk:streams"
+PUBLISH_TIMEOUT = 2.0  # seconds a request waits for Redis before it wakes its own streams only
+RETRY_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
 
 class RedisBus:
-    def __init__(self, url: str, channel: str = CHANNEL) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+    def __init__(
+        self,
+        url: str,
+        channel: str = CHANNEL,
+        on_back: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self._redis = aioredis.Redis.from_url(url, socket_connect_timeout=PUBLISH_TIMEOUT)
         self._channel = channel
         self._task: asyncio.Task[None] | None = None
+        self._handler: BusHandler | None = None
+        self._up = True
+        self.on_back = on_back
+
+    @property
+    def status(self) -> str:
+        return "up" if self._up else "down"
 
     async def start(self, handler: BusHandler) -> None:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self._channel)
-        self._task = asyncio.create_task(self._listen(pubsub, handler))
+        """Subscribe (in the background, again and again while Redis is down: the process
+        starts and serves all the same)."""
+        self._handler = handler
+        self._task = asyncio.create_task(self._listen(handler))
 
-    async def _listen(self, pubsub: aioredis.client.PubSub, handler: BusHandler) -> None:
-        while True:
-            try:
-                async for message in pubsub.listen():
-                    data = message.get("data")
-                    if isinstance(data, bytes):
-                        handler(data)
-            except asyncio.CancelledError:
+    async def _listen(self, handler: BusHandler) -> None:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        subscribed = False
+        try:
+            while True:
+                try:
+                    if not subscribed:
+                        await pubsub.subscribe(self._channel)
+                        subscribed = True
+                        await self._back("subscribed again")
+                    async for message in pubsub.listen():
+                        data = message.get("data")
+                        if isinstance(data, bytes):
+                            handler(data)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a broken connection: subscribe again after a pause
+                    subscribed = False
+                    self._down(f"subscription lost ({exc.__class__.__name__}: {exc})")
+                    await asyncio.sleep(RETRY_SECONDS)
+        finally:
+            with contextlib.suppress(Exception):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
-                raise
-            except Exception:  # a broken connection: resubscribe after a pause
-                log.warning("redis bus connection lost; resubscribing", exc_info=True)
-                await asyncio.sleep(1.0)
-                with contextlib.suppress(Exception):
-                    await pubsub.subscribe(self._channel)
 
     async def publish(self, message: bytes) -> None:
-        await self._redis.publish(self._channel, message)
+        try:
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await self._redis.publish(self._channel, message)
+        except Exception as exc:
+            self._down(f"publish failed ({exc.__class__.__name__}: {exc})")
+            if self._handler is not None:
+                self._handler(message)  # this process's streams still wake
+            return
+        await self._back("a publish went through")
+
+    def _down(self, why: str) -> None:
+        if self._up:
+            log.warning(
+                "redis: down, %s; serving on: this process wakes its own streams, the others "
+                "catch up by their stream sweep until redis is back",
+                why,
+            )
+        self._up = False
+
+    async def _back(self, how: str) -> None:
+        if self._up:
+            return
+        log.warning("redis: back (%s); streams catch up from the database now", how)
+        self._up = True
+        if self.on_back is not None:
+            with contextlib.suppress(Exception):
+                await self.on_back()
 
     async def close(self) -> None:
         if self._task is not None:

@@ -25,12 +25,17 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", response_model=None, responses=errors(503))
 async def readyz(c: ContainerDep) -> dict[str, str] | JsonResponse:
-    """The process answers and its database does too."""
+    """The process answers and its database does too (503 otherwise). Redis, when used, is
+    only a wake-up: `redis: down` is reported, and the answer stays 200, so an outage of Redis
+    never takes every process out of the load balancer."""
     try:
         await c.db.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
     except Exception:
         return error_response(503, "database_unavailable", "The database does not answer.")
-    return {"status": "ready"}
+    body = {"status": "ready", "database": "up"}
+    if c.settings.redis_url:
+        body["redis"] = c.bus.status
+    return body
 
 
 @router.get(
