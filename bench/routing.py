@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from livedesk.app import create_app
 from livedesk.auth.passwords import hash_password
-from livedesk.config import Settings
+from livedesk.config import RateLimitSettings, Settings
 from livedesk.models import AgentWork, MessagingSession
 from livedesk.setup.schemas import OrgFile
 from livedesk.setup.service import apply_org
@@ -71,6 +71,7 @@ async def create_waiting(http: httpx.AsyncClient, n: int) -> None:
                 "platform": "Web",
             },
         )
+        assert r.status_code == 200, r.text
         token = r.json()["accessToken"]
         r = await http.post(
             f"{MIAW}/conversation",
@@ -88,7 +89,12 @@ async def create_waiting(http: httpx.AsyncClient, n: int) -> None:
 
 async def run(sessions: int, agents: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder))
+        # N customers from one address in a moment: the per-address token limit (made for
+        # floods and password guessers) would refuse most of them, so it is off here.
+        settings = Settings(
+            data_dir=Path(folder),
+            rate_limits=RateLimitSettings(tokens_per_minute=0, messages_per_second=0),
+        )
         app = create_app(settings)
         c = app.state.container
         async with app.router.lifespan_context(app):
