@@ -69,7 +69,9 @@ async def sessions(
     figures; paged (`nextPageToken`). The CSV holds every session of the period."""
     filters = Filters(start, end, tz, queue, agent, status, endReason)
     if _wants_csv(request, format):
-        return _csv(export.sessions_csv(await c.reports.all_sessions(p, filters)), "sessions")
+        return _csv(
+            export.sessions_csv(await c.reports.sessions(p, filters, None, None)), "sessions"
+        )
     return await c.reports.sessions(p, filters, limit, pageToken)
 
 

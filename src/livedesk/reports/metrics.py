@@ -46,7 +46,7 @@ class Message:
 Outcome = Literal["accepted", "transferred", "abandoned", "waiting"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueueStay:
     """A time in one queue: from entering it to being accepted from it (by `agent`), leaving it
     for another queue, or the end while still waiting (abandoned); `left_at` None: still there."""
@@ -84,7 +84,7 @@ class SessionFacts:
     reason_for_not_routing: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionMetrics:
     session_id: str
     deployment: str
@@ -133,12 +133,7 @@ def session_metrics(
     accepted_at = next((t.at for t in transitions if t.status == ACTIVE), None)
     stays = queue_stays(transitions)
 
-    wait_by_queue: dict[str, float] = {}
-    for stay in stays:
-        wait_of = stay.wait()
-        if wait_of is not None:
-            wait_by_queue[stay.queue] = wait_by_queue.get(stay.queue, 0) + wait_of
-    wait = sum(wait_by_queue.values()) if wait_by_queue else None
+    wait_by_queue, wait = waits(stays)
 
     inactive_ms = 0
     for here, after in zip(transitions, [*transitions[1:], None], strict=True):
@@ -218,6 +213,17 @@ def session_metrics(
         answered_question=_answered(facts.answers, answered_component, answered_yes),
         stays=tuple(stays),
     )
+
+
+def waits(stays: Sequence[QueueStay]) -> tuple[dict[str, float], float | None]:
+    """Each queue's share of the wait, and the whole wait (None: no time in a queue is over),
+    summed in milliseconds."""
+    by_queue: dict[str, int] = {}
+    for stay in stays:
+        if stay.left_at is not None:
+            by_queue[stay.queue] = by_queue.get(stay.queue, 0) + stay.left_at - stay.entered_at
+    whole = _seconds(sum(by_queue.values())) if by_queue else None
+    return {queue: _seconds(ms) for queue, ms in by_queue.items()}, whole
 
 
 def queue_stays(transitions: Sequence[Transition]) -> list[QueueStay]:
@@ -374,24 +380,32 @@ def summary(
         name = key(record)
         if name is not None:
             groups[name].append(record)
-    rows = []
-    for name in sorted(groups):
-        members = groups[name]
-        rows.append(
-            SummaryRow(
-                group=name,
-                sessions=len(members),
-                abandoned=sum(m.abandoned for m in members),
-                not_routed=sum(m.not_routed for m in members),
-                service_level=(
-                    service_level(everything, targets or {}, name)  # its stays, any session's
-                    if group_by == "queue"
-                    else service_level(members, targets or {})
-                ),
-                figures=figures_of(members),
-            )
+    return [
+        group_row(
+            name,
+            groups[name],
+            service_level(everything, targets or {}, name)  # its stays, any session's
+            if group_by == "queue"
+            else service_level(groups[name], targets or {}),
         )
-    return rows
+        for name in sorted(groups)
+    ]
+
+
+def total(records: Sequence[SessionMetrics], targets: Mapping[str, int]) -> SummaryRow:
+    """The whole period as one group, `all`."""
+    return group_row("all", records, service_level(records, targets))
+
+
+def group_row(name: str, members: Sequence[SessionMetrics], level: ServiceLevel) -> SummaryRow:
+    return SummaryRow(
+        group=name,
+        sessions=len(members),
+        abandoned=sum(m.abandoned for m in members),
+        not_routed=sum(m.not_routed for m in members),
+        service_level=level,
+        figures=figures_of(members),
+    )
 
 
 def figures_of(members: Sequence[SessionMetrics]) -> dict[str, Figure]:

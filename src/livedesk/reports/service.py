@@ -14,6 +14,7 @@ from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.models import SessionStatus
 from livedesk.orgs import repository as org_repository
+from livedesk.orgs.schemas import ServiceLevelTarget
 from livedesk.reports import repository
 from livedesk.reports.agents import agent_figures
 from livedesk.reports.metrics import (
@@ -22,10 +23,10 @@ from livedesk.reports.metrics import (
     ServiceLevel,
     SessionMetrics,
     SummaryRow,
-    figures_of,
     service_level,
     session_metrics,
     summary,
+    total,
 )
 from livedesk.reports.period import Period, period
 from livedesk.reports.schemas import (
@@ -61,7 +62,8 @@ class _Read:
     period: Period
     records: list[SessionMetrics]
     names: dict[str, tuple[str, str]]  # agent id → (username, display name)
-    targets: dict[str, tuple[int, int]]  # her queues → (within seconds, goal percent)
+    targets: dict[str, ServiceLevelTarget]  # every queue's (a stay counts against its own)
+    scope: Scope
 
 
 class ReportService:
@@ -70,64 +72,46 @@ class ReportService:
         self._clock = clock
 
     async def sessions(
-        self, p: AgentPrincipal, filters: Filters, limit: int, page_token: str | None
+        self, p: AgentPrincipal, filters: Filters, limit: int | None, page_token: str | None
     ) -> SessionReport:
-        if not 1 <= limit <= MAX_LIMIT:
+        """A page of `limit` sessions, in the order they count; every one with `limit` None
+        (the CSV export)."""
+        if limit is not None and not 1 <= limit <= MAX_LIMIT:
             raise bad_request("invalid_limit", f"`limit` is from 1 to {MAX_LIMIT}.")
         offset = _offset(page_token)
         read = await self._read(p, filters)
         ordered = sorted(read.records, key=lambda m: (m.counted_at, m.session_id))
-        page = ordered[offset : offset + limit]
-        more = offset + limit < len(ordered)
+        end = len(ordered) if limit is None else offset + limit
         return SessionReport(
             fromTime=read.period.start,
             toTime=read.period.end,
             timeZone=read.period.time_zone,
-            sessions=[_row(m, read.names) for m in page],
-            nextPageToken=str(offset + limit) if more else None,
-        )
-
-    async def all_sessions(self, p: AgentPrincipal, filters: Filters) -> SessionReport:
-        """Every session of the period, on one page (the CSV export)."""
-        read = await self._read(p, filters)
-        ordered = sorted(read.records, key=lambda m: (m.counted_at, m.session_id))
-        return SessionReport(
-            fromTime=read.period.start,
-            toTime=read.period.end,
-            timeZone=read.period.time_zone,
-            sessions=[_row(m, read.names) for m in ordered],
-            nextPageToken=None,
+            sessions=[_row(m, read.names) for m in ordered[offset:end]],
+            nextPageToken=str(end) if end < len(ordered) else None,
         )
 
     async def summary(self, p: AgentPrincipal, filters: Filters, group_by: str) -> Summary:
         if group_by not in GROUP_BYS:
             raise bad_request("invalid_group_by", f"`groupBy` is one of {', '.join(GROUP_BYS)}.")
         read = await self._read(p, filters)
-        targets = {q: t[0] for q, t in read.targets.items()}
+        targets = {q: t.within_seconds for q, t in read.targets.items()}
         rows = summary(read.records, group_by, read.period.time_zone, targets)
-        total = SummaryRow(
-            group="all",
-            sessions=len(read.records),
-            abandoned=sum(m.abandoned for m in read.records),
-            not_routed=sum(m.not_routed for m in read.records),
-            service_level=service_level(read.records, targets),
-            figures=figures_of(read.records),
-        )
         return Summary(
             fromTime=read.period.start,
             toTime=read.period.end,
             timeZone=read.period.time_zone,
             groupBy=group_by,
-            total=_summary_row(total, "all", read.names),
+            total=_summary_row(total(read.records, targets), "all", read.names),
             rows=[_summary_row(r, group_by, read.names) for r in rows],
             serviceLevels=[
                 QueueServiceLevel(
                     queue=queue,
-                    withinSeconds=within,
-                    goalPercent=goal,
+                    withinSeconds=target.within_seconds,
+                    goalPercent=target.goal_percent,
                     **_level(service_level(read.records, targets, queue)).model_dump(),
                 )
-                for queue, (within, goal) in sorted(read.targets.items())
+                for queue, target in sorted(read.targets.items())
+                if read.scope.covers([queue]) and filters.queue in (None, queue)
             ],
         )
 
@@ -218,12 +202,8 @@ class ReportService:
                 and (filters.queue is None or filters.queue in _queues(m))
                 and (filters.status is None or m.status == filters.status)
             ]
-            targets = {
-                name: (q.service_level.within_seconds, q.service_level.goal_percent)
-                for name, q in queues.items()
-                if scope.covers([name]) and (filters.queue is None or name == filters.queue)
-            }
-            return _Read(asked, records, names, targets)
+            targets = {name: q.service_level for name, q in queues.items()}
+            return _Read(asked, records, names, targets, scope)
 
         return await self._db.read(read)
 
