@@ -1,12 +1,14 @@
 // The agent console's entry point: signs in (or picks up the tab's token), then wires the agent
 // stream's events to the offers and the workspaces, and the shortcuts to their actions; for
-// supervisors and admins, a second view (#supervise) follows their queues and agents. Runs on
-// the agent API and the agent and supervisor streams only.
+// supervisors and admins, a second view (#supervise) follows their queues and agents, and a third
+// (#reports) shows the reports dashboard. Runs on the agent API, the reports API and the agent and
+// supervisor streams only.
 import { showAccount } from "./account.js";
 import { setBaseTitle } from "./alerts.js";
 import { announce } from "./announce.js";
 import { api, whenUnauthorized } from "./api.js";
 import { sawServerTime, setServerTime } from "./clock.js";
+import { Dashboard } from "./dashboard.js";
 import { el } from "./dom.js";
 import { installShortcuts, showHelp } from "./keys.js";
 import { Offers } from "./offers.js";
@@ -19,7 +21,12 @@ import { Workspaces } from "./workspaces.js";
 
 const $ = (id) => document.getElementById(id);
 const TITLE = "LiveDesk console";
-let session = null; // {me, presence, offers, workspaces, stream, supervisor, view} while signed in
+let session = null; // {me, presence, offers, workspaces, stream, supervisor, dashboard, view} while signed in
+const VIEWS = { // view → its element, its link, its skip link's words
+  chats: { id: "workspaces", link: "view-chats", skip: "Skip to the workspaces" },
+  supervise: { id: "supervise", link: "view-supervise", skip: "Skip to the supervisor view" },
+  reports: { id: "reports", link: "view-reports", skip: "Skip to the reports" },
+};
 
 function signIn(notice = "") {
   showSignIn($("signin"), {
@@ -46,17 +53,19 @@ function start(me) {
   });
   const stream = new AgentStream({ onEvent: (name, data) => handle(name, data), onState: connection });
   const supervisor = supervises(me) ? new SupervisorView({ root: $("supervise") }) : null;
-  session = { me, presence, offers, workspaces, stream, supervisor, view: null };
+  const dashboard = supervisor ? new Dashboard({ root: $("reports") }) : null;
+  session = { me, presence, offers, workspaces, stream, supervisor, dashboard, view: null };
   $("views").hidden = !supervisor;
   showView({ boot: true });
   stream.start();
 }
 
-// ---- the two views: the chats (#workspaces) and, for supervisors, #supervise ------------------
+// ---- the views: the chats (#workspaces) and, for supervisors, #supervise and #reports ----------
 
 function wantedView() {
   if (!session.supervisor) return "chats";
   if (location.hash === "#supervise") return "supervise";
+  if (location.hash === "#reports") return "reports";
   if (!location.hash && session.me.capacity === 0) return "supervise"; // she takes no chats
   return "chats";
 }
@@ -66,21 +75,23 @@ function showView({ boot = false } = {}) {
   const view = wantedView();
   if (view === session.view) return;
   session.view = view;
-  const supervising = view === "supervise";
-  $("app").hidden = supervising;
-  $("supervise").hidden = !supervising;
-  for (const [id, on] of [["view-chats", !supervising], ["view-supervise", supervising]]) {
-    if (on) $(id).setAttribute("aria-current", "page");
-    else $(id).removeAttribute("aria-current");
+  $("app").hidden = view !== "chats";
+  $("supervise").hidden = view !== "supervise";
+  $("reports").hidden = view !== "reports";
+  for (const [name, { link }] of Object.entries(VIEWS)) {
+    if (name === view) $(link).setAttribute("aria-current", "page");
+    else $(link).removeAttribute("aria-current");
   }
-  $("skip").href = supervising ? "#supervise" : "#workspaces";
-  $("skip").textContent = supervising ? "Skip to the supervisor view" : "Skip to the workspaces";
-  if (supervising) session.supervisor.show();
+  $("skip").href = `#${VIEWS[view].id}`;
+  $("skip").textContent = VIEWS[view].skip;
+  if (view === "supervise") session.supervisor.show();
   else session.supervisor?.hide();
-  if (!boot) $(supervising ? "supervise" : "workspaces").focus();
+  if (view === "reports") session.dashboard.show();
+  else session.dashboard?.hide();
+  if (!boot) $(VIEWS[view].id).focus();
 }
 
-/** Alt+Shift+S: the other view. */
+/** Alt+Shift+S: the chats or the supervisor view (from the reports: the supervisor view). */
 function switchView() {
   if (!session?.supervisor) return;
   location.hash = session.view === "supervise" ? "#workspaces" : "#supervise";
@@ -210,11 +221,13 @@ function signedOut(notice) {
     session.offers.clear();
     session.workspaces.closeAll();
     session.supervisor?.destroy();
+    session.dashboard?.destroy();
     session = null;
   }
   forget();
   $("app").hidden = true;
   $("supervise").hidden = true;
+  $("reports").hidden = true;
   $("views").hidden = true;
   $("account").hidden = true;
   $("account").replaceChildren();
