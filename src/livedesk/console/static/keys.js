@@ -14,7 +14,7 @@ export const SHORTCUTS = [
   ["/", "Insert a quick text (in the message box, at the start or after a space)"],
   ["↑ ↓, Enter", "Choose a quick text, insert it"],
   ["Alt+Shift+P", "Go to the presence switch"],
-  ["Alt+Shift+S", "Switch between the chats and the supervisor view (supervisors)"],
+  ["Alt+Shift+S", "Switch between the chats and the supervisor view (supervisors; from the reports: the supervisor view)"],
   ["?", "Show these shortcuts (outside a text field)"],
   ["Escape", "Close a dialog"],
 ];
