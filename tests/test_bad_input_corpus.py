@@ -287,7 +287,8 @@ async def test_unknown_routes_and_methods(api: Api) -> None:
 
 async def test_health_and_docs(api: Api) -> None:
     assert (await api.http.get("/healthz")).json() == {"status": "ok"}
-    assert (await api.http.get("/readyz")).json() == {"status": "ready"}
+    ready = (await api.http.get("/readyz")).json()
+    assert ready["status"] == "ready" and ready["database"] == "up"
     assert (await api.http.get("/docs")).status_code == 200
     spec = (await api.http.get("/openapi.json")).json()
     assert "/iamessage/api/v2/conversation/{conversation_id}/message" in spec["paths"]
