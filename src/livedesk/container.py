@@ -33,6 +33,7 @@ from livedesk.flows.waking import FlowWaker
 from livedesk.kit.clock import Clock, SystemClock
 from livedesk.kit.db import Database
 from livedesk.kit.effects import Effects
+from livedesk.kit.shared_buckets import SharedBuckets
 from livedesk.ops.metrics import Metrics
 from livedesk.orgs import repository as org_repository
 from livedesk.orgs.caches import AllowedOrigins, DeploymentNames
@@ -108,6 +109,7 @@ class Container:
         await self.sweeper.stop()
         await self.liveness.stop()
         await self.typing.close()
+        await self.limits.close()
         await self.bus.close()
         await self.db.dispose()
 
@@ -174,7 +176,14 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         scheduler=scheduler,
         storage=storage,
         metrics=Metrics(lambda: db.stats, hub.stats),
-        limits=RateLimits(settings.rate_limits, clock, hub),
+        limits=RateLimits(
+            settings.rate_limits,
+            clock,
+            hub,
+            SharedBuckets(settings.redis_url, settings.redis_channel)
+            if settings.redis_url
+            else None,
+        ),
         sweeper=sweeper,
         liveness=AgentLiveness(db, hub, clock, settings.streams),
         typing=typing,

@@ -4,6 +4,7 @@ Retry-After, and the limit lifts as time passes."""
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 from fastapi import FastAPI
@@ -15,9 +16,14 @@ from livedesk.config import RateLimitSettings
 from livedesk.errors import AppError
 from livedesk.kit.clock import FakeClock
 from livedesk.kit.ratelimit import RateLimiter
+from livedesk.kit.shared_buckets import SharedBuckets
 from livedesk.streams.hub import StreamHub
 from livedesk.web.limits import RateLimits
+from tests.e2e.server import free_port
 from tests.helpers import DEPLOYMENT, MIAW, Api, customer_stream, uid
+from tests.per_run import REDIS_CHANNEL
+
+REDIS_URL = os.environ.get("LIVEDESK_TEST_REDIS_URL")
 
 
 def _limit(app: FastAPI, clock: FakeClock, **settings: float) -> None:
@@ -163,16 +169,56 @@ async def test_every_customer_write_shares_the_budget_but_typing_and_receipts(
         assert r.status_code == 429 and r.json()["code"] == "too_many_messages", r.text
 
 
-def test_ipv6_clients_are_counted_by_their_64() -> None:
+async def test_ipv6_clients_are_counted_by_their_64() -> None:
     def request(host: str) -> Request:
         return Request({"type": "http", "client": (host, 1), "headers": []})
 
     clock = FakeClock()
     limits = RateLimits(RateLimitSettings(tokens_per_minute=1), clock, StreamHub())
-    limits.new_token(request("2001:db8:1:2::1"))
+    await limits.new_token(request("2001:db8:1:2::1"))
     with pytest.raises(AppError) as refused:
-        limits.new_token(request("2001:db8:1:2:ffff::9"))  # same /64
+        await limits.new_token(request("2001:db8:1:2:ffff::9"))  # same /64
     assert refused.value.status == 429
-    limits.new_token(request("2001:db8:1:3::1"))  # another /64
-    limits.new_token(request("192.0.2.1"))
-    limits.new_token(request("192.0.2.2"))  # IPv4: by address
+    await limits.new_token(request("2001:db8:1:3::1"))  # another /64
+    await limits.new_token(request("192.0.2.1"))
+    await limits.new_token(request("192.0.2.2"))  # IPv4: by address
+
+
+async def test_processes_share_the_budget_through_redis_and_count_alone_without_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two processes (two RateLimits) on one Redis draw from one budget; with Redis gone each
+    counts by itself, and says so once."""
+    if REDIS_URL is None:
+        pytest.skip("Redis: set LIVEDESK_TEST_REDIS_URL to share limits through it")
+    clock = FakeClock()
+    settings = RateLimitSettings(messages_per_second=1, message_burst=2)
+    prefix = f"{REDIS_CHANNEL}:{uid()}"
+    one = RateLimits(settings, clock, StreamHub(), SharedBuckets(REDIS_URL, prefix))
+    two = RateLimits(settings, clock, StreamHub(), SharedBuckets(REDIS_URL, prefix))
+    try:
+        await one.customer_write("lin")
+        await two.customer_write("lin")
+        with pytest.raises(AppError) as refused:
+            await one.customer_write("lin")  # the third of a burst of 2, whichever process
+        assert refused.value.code == "too_many_messages"
+        await two.customer_write("bo")  # per end user still
+        clock.advance(1)
+        await two.customer_write("lin")
+    finally:
+        await one.close()
+        await two.close()
+
+    alone = RateLimits(
+        settings, clock, StreamHub(), SharedBuckets(f"redis://127.0.0.1:{free_port()}/0", prefix)
+    )
+    try:
+        with caplog.at_level("WARNING"):
+            await alone.customer_write("lin")
+            await alone.customer_write("lin")
+            with pytest.raises(AppError):
+                await alone.customer_write("lin")  # its own bucket: still limited
+        said = [r.getMessage() for r in caplog.records if "rate limits" in r.getMessage()]
+        assert len(said) == 1 and "each process counts by itself" in said[0]
+    finally:
+        await alone.close()

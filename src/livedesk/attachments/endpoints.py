@@ -38,7 +38,7 @@ async def send_file(
     conversation_id: UuidPath, request: Request, p: CurrentEndUser, c: ContainerDep
 ) -> SendResponse:
     """MIAW's file message: multipart `messageEntry` (JSON) + `fileData`."""
-    c.limits.customer_write(p.end_user_id)
+    await c.limits.customer_write(p.end_user_id)
     entry = await c.attachments.customer_upload(p, conversation_id, request)
     return SendResponse(
         conversationEntries=[EntryRef(id=entry.identifier, clientTimestamp=entry.transcripted_at)]

@@ -22,7 +22,7 @@ agent_router = APIRouter(prefix="/api/v1", tags=["agent: auth"])
     "/unauthenticated/access-token", response_model=TokenResponse, responses=errors(429)
 )
 async def guest_token(body: GuestTokenCreate, request: Request, c: ContainerDep) -> TokenResponse:
-    c.limits.new_token(request)
+    await c.limits.new_token(request)
     return await c.auth.mint_guest_token(body)
 
 
@@ -35,7 +35,7 @@ async def verified_token(
     """A token for a verified user: the customer's own system signed `customerIdentityToken`
     (RS256/ES256) with a key of the deployment's user verification; refusals are 401s whose
     `code` says what is wrong."""
-    c.limits.new_token(request)
+    await c.limits.new_token(request)
     return await c.auth.mint_verified_token(body)
 
 
@@ -54,7 +54,7 @@ async def revoke_token(principal: CurrentEndUser, c: ContainerDep) -> Response:
 async def login(body: LoginRequest, request: Request, c: ContainerDep) -> LoginResponse:
     """An agent's token. Usernames are unique per org: without `orgId`, the one agent whose
     username and password both match (several: 400 `org_required`, give `orgId`)."""
-    c.limits.new_token(request)
+    await c.limits.new_token(request)
     return await c.auth.login(body.username, body.password, body.orgId)
 
 

@@ -41,5 +41,5 @@ async def leave_message(
 ) -> ContactCreated:
     """The email-us form: the customer's message becomes a new Case (Origin Web) that agents
     answer by email. With the customer's access token (a guest token is enough)."""
-    c.limits.customer_write(p.end_user_id)
+    await c.limits.customer_write(p.end_user_id)
     return await c.contact.leave_message(p, body)

@@ -35,7 +35,7 @@ router = APIRouter(prefix="/iamessage/api/v2/conversation", tags=["customer: con
 async def create_conversation(
     body: ConversationCreate, p: CurrentEndUser, c: ContainerDep
 ) -> ConversationCreated:
-    c.limits.customer_write(p.end_user_id)
+    await c.limits.customer_write(p.end_user_id)
     return await c.conversations.create(p, body)
 
 
@@ -64,7 +64,7 @@ async def send_message(conversation_id: UuidPath, request: Request) -> Response:
     # The hottest call: it reads its token and body itself (see web.bodies).
     c = await get_container(request)
     p = await current_end_user(request, c)
-    c.limits.customer_write(p.end_user_id)
+    await c.limits.customer_write(p.end_user_id)
     body = await json_body(request, MessageSend)
     message = body.message
     form = message.formResponse
@@ -108,7 +108,7 @@ async def acknowledge_entries(
     conversation_id: UuidPath, body: AcksSend, p: CurrentEndUser, c: ContainerDep
 ) -> Response:
     """Delivery and read receipts; the answer is `{}` (a retried receipt is recorded once)."""
-    c.limits.customer_receipts(p.end_user_id)
+    await c.limits.customer_receipts(p.end_user_id)
     await c.conversations.acknowledge(p, conversation_id, body)
     return JsonResponse({}, status_code=202)
 

@@ -24,7 +24,7 @@ async def publish(
 ) -> dict[str, Any]:
     """Publish an event of the type (fields checked against its schema)."""
     if isinstance(p, EndUserPrincipal):
-        c.limits.customer_write(p.end_user_id)
+        await c.limits.customer_write(p.end_user_id)
     return await c.events.publish(p, event_type, fields)
 
 

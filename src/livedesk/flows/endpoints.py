@@ -37,7 +37,7 @@ async def answer_flow(
 ) -> Response:
     """The customer submits the screen of a flow shown in the chat (`{"values": {...}}`); MIAW
     clients can send a `FormResponseMessage` to the message call instead."""
-    c.limits.customer_write(p.end_user_id)
+    await c.limits.customer_write(p.end_user_id)
     values = body.values if body is not None else {}
     entry = await c.flows.customer_answer(p, conversation_id, interview_id, values)
     return accepted(entry)
