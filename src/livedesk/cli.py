@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from livedesk import __version__
 from livedesk.config import Settings
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from livedesk.reports.schemas import AgentReport, SessionReport, Summary, SummaryRowOut
 
 app = typer.Typer(help="LiveDesk: a self-hosted live-chat contact center.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
@@ -160,6 +166,97 @@ def apply(
     asyncio.run(run())
 
 
+@app.command()
+def report(
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="A date (2026-11-25) or an ISO time; default: today."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="A date (to its end) or an ISO time; default: --from's day."),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option("--group-by", help="queue (default), agent, day, hour or deployment."),
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="An IANA time zone; default: the org's.")
+    ] = None,
+    queue: Annotated[
+        str | None, typer.Option("--queue", help="Only the sessions that waited in this queue.")
+    ] = None,
+    sessions: Annotated[
+        bool, typer.Option("--sessions", help="One row per session instead of the summary.")
+    ] = False,
+    agents: Annotated[
+        bool,
+        typer.Option("--agents", help="The agents: time in each presence, occupancy, sessions."),
+    ] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print the reports API's CSV instead of a table.")
+    ] = False,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="The org id (00D…); needed when the database holds several."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Print a report: the summary of a period (counts, wait, first response and handle time,
+    CSAT, service level), its sessions or its agents, as the reports API gives them."""
+    from typing import get_args
+
+    from livedesk.agents.schemas import Presence
+    from livedesk.auth.principals import AgentPrincipal
+    from livedesk.errors import AppError
+    from livedesk.kit.clock import SystemClock
+    from livedesk.kit.db import Database
+    from livedesk.kit.migrate import upgrade_database
+    from livedesk.orgs.repository import org_ids
+    from livedesk.reports import export
+    from livedesk.reports.service import Filters, ReportService
+
+    if sessions and agents:
+        _refuse("Give --sessions or --agents, not both.")
+    if group_by is not None and (sessions or agents):
+        _refuse("--group-by is for the summary, not with --sessions or --agents.")
+    if queue is not None and agents:
+        _refuse("--queue does not apply to --agents (an agent's figures cover all her work).")
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url())
+    presences = list(get_args(Presence))
+
+    async def run() -> str | Callable[[], None]:
+        db = Database(settings.resolved_database_url())
+        try:
+            org_id = _the_org(await db.read(org_ids), org)
+            admin = AgentPrincipal("livedesk-report", org_id, ("admin",), "cli", 0)
+            service = ReportService(db, SystemClock())
+            filters = Filters(start, end, tz, queue)
+            if agents:
+                people = await service.agents(admin, filters)
+                if as_csv:
+                    return export.agents_csv(people, presences)
+                return lambda: _agents_table(people, presences)
+            if sessions:
+                found = await service.sessions(admin, filters, None, None)
+                return export.sessions_csv(found) if as_csv else lambda: _sessions_table(found)
+            result = await service.summary(admin, filters, group_by or "queue")
+            return export.summary_csv(result) if as_csv else lambda: _summary_tables(result)
+        finally:
+            await db.dispose()
+
+    try:
+        output = asyncio.run(run())
+    except AppError as exc:
+        _refuse(_in_cli_words(exc.message))
+    if isinstance(output, str):
+        typer.echo(output, nl=False)
+    else:
+        output()
+
+
 client_app = typer.Typer(help="Integration clients (bot platforms handing users to agents).")
 app.add_typer(client_app, name="client")
 
@@ -268,3 +365,207 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+# `livedesk report`: the reports API's answers as Rich tables (the same numbers, seconds shown
+# to one decimal; `--csv` prints them exact).
+
+_API_NAMES = {"`from`": "--from", "`to`": "--to", "`tz`": "--tz", "`groupBy`": "--group-by"}
+
+
+def _refuse(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _in_cli_words(message: str) -> str:
+    """The service's sentence, naming the command's options instead of the API's parameters."""
+    for api_name, option in _API_NAMES.items():
+        message = message.replace(api_name, option)
+    return message[:1].upper() + message[1:]
+
+
+def _the_org(found: list[str], asked: str | None) -> str:
+    listed = ", ".join(sorted(found))
+    if asked is not None:
+        if asked not in found:
+            _refuse(f"There is no org {asked} in this database; it holds {listed or 'none'}.")
+        return asked
+    if not found:
+        _refuse("The database holds no org yet: apply an org file first (livedesk apply FILE).")
+    if len(found) > 1:
+        _refuse(f"The database holds several orgs ({listed}): pick one with --org.")
+    return found[0]
+
+
+def _number(value: float | int | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}{unit}"
+    return f"{value}{unit}"
+
+
+def _local(ms: int | None, zone_name: str, seconds: bool = False) -> str:
+    if ms is None:
+        return "–"
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(zone_name))
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def _period(report: Summary | SessionReport | AgentReport) -> str:
+    return (
+        f"{_local(report.fromTime, report.timeZone)} → {_local(report.toTime, report.timeZone)} "
+        f"({report.timeZone})"
+    )
+
+
+def _print(*tables: Table) -> None:
+    """Print the tables at their own width, never a figure cut short (on a narrower terminal,
+    the lines wrap)."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console()
+    unbounded = console.options.update_width(10_000)
+    widest = max(Measurement.get(console, unbounded, t).maximum for t in tables)
+    if not console.is_terminal or widest > console.width:
+        console.width = widest
+    for table in tables:
+        console.print(table)
+
+
+_SUMMARY_FIGURES = (("wait", "Wait"), ("first_response", "1st resp"), ("handle", "Handle"))
+_GROUPS = {
+    "queue": "Queue",
+    "agent": "Agent",
+    "day": "Day",
+    "hour": "Hour",
+    "deployment": "Deployment",
+}
+
+
+def _summary_tables(result: Summary) -> None:
+    from rich.table import Table
+
+    table = Table(
+        title=f"Summary by {result.groupBy}, {_period(result)}",
+        caption="Seconds: average, median and p90 (nearest rank). SL: service level, taken "
+        "within the queue's target ÷ taken or abandoned.",
+        caption_justify="left",
+    )
+    table.add_column(_GROUPS.get(result.groupBy, result.groupBy))
+    for header in ("Sessions", "Abandoned", "Not routed", "SL %"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for _, name in _SUMMARY_FIGURES:
+        for part in ("avg", "med", "p90"):
+            table.add_column(f"{name}\n{part}", justify="right", no_wrap=True)
+    table.add_column("CSAT\navg", justify="right", no_wrap=True)
+
+    def cells(row: SummaryRowOut) -> list[str]:
+        label = row.label if row.label == row.group else f"{row.label} ({row.group})"
+        found = [
+            label,
+            _number(row.sessions),
+            _number(row.abandoned),
+            _number(row.notRouted),
+            _number(row.serviceLevel.percent),
+        ]
+        for key, _ in _SUMMARY_FIGURES:
+            f = row.figures[key]
+            found += [_number(f.average), _number(f.median), _number(f.p90)]
+        return [*found, _number(row.figures["csat"].average)]
+
+    for row in result.rows:
+        table.add_row(*cells(row))
+    table.add_section()
+    table.add_row(*cells(result.total), style="bold")
+
+    levels = Table(title="Service level per queue")
+    levels.add_column("Queue")
+    levels.add_column("Met / counted", justify="right", no_wrap=True)
+    levels.add_column("%", justify="right", no_wrap=True)
+    levels.add_column("Target", justify="right", no_wrap=True)
+    levels.add_column("Goal", justify="right", no_wrap=True)
+    for level in result.serviceLevels:
+        percent = level.percent
+        style = "" if percent is None else "green" if percent >= level.goalPercent else "red"
+        levels.add_row(
+            level.queue,
+            f"{level.met} / {level.counted}",
+            _number(percent),
+            f"within {level.withinSeconds} s",
+            f"{level.goalPercent} %",
+            style=style,
+        )
+    _print(table, levels)
+
+
+def _sessions_table(found: SessionReport) -> None:
+    from rich.table import Table
+
+    table = Table(
+        title=f"Sessions, {_period(found)}",
+        caption="Seconds; messages: the customer's / agents' / automated.",
+        caption_justify="left",
+    )
+    table.add_column("Counted at", no_wrap=True)
+    table.add_column("Session", no_wrap=True)
+    table.add_column("Queues")
+    table.add_column("Agent")
+    table.add_column("Status")
+    for header in ("Wait", "1st resp", "Handle", "Inactive"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("Messages", justify="right", no_wrap=True)
+    table.add_column("End")
+    table.add_column("CSAT", justify="right", no_wrap=True)
+    for s in found.sessions:
+        if s.abandoned:
+            ending = "abandoned"
+        elif s.notRouted:
+            ending = f"not routed: {s.reasonForNotRouting}"
+        else:
+            ending = ", ".join(x for x in (s.endReason, s.endedBy and f"by {s.endedBy}") if x)
+        table.add_row(
+            _local(s.countedAt, found.timeZone, seconds=True),
+            s.sessionId,
+            " → ".join(s.queues) or "–",
+            s.agent or "–",
+            s.status,
+            _number(s.waitSeconds),
+            _number(s.firstResponseSeconds),
+            _number(s.handleSeconds),
+            _number(s.inactiveSeconds),
+            f"{s.customerMessages} / {s.agentMessages} / {s.automatedMessages}",
+            ending or "–",
+            _number(s.csat),
+        )
+    _print(table)
+
+
+def _agents_table(report: AgentReport, presences: list[str]) -> None:
+    from rich.table import Table
+
+    table = Table(
+        title=f"Agents, {_period(report)}",
+        caption="Seconds in each presence; handling: with a session Active while Online; "
+        "occupancy: handling ÷ Online.",
+        caption_justify="left",
+    )
+    table.add_column("Agent")
+    for presence in presences:
+        table.add_column(presence, justify="right", no_wrap=True)
+    for header in ("Handling", "Occupancy %", "Sessions"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for a in report.agents:
+        table.add_row(
+            f"{a.displayName} ({a.username})",
+            *[_number(a.presenceSeconds.get(p, 0.0)) for p in presences],
+            _number(a.handlingSeconds),
+            _number(a.occupancyPercent),
+            _number(a.sessionsHandled),
+        )
+    _print(table)

@@ -1,16 +1,18 @@
 """`livedesk bench` runs bench/chat_load.py: a tiny run moves messages with no errors and reports
-them as a table and as JSON."""
+them as a table and as JSON. bench/reports.py runs small too."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
+REPORTS_BENCH = Path(__file__).resolve().parents[2] / "bench" / "reports.py"
 
 
 async def test_livedesk_bench_runs_a_small_load_and_reports_it(tmp_path: Path) -> None:
@@ -38,3 +40,34 @@ async def test_livedesk_bench_runs_a_small_load_and_reports_it(tmp_path: Path) -
     report = json.loads(out_file.read_text())
     [run] = [r for r in report["results"] if r["server"] == "livedesk"]
     assert run["messages"] > 0 and run["lost"] == 0 and run["errors"] == [], run
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_the_reports_benchmark_runs_small(tmp_path: Path, database: str) -> None:
+    """bench/reports.py with 200 sessions and one run of each report: every call answers, the
+    period holds every session, and the table and the JSON say so."""
+    server = os.environ.get("LIVEDESK_TEST_DATABASE_URL")
+    if database == "postgresql" and server is None:
+        pytest.skip("PostgreSQL: set LIVEDESK_TEST_DATABASE_URL to run on PostgreSQL too")
+    out_file = tmp_path / "reports.json"
+    args = ["--sessions", "200", "--days", "3", "--runs", "1", "--json", str(out_file)]
+    if database == "postgresql" and server is not None:
+        args += ["--database-url", server]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(REPORTS_BENCH),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, stderr.decode() + stdout.decode()
+    assert "median ms" in stdout.decode()
+    result = json.loads(out_file.read_text())
+    assert result["database"] == database and result["covered"] == 200
+    operations = {t["operation"]: t for t in result["timings"]}
+    assert {"summary by queue", "summary by day", "sessions, first page", "agents"} <= set(
+        operations
+    )
+    assert operations["summary by day"]["sessions"] == 200
+    assert all(t["runs"] == 1 and t["max_ms"] > 0 for t in result["timings"])

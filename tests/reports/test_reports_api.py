@@ -131,6 +131,7 @@ async def test_pages_and_csv_by_accept(api: Api, clock: FakeClock) -> None:
         ("sessions", {"agent": "nobody"}, "unknown_agent"),
         ("sessions", {"status": "Done"}, "invalid_status"),
         ("sessions", {"pageToken": "x"}, "invalid_page_token"),
+        ("sessions", {"endReason": "a\x00b"}, "invalid_end_reason"),
         ("agents", {"to": "2026-02-30"}, "invalid_period"),
     ],
 )

@@ -97,6 +97,22 @@ async def test_each_session_of_the_day(api: Api, day: Day) -> None:
     assert (s6["customerFirstResponseSeconds"], s6["averageResponseSeconds"]) == (90, 90)
     assert (s6["handleSeconds"], s6["customerMessages"], s6["agentMessages"]) == (150, 1, 1)
     assert s6["automatedMessages"] == 5  # acknowledgment, the flow's two, end text, survey
+    reasons = [named[f"S{i}"]["endReason"] for i in range(1, 7)]  # type: ignore[index]
+    assert reasons == [
+        "AgentEnded",
+        "AgentEnded",
+        "EndUserEnded",
+        "EndUserEnded",
+        "NotRouted",
+        "AgentEnded",
+    ]
+    by_customer = await get(
+        api, "sessions", **{"from": DAY, "to": DAY, "endReason": "EndUserEnded"}
+    )
+    assert {r["sessionId"] for r in by_customer["sessions"]} == {
+        day.sessions["S3"],
+        day.sessions["S4"],
+    }
 
 
 async def test_the_summary_by_queue_and_by_hour(api: Api, day: Day) -> None:

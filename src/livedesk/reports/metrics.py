@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -84,7 +85,7 @@ class SessionFacts:
     reason_for_not_routing: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: 3x faster to make, and a report makes 100,000 (never changed)
 class SessionMetrics:
     session_id: str
     deployment: str
@@ -203,7 +204,7 @@ def session_metrics(
         agent_messages=len(agent),
         automated_messages=automated,
         transfers=sum(t.event == "transfer" for t in transitions),
-        end_reason=facts.end_reason,
+        end_reason=end_reason(facts, ended_at is not None),
         ended_by_role=facts.ended_by_role,
         abandoned=abandoned,
         abandoned_wait=wait if abandoned else None,
@@ -224,6 +225,21 @@ def waits(stays: Sequence[QueueStay]) -> tuple[dict[str, float], float | None]:
             by_queue[stay.queue] = by_queue.get(stay.queue, 0) + stay.left_at - stay.entered_at
     whole = _seconds(sum(by_queue.values())) if by_queue else None
     return {queue: _seconds(ms) for queue, ms in by_queue.items()}, whole
+
+
+END_REASONS = {"Agent": "AgentEnded", "EndUser": "EndUserEnded", "System": "SystemEnded"}
+
+
+def end_reason(facts: SessionFacts, ended: bool) -> str | None:
+    """Why it ended: the reason stored (AutoEnded), NotRouted, or who ended it (AgentEnded,
+    EndUserEnded, SystemEnded); None while it is open."""
+    if not ended:
+        return None
+    if facts.end_reason is not None:
+        return facts.end_reason
+    if facts.reason_for_not_routing is not None:
+        return "NotRouted"
+    return END_REASONS.get(facts.ended_by_role or "", "SystemEnded")
 
 
 def queue_stays(transitions: Sequence[Transition]) -> list[QueueStay]:
@@ -265,9 +281,13 @@ def _answered(answers: Sequence[Answer], component: str, yes: str) -> bool | Non
 
 def nearest_rank(values: Sequence[float], percent: float) -> float | None:
     """The smallest value with at least `percent` % of the values at or below it."""
-    if not values:
+    return _ranked(sorted(values), percent)
+
+
+def _ranked(ordered: Sequence[float], percent: float) -> float | None:
+    """nearest_rank of values already sorted."""
+    if not ordered:
         return None
-    ordered = sorted(values)
     return ordered[max(math.ceil(percent / 100 * len(ordered)), 1) - 1]
 
 
@@ -306,9 +326,29 @@ def service_level(
                 counted += 1
             elif stay.outcome == "accepted":
                 counted += 1
-                wait = stay.wait()
-                met += wait is not None and wait <= targets.get(stay.queue, DEFAULT_TARGET)
+                left = stay.left_at  # stay.wait(), inline: a report goes through 100,000 stays
+                met += left is not None and _seconds(left - stay.entered_at) <= targets.get(
+                    stay.queue, DEFAULT_TARGET
+                )
     return ServiceLevel(met, counted)
+
+
+def service_levels(
+    records: Iterable[SessionMetrics], targets: Mapping[str, int]
+) -> dict[str, ServiceLevel]:
+    """`service_level` of each queue the records' stays count in, in one pass over them."""
+    met: dict[str, int] = defaultdict(int)
+    counted: dict[str, int] = defaultdict(int)
+    for record in records:
+        for stay in record.stays:
+            if stay.outcome == "abandoned":
+                counted[stay.queue] += 1
+            elif stay.outcome == "accepted":
+                counted[stay.queue] += 1
+                left = stay.left_at  # stay.wait(), inline
+                within = targets.get(stay.queue, DEFAULT_TARGET)
+                met[stay.queue] += left is not None and _seconds(left - stay.entered_at) <= within
+    return {queue: ServiceLevel(met[queue], n) for queue, n in counted.items()}
 
 
 DEFAULT_TARGET = 20
@@ -339,11 +379,12 @@ FIGURES = (
 
 
 def _figure(values: list[float]) -> Figure:
+    ordered = sorted(values)  # once for both ranks
     return Figure(
         count=len(values),
         average=sum(values) / len(values) if values else None,
-        median=nearest_rank(values, 50),
-        p90=nearest_rank(values, 90),
+        median=_ranked(ordered, 50),
+        p90=_ranked(ordered, 90),
     )
 
 
@@ -355,7 +396,29 @@ def _key(group_by: GroupBy, zone: ZoneInfo) -> Callable[[SessionMetrics], str | 
     if group_by == "deployment":
         return lambda m: m.deployment
     pattern = "%Y-%m-%d" if group_by == "day" else "%Y-%m-%dT%H:00"
-    return lambda m: local_time(m.counted_at, zone).strftime(pattern)
+    labels: dict[int, str | None] = {}  # UTC hour → the label of every moment in it (None: mixed)
+
+    def label(m: SessionMetrics) -> str:
+        hour = m.counted_at // _HOUR_MS
+        if hour not in labels:
+            labels[hour] = _hour_label(hour, zone, pattern)
+        found = labels[hour]
+        return found if found is not None else local_time(m.counted_at, zone).strftime(pattern)
+
+    return label
+
+
+_HOUR_MS = 3_600_000
+
+
+def _hour_label(hour: int, zone: ZoneInfo, pattern: str) -> str | None:
+    """The label of every moment of a UTC hour, when they share one: the zone's offset is whole
+    hours and the same at both ends (a report labels 100,000 sessions in a few hundred hours)."""
+    first, last = local_time(hour * _HOUR_MS, zone), local_time((hour + 1) * _HOUR_MS - 1, zone)
+    offset = first.utcoffset()
+    if offset is None or offset != last.utcoffset() or offset.total_seconds() % 3600:
+        return None
+    return first.strftime(pattern)
 
 
 def local_time(at: int, zone: ZoneInfo) -> datetime:
@@ -380,11 +443,13 @@ def summary(
         name = key(record)
         if name is not None:
             groups[name].append(record)
+    # Grouped by queue: the queue's stays, any session's (all queues' in one pass).
+    by_queue = service_levels(everything, targets or {}) if group_by == "queue" else {}
     return [
         group_row(
             name,
             groups[name],
-            service_level(everything, targets or {}, name)  # its stays, any session's
+            by_queue.get(name, ServiceLevel(0, 0))
             if group_by == "queue"
             else service_level(groups[name], targets or {}),
         )
@@ -401,8 +466,8 @@ def group_row(name: str, members: Sequence[SessionMetrics], level: ServiceLevel)
     return SummaryRow(
         group=name,
         sessions=len(members),
-        abandoned=sum(m.abandoned for m in members),
-        not_routed=sum(m.not_routed for m in members),
+        abandoned=sum(map(attrgetter("abandoned"), members)),
+        not_routed=sum(map(attrgetter("not_routed"), members)),
         service_level=level,
         figures=figures_of(members),
     )
@@ -411,6 +476,6 @@ def group_row(name: str, members: Sequence[SessionMetrics], level: ServiceLevel)
 def figures_of(members: Sequence[SessionMetrics]) -> dict[str, Figure]:
     figures = {}
     for figure in FIGURES:
-        values = [float(v) for m in members if (v := getattr(m, figure)) is not None]
+        values = [float(v) for v in map(attrgetter(figure), members) if v is not None]
         figures[figure] = _figure(values)
     return figures

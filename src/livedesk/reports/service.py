@@ -4,7 +4,9 @@ are read as kept (`recording`); sessions still open are computed now, the same w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy import Connection
 
@@ -23,7 +25,7 @@ from livedesk.reports.metrics import (
     ServiceLevel,
     SessionMetrics,
     SummaryRow,
-    service_level,
+    service_levels,
     session_metrics,
     summary,
     total,
@@ -44,6 +46,7 @@ from livedesk.supervision.scope import Scope, scope_of
 
 STATUSES = tuple(s.value for s in SessionStatus if s is not SessionStatus.ERROR)
 MAX_LIMIT = 1000
+END_REASON = re.compile(r"[A-Za-z]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class ReportService:
             raise bad_request("invalid_limit", f"`limit` is from 1 to {MAX_LIMIT}.")
         offset = _offset(page_token)
         read = await self._read(p, filters)
-        ordered = sorted(read.records, key=lambda m: (m.counted_at, m.session_id))
+        ordered = sorted(read.records, key=attrgetter("counted_at", "session_id"))
         end = len(ordered) if limit is None else offset + limit
         return SessionReport(
             fromTime=read.period.start,
@@ -96,6 +99,7 @@ class ReportService:
         read = await self._read(p, filters)
         targets = {q: t.within_seconds for q, t in read.targets.items()}
         rows = summary(read.records, group_by, read.period.time_zone, targets)
+        levels = service_levels(read.records, targets)  # each queue's, in one pass
         return Summary(
             fromTime=read.period.start,
             toTime=read.period.end,
@@ -108,7 +112,7 @@ class ReportService:
                     queue=queue,
                     withinSeconds=target.within_seconds,
                     goalPercent=target.goal_percent,
-                    **_level(service_level(read.records, targets, queue)).model_dump(),
+                    **_level(levels.get(queue, ServiceLevel(0, 0))).model_dump(),
                 )
                 for queue, target in sorted(read.targets.items())
                 if read.scope.covers([queue]) and filters.queue in (None, queue)
@@ -163,6 +167,10 @@ class ReportService:
         now = self._clock.now_ms()
         if filters.status is not None and filters.status not in STATUSES:
             raise bad_request("invalid_status", f"`status` is one of {', '.join(STATUSES)}.")
+        if filters.end_reason is not None and not END_REASON.fullmatch(filters.end_reason):
+            raise bad_request(
+                "invalid_end_reason", "`endReason` is a reason such as AgentEnded or AutoEnded."
+            )
 
         def read(conn: Connection) -> _Read:
             config = org_repository.org_config(conn, p.org_id)
@@ -195,13 +203,14 @@ class ReportService:
                 and (agent_id is None or m.agent == agent_id)
                 and (filters.end_reason is None or m.end_reason == filters.end_reason)
             ]
-            records = [
-                m
-                for m in records
-                if _visible(m, scope)
-                and (filters.queue is None or filters.queue in _queues(m))
-                and (filters.status is None or m.status == filters.status)
-            ]
+            if scope.queues is not None or filters.queue is not None or filters.status is not None:
+                records = [
+                    m
+                    for m in records
+                    if _visible(m, scope)
+                    and (filters.queue is None or filters.queue in _queues(m))
+                    and (filters.status is None or m.status == filters.status)
+                ]
             targets = {name: q.service_level for name, q in queues.items()}
             return _Read(asked, records, names, targets, scope)
 
