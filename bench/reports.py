@@ -71,10 +71,10 @@ from livedesk.reports.metrics import (
     Answer,
     Message,
     SessionFacts,
-    SessionMetrics,
     Transition,
     session_metrics,
 )
+from livedesk.reports.repository import report_values
 from livedesk.setup.loader import load_demo_org
 from livedesk.setup.schemas import OrgFile
 from livedesk.setup.service import apply_org
@@ -87,8 +87,6 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 # The figures kept per session: SessionMetrics' fields but the derived ones
 # (reports.repository keeps them the same way).
-DERIVED = {"wait_by_queue", "status", "stays"}
-COLUMNS = [f.name for f in dataclasses.fields(SessionMetrics) if f.name not in DERIVED]
 
 DEPLOYMENTS = {  # developer name → (share of sessions, {queue: share})
     "Web_Chat": (0.6, {"General": 0.6, "Billing": 0.25, "Loans": 0.15}),
@@ -346,25 +344,11 @@ def rows_of(made: list[Made], org_id: str) -> dict[Any, list[dict[str, Any]]]:
                 "status": status,
                 "queue_name": queue,
                 "agent_id": agent if status != "Waiting" else None,
+                "left_at": m.history[i + 1][0] if i + 1 < len(m.history) else None,
             }
-            for at, event, status, queue, agent in m.history
+            for i, (at, event, status, queue, agent) in enumerate(m.history)
         ]
-        reports.append(
-            {name: getattr(metrics, name) for name in COLUMNS}
-            | {
-                "org_id": org_id,
-                "stays": [
-                    {
-                        "queue": s.queue,
-                        "enteredAt": s.entered_at,
-                        "leftAt": s.left_at,
-                        "outcome": s.outcome,
-                        "agent": s.agent,
-                    }
-                    for s in metrics.stays
-                ],
-            }
-        )
+        reports.append(report_values(org_id, metrics))
     return {
         EndUser: users,
         Conversation: conversations,

@@ -126,6 +126,11 @@ def insert_session(conn: Connection, **values: Any) -> None:
     conn.execute(insert(MessagingSession).values(**values))
 
 
+_LEAVE_HISTORY = Sql(
+    "UPDATE session_history SET left_at = :at WHERE session_id = :session_id AND left_at IS NULL"
+)
+
+
 def insert_history(
     conn: Connection,
     org_id: str,
@@ -136,7 +141,9 @@ def insert_history(
     queue_name: str | None,
     agent_id: str | None,
 ) -> None:
-    """Only `lifecycle.begin` and `lifecycle.move` call this: the status the session entered."""
+    """Only `lifecycle.begin` and `lifecycle.move` call this: the status the session entered
+    (and so left the one before)."""
+    sql.run(conn, _LEAVE_HISTORY, {"session_id": session_id, "at": at})
     conn.execute(
         insert(SessionHistory).values(
             org_id=org_id,

@@ -399,6 +399,9 @@ class SessionHistory(Base):
     status: Mapped[str] = mapped_column(String(16), doc="the status it entered")
     queue_name: Mapped[str | None] = mapped_column(String(80))
     agent_id: Mapped[str | None] = mapped_column(String(36))
+    left_at: Mapped[int | None] = mapped_column(
+        BigInteger, doc="when it entered its next status (NULL: not yet)"
+    )
 
 
 class PresenceHistory(Base):

@@ -47,10 +47,14 @@ def _union(spells: list[Spell]) -> list[Spell]:
 
 
 def _overlap(a: list[Spell], b: list[Spell]) -> int:
-    total = 0
-    for a_start, a_until in a:
-        for b_start, b_until in b:
-            total += max(0, min(a_until, b_until) - max(a_start, b_start))
+    """The time two lists of sorted, disjoint spells share (one pass over both)."""
+    total = i = j = 0
+    while i < len(a) and j < len(b):
+        total += max(0, min(a[i][1], b[j][1]) - max(a[i][0], b[j][0]))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
     return total
 
 

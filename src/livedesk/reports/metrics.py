@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 WAITING = "Waiting"
@@ -117,6 +117,26 @@ class SessionMetrics:
     csat: int | None
     answered_question: bool | None
     stays: tuple[QueueStay, ...]
+
+
+class Record(Protocol):
+    """What summaries read of a session: a SessionMetrics, or a kept row with those fields
+    (`reports.repository.KeptRow`)."""
+
+    @property
+    def counted_at(self) -> int: ...
+    @property
+    def first_queue(self) -> str | None: ...
+    @property
+    def agent(self) -> str | None: ...
+    @property
+    def deployment(self) -> str: ...
+    @property
+    def abandoned(self) -> bool: ...
+    @property
+    def not_routed(self) -> bool: ...
+    @property
+    def stays(self) -> Sequence[QueueStay]: ...
 
 
 def _seconds(ms: int) -> float:
@@ -312,29 +332,22 @@ class ServiceLevel:
 
 
 def service_level(
-    records: Iterable[SessionMetrics], targets: Mapping[str, int], queue: str | None = None
+    records: Iterable[Record], targets: Mapping[str, int], queue: str | None = None
 ) -> ServiceLevel:
     """Over the records' stays (in `queue` only, if given): accepted within the queue's target
     wait (`targets`, seconds; 20 where not set) ÷ accepted + abandoned. Stays left for another
     queue, or still waiting, are not counted; not-routed sessions never waited."""
-    met = counted = 0
-    for record in records:
-        for stay in record.stays:
-            if queue is not None and stay.queue != queue:
-                continue
-            if stay.outcome == "abandoned":
-                counted += 1
-            elif stay.outcome == "accepted":
-                counted += 1
-                left = stay.left_at  # stay.wait(), inline: a report goes through 100,000 stays
-                met += left is not None and _seconds(left - stay.entered_at) <= targets.get(
-                    stay.queue, DEFAULT_TARGET
-                )
-    return ServiceLevel(met, counted)
+    levels = service_levels(records, targets)
+    if queue is not None:
+        return levels.get(queue, ServiceLevel(0, 0))
+    return ServiceLevel(
+        sum(level.met for level in levels.values()),
+        sum(level.counted for level in levels.values()),
+    )
 
 
 def service_levels(
-    records: Iterable[SessionMetrics], targets: Mapping[str, int]
+    records: Iterable[Record], targets: Mapping[str, int]
 ) -> dict[str, ServiceLevel]:
     """`service_level` of each queue the records' stays count in, in one pass over them."""
     met: dict[str, int] = defaultdict(int)
@@ -345,7 +358,7 @@ def service_levels(
                 counted[stay.queue] += 1
             elif stay.outcome == "accepted":
                 counted[stay.queue] += 1
-                left = stay.left_at  # stay.wait(), inline
+                left = stay.left_at  # stay.wait(), inline: a report goes through 100,000 stays
                 within = targets.get(stay.queue, DEFAULT_TARGET)
                 met[stay.queue] += left is not None and _seconds(left - stay.entered_at) <= within
     return {queue: ServiceLevel(met[queue], n) for queue, n in counted.items()}
@@ -388,7 +401,7 @@ def _figure(values: list[float]) -> Figure:
     )
 
 
-def _key(group_by: GroupBy, zone: ZoneInfo) -> Callable[[SessionMetrics], str | None]:
+def _key(group_by: GroupBy, zone: ZoneInfo) -> Callable[[Record], str | None]:
     if group_by == "queue":
         return lambda m: m.first_queue
     if group_by == "agent":
@@ -398,7 +411,7 @@ def _key(group_by: GroupBy, zone: ZoneInfo) -> Callable[[SessionMetrics], str | 
     pattern = "%Y-%m-%d" if group_by == "day" else "%Y-%m-%dT%H:00"
     labels: dict[int, str | None] = {}  # UTC hour → the label of every moment in it (None: mixed)
 
-    def label(m: SessionMetrics) -> str:
+    def label(m: Record) -> str:
         hour = m.counted_at // _HOUR_MS
         if hour not in labels:
             labels[hour] = _hour_label(hour, zone, pattern)
@@ -426,7 +439,7 @@ def local_time(at: int, zone: ZoneInfo) -> datetime:
 
 
 def summary(
-    records: Iterable[SessionMetrics],
+    records: Iterable[Record],
     group_by: GroupBy,
     time_zone: str = "UTC",
     targets: Mapping[str, int] | None = None,
@@ -438,7 +451,7 @@ def summary(
     own: every stay in it, also of sessions transferred to it."""
     key = _key(group_by, ZoneInfo(time_zone))
     everything = list(records)
-    groups: dict[str, list[SessionMetrics]] = defaultdict(list)
+    groups: dict[str, list[Record]] = defaultdict(list)
     for record in everything:
         name = key(record)
         if name is not None:
@@ -457,12 +470,12 @@ def summary(
     ]
 
 
-def total(records: Sequence[SessionMetrics], targets: Mapping[str, int]) -> SummaryRow:
+def total(records: Sequence[Record], targets: Mapping[str, int]) -> SummaryRow:
     """The whole period as one group, `all`."""
     return group_row("all", records, service_level(records, targets))
 
 
-def group_row(name: str, members: Sequence[SessionMetrics], level: ServiceLevel) -> SummaryRow:
+def group_row(name: str, members: Sequence[Record], level: ServiceLevel) -> SummaryRow:
     return SummaryRow(
         group=name,
         sessions=len(members),
@@ -473,9 +486,9 @@ def group_row(name: str, members: Sequence[SessionMetrics], level: ServiceLevel)
     )
 
 
-def figures_of(members: Sequence[SessionMetrics]) -> dict[str, Figure]:
+def figures_of(members: Sequence[Record]) -> dict[str, Figure]:
     figures = {}
     for figure in FIGURES:
-        values = [float(v) for v in map(attrgetter(figure), members) if v is not None]
+        values = [v for v in map(attrgetter(figure), members) if v is not None]
         figures[figure] = _figure(values)
     return figures

@@ -8,12 +8,14 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, insert, select
 
 from livedesk.conversations.entries import EntryType
+from livedesk.kit import sql
 from livedesk.kit.db import DbRow
+from livedesk.kit.sql import Params, Sql
 from livedesk.models import (
     Agent,
     Conversation,
@@ -141,22 +143,83 @@ _COLUMNS = [f.name for f in dataclasses.fields(SessionMetrics) if f.name not in 
 def save(conn: Connection, org_id: str, metrics: SessionMetrics) -> None:
     """Keep an ended session's figures (replacing those kept before)."""
     conn.execute(delete(SessionReport).where(SessionReport.session_id == metrics.session_id))
+    conn.execute(insert(SessionReport).values(**report_values(org_id, metrics)))
+
+
+def report_values(org_id: str, metrics: SessionMetrics) -> dict[str, Any]:
+    """The session_reports row of `metrics`. Its stays are kept as arrays in QueueStay's field
+    order (queue, entered, left, outcome, agent): a report decodes 100,000 of them."""
     values = {name: getattr(metrics, name) for name in _COLUMNS}
-    conn.execute(
-        insert(SessionReport).values(
-            org_id=org_id, stays=[_stay_json(s) for s in metrics.stays], **values
+    return {**values, "org_id": org_id, "stays": [list(_stay_fields(s)) for s in metrics.stays]}
+
+
+def _stay_fields(stay: QueueStay) -> tuple[Any, ...]:
+    return (stay.queue, stay.entered_at, stay.left_at, stay.outcome, stay.agent)
+
+
+class KeptRow(NamedTuple):
+    """What summaries read of a kept session (`metrics.Record`), read lean: no object per
+    field of 100,000 sessions."""
+
+    counted_at: int
+    first_queue: str | None
+    agent: str | None
+    deployment: str
+    abandoned: bool
+    not_routed: bool
+    wait: float | None
+    first_response: float | None
+    customer_first_response: float | None
+    average_response: float | None
+    longest_response: float | None
+    handle: float | None
+    inactive: float
+    csat: int | None
+    stays: tuple[QueueStay, ...]
+
+
+_LEAN = KeptRow._fields
+_FULL = (*_COLUMNS, "stays")
+_KEPT: dict[tuple[bool, bool, bool, bool], Sql] = {}
+
+
+def _kept_sql(lean: bool, agent: bool, reason: bool, limited: bool) -> Sql:
+    """The kept rows of [start, end), with the filters asked for (statements made once each)."""
+    key = (lean, agent, reason, limited)
+    if key not in _KEPT:
+        where = ["org_id = :org_id", "counted_at >= :start", "counted_at < :end"]
+        where += ["agent = :agent"] if agent else []
+        where += ["end_reason = :reason"] if reason else []
+        _KEPT[key] = Sql(
+            f"SELECT {', '.join(_LEAN if lean else _FULL)} FROM session_reports "
+            f"WHERE {' AND '.join(where)}"
+            + (" ORDER BY counted_at, session_id LIMIT :limit" if limited else "")
         )
-    )
+    return _KEPT[key]
 
 
-def _stay_json(stay: QueueStay) -> dict[str, Any]:
-    return {
-        "queue": stay.queue,
-        "enteredAt": stay.entered_at,
-        "leftAt": stay.left_at,
-        "outcome": stay.outcome,
-        "agent": stay.agent,
-    }
+def _params(org_id: str, start: int, end: int, agent: str | None, reason: str | None) -> Params:
+    return {"org_id": org_id, "start": start, "end": end, "agent": agent, "reason": reason}
+
+
+def _stays(value: Any) -> tuple[QueueStay, ...]:
+    return tuple(QueueStay(*fields) for fields in sql.json_value(value))
+
+
+def kept_records(
+    conn: Connection,
+    org_id: str,
+    start: int,
+    end: int,
+    *,
+    agent_id: str | None = None,
+    end_reason: str | None = None,
+) -> list[KeptRow]:
+    """The kept figures of the sessions counted in [start, end), as summaries read them."""
+    stmt = _kept_sql(True, agent_id is not None, end_reason is not None, False)
+    found = sql.tuples(conn, stmt, _params(org_id, start, end, agent_id, end_reason))
+    with _collector_paused():
+        return [KeptRow._make((*row[:-1], _stays(row[-1]))) for row in found]
 
 
 def kept(
@@ -167,46 +230,26 @@ def kept(
     *,
     agent_id: str | None = None,
     end_reason: str | None = None,
+    limit: int | None = None,
 ) -> list[SessionMetrics]:
-    """The kept figures of the sessions counted in [start, end)."""
-    columns = [getattr(SessionReport, name) for name in _COLUMNS]
-    query = select(*columns, SessionReport.stays).where(
-        SessionReport.org_id == org_id,
-        SessionReport.counted_at >= start,
-        SessionReport.counted_at < end,
-    )
-    if agent_id is not None:
-        query = query.where(SessionReport.agent == agent_id)
-    if end_reason is not None:
-        query = query.where(SessionReport.end_reason == end_reason)
+    """The kept sessions counted in [start, end), whole; with `limit`, the first in the order
+    they count (`counted_at`, then id)."""
+    stmt = _kept_sql(False, agent_id is not None, end_reason is not None, limit is not None)
+    params = {**_params(org_id, start, end, agent_id, end_reason), "limit": limit}
     ended = SessionStatus.ENDED
-    status_at, waits_at = _STATUS_AT, _WAITS_AT
     found = []
     with _collector_paused():
-        for row in conn.execute(query):
-            stays = tuple(
-                QueueStay(s["queue"], s["enteredAt"], s["leftAt"], s["outcome"], s["agent"])
-                for s in row[-1]
+        for row in sql.tuples(conn, stmt, params):
+            values = dict(zip(_FULL, row, strict=True))
+            stays = _stays(values.pop("stays"))
+            for flag in ("abandoned", "not_routed"):
+                values[flag] = bool(values[flag])
+            if values["answered_question"] is not None:
+                values["answered_question"] = bool(values["answered_question"])
+            found.append(
+                SessionMetrics(**values, status=ended, wait_by_queue=waits(stays)[0], stays=stays)
             )
-            fields = (
-                *row[:status_at],
-                ended,
-                *row[status_at:waits_at],
-                waits(stays)[0],
-                *row[waits_at:-1],
-                stays,
-            )
-            found.append(SessionMetrics(*fields))
     return found
-
-
-# kept() makes each SessionMetrics from its row positionally (a third faster than by name): the
-# row's columns are the fields in order but `status` and `wait_by_queue`, then `stays`, the last.
-_FIELDS = [f.name for f in dataclasses.fields(SessionMetrics)]
-_STATUS_AT = _FIELDS.index("status")
-_WAITS_AT = _FIELDS.index("wait_by_queue") - 1  # the row has no status column
-if not (_FIELDS[-1] == "stays" and _STATUS_AT < _WAITS_AT + 1 and len(_DERIVED) == 3):
-    raise RuntimeError("reports.repository.kept: SessionMetrics' fields moved; adapt kept()")
 
 
 @contextmanager
@@ -279,46 +322,22 @@ def handling_spells(
 ) -> dict[str, list[tuple[int, int | None, str, str | None]]]:
     """Per agent, her Active spells that overlap [start, end): (from, until or None while still
     Active, session id, the event that began it)."""
-    agent_ids = [a.id for a in agents(conn, org_id)]
-    active = (
-        select(SessionHistory.session_id)
-        .where(
-            SessionHistory.agent_id.in_(agent_ids),
-            SessionHistory.at >= start - _LONGEST_SPELL_MS,
-            SessionHistory.at < end,
-            SessionHistory.status == SessionStatus.ACTIVE,
-        )
-        .distinct()
-    )
-    # Each status those sessions entered, with when the next one began (None: the last yet);
-    # only the Active ones come back (in SQL: a report over 100,000 sessions, bench/reports.py).
-    h = SessionHistory
-    moves = (
-        select(
-            h.session_id,
-            h.seq,
-            h.at,
-            h.status,
-            h.agent_id,
-            h.event,
-            func.lead(h.at).over(partition_by=h.session_id, order_by=h.seq).label("until"),
-        )
-        .where(h.session_id.in_(active))
-        .subquery()
-    )
     found: dict[str, list[tuple[int, int | None, str, str | None]]] = defaultdict(list)
-    for agent_id, at, until, session_id, event in conn.execute(
-        select(moves.c.agent_id, moves.c.at, moves.c.until, moves.c.session_id, moves.c.event)
-        .where(
-            moves.c.status == SessionStatus.ACTIVE,
-            moves.c.agent_id.is_not(None),
-            moves.c.at < end,
-            or_(moves.c.until.is_(None), moves.c.until > start),
-        )
-        .order_by(moves.c.session_id, moves.c.seq)
-    ):
+    params = {"org_id": org_id, "start": start, "end": end, "since": start - _LONGEST_SPELL_MS}
+    for agent_id, at, until, session_id, event in sql.tuples(conn, _HANDLING, params):
         found[agent_id].append((at, until, session_id, event))
     return found
+
+
+_HANDLING = Sql(
+    """
+    SELECT h.agent_id, h.at, h.left_at, h.session_id, h.event
+    FROM session_history h JOIN agents a ON a.id = h.agent_id
+    WHERE a.org_id = :org_id AND h.status = 'Active' AND h.at >= :since AND h.at < :end
+      AND (h.left_at IS NULL OR h.left_at > :start)
+    ORDER BY h.agent_id, h.at
+    """
+)
 
 
 # An Active spell longer than this before a report's start is not looked for (an Active

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -22,6 +23,7 @@ from livedesk.reports.agents import agent_figures
 from livedesk.reports.metrics import (
     GROUP_BYS,
     Figure,
+    Record,
     ServiceLevel,
     SessionMetrics,
     SummaryRow,
@@ -63,7 +65,7 @@ class Filters:
 @dataclass(frozen=True)
 class _Read:
     period: Period
-    records: list[SessionMetrics]
+    records: list[Record]
     names: dict[str, tuple[str, str]]  # agent id → (username, display name)
     targets: dict[str, ServiceLevelTarget]  # every queue's (a stay counts against its own)
     scope: Scope
@@ -82,9 +84,12 @@ class ReportService:
         if limit is not None and not 1 <= limit <= MAX_LIMIT:
             raise bad_request("invalid_limit", f"`limit` is from 1 to {MAX_LIMIT}.")
         offset = _offset(page_token)
-        read = await self._read(p, filters)
-        ordered = sorted(read.records, key=attrgetter("counted_at", "session_id"))
-        end = len(ordered) if limit is None else offset + limit
+        end = None if limit is None else offset + limit
+        # One more than the page: whether there is a next one.
+        read = await self._read(p, filters, lean=False, first=None if end is None else end + 1)
+        records = cast(list[SessionMetrics], read.records)
+        ordered = sorted(records, key=attrgetter("counted_at", "session_id"))
+        end = len(ordered) if end is None else end
         return SessionReport(
             fromTime=read.period.start,
             toTime=read.period.end,
@@ -96,7 +101,7 @@ class ReportService:
     async def summary(self, p: AgentPrincipal, filters: Filters, group_by: str) -> Summary:
         if group_by not in GROUP_BYS:
             raise bad_request("invalid_group_by", f"`groupBy` is one of {', '.join(GROUP_BYS)}.")
-        read = await self._read(p, filters)
+        read = await self._read(p, filters, lean=True)
         targets = {q: t.within_seconds for q, t in read.targets.items()}
         rows = summary(read.records, group_by, read.period.time_zone, targets)
         levels = service_levels(read.records, targets)  # each queue's, in one pass
@@ -162,7 +167,12 @@ class ReportService:
 
         return await self._db.read(read)
 
-    async def _read(self, p: AgentPrincipal, filters: Filters) -> _Read:
+    async def _read(
+        self, p: AgentPrincipal, filters: Filters, *, lean: bool, first: int | None = None
+    ) -> _Read:
+        """The sessions counted in the period she may read, with the filters: `lean`, as
+        summaries read them (kept ones as `KeptRow`); else whole, only the `first` in the order
+        they count if given (a page: more may come back, never fewer of the first)."""
         scope = scope_of(p)
         now = self._clock.now_ms()
         if filters.status is not None and filters.status not in STATUSES:
@@ -188,14 +198,16 @@ class ReportService:
                 agent_id = next((a.id for a in people if filters.agent in (a.username, a.id)), None)
                 if agent_id is None:
                     raise bad_request("unknown_agent", f"There is no agent {filters.agent!r}.")
-            records = repository.kept(
-                conn,
-                p.org_id,
-                asked.start,
-                asked.end,
-                agent_id=agent_id,
-                end_reason=filters.end_reason,
-            )
+            # Her queues, a queue or a status are looked for here, among every session.
+            narrowed = scope.queues is not None or filters.queue is not None or filters.status
+            period_of = (p.org_id, asked.start, asked.end)
+            options: dict[str, Any] = {"agent_id": agent_id, "end_reason": filters.end_reason}
+            records: list[Record] = []
+            if lean:
+                records += repository.kept_records(conn, *period_of, **options)
+            else:
+                limit = None if narrowed else first
+                records += repository.kept(conn, *period_of, **options, limit=limit)
             records += [
                 m
                 for m in _open(conn, p.org_id, asked)
@@ -203,13 +215,13 @@ class ReportService:
                 and (agent_id is None or m.agent == agent_id)
                 and (filters.end_reason is None or m.end_reason == filters.end_reason)
             ]
-            if scope.queues is not None or filters.queue is not None or filters.status is not None:
+            if narrowed:
                 records = [
                     m
                     for m in records
                     if _visible(m, scope)
                     and (filters.queue is None or filters.queue in _queues(m))
-                    and (filters.status is None or m.status == filters.status)
+                    and (filters.status is None or _status(m) == filters.status)
                 ]
             targets = {name: q.service_level for name, q in queues.items()}
             return _Read(asked, records, names, targets, scope)
@@ -225,12 +237,16 @@ def _open(conn: Connection, org_id: str, asked: Period) -> list[SessionMetrics]:
     return found
 
 
-def _queues(m: SessionMetrics) -> list[str]:
+def _status(m: Record) -> str:
+    return m.status if isinstance(m, SessionMetrics) else SessionStatus.ENDED  # kept: ended
+
+
+def _queues(m: Record) -> list[str]:
     seen = [s.queue for s in m.stays]
     return list(dict.fromkeys(seen if seen else [m.first_queue] if m.first_queue else []))
 
 
-def _visible(m: SessionMetrics, scope: Scope) -> bool:
+def _visible(m: Record, scope: Scope) -> bool:
     """A supervisor sees the sessions that waited in one of her queues; an admin every one."""
     return scope.queues is None or scope.covers(_queues(m))
 

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("queue_name", sa.String(length=80), nullable=True),
         sa.Column("agent_id", sa.String(length=36), nullable=True),
+        sa.Column("left_at", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_session_history")),
     )
     with op.batch_alter_table("session_history", schema=None) as batch_op:
