@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -114,3 +115,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(CorsMiddleware, allowed=container.origins.get)
     app.add_middleware(RequestObserver, metrics=container.metrics)  # outermost: sees everything
     return app
+
+
+SERVE_LOGS = "LIVEDESK_SERVE_LOGS"  # how `serve --workers` tells its processes how to log
+
+
+def worker_app() -> FastAPI:
+    """The app of one of `livedesk serve --workers N`'s processes (uvicorn's factory): settings
+    from the environment the command prepared (it ran the migrations and applied the demo org
+    once, before starting them), logging as the command was told."""
+    from livedesk.kit.heap import freeze_startup_objects
+    from livedesk.ops import logs
+
+    level, _, style = os.environ.get(SERVE_LOGS, "warning text").partition(" ")
+    logs.configure(level, style or "text")
+    application = create_app(Settings())
+    freeze_startup_objects()
+    return application

@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -49,12 +49,21 @@ def serve(
     log_format: Annotated[
         str, typer.Option(help="text, or json: one JSON object per line.")
     ] = "text",
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes sharing the port (PostgreSQL and Redis only; see the deployment "
+            "guide in the README)."
+        ),
+    ] = 1,
 ) -> None:
     """Run the server (migrations run first)."""
     if log_format not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--log-format")
     if log_level.lower() not in ("debug", "info", "warning", "error", "critical"):
         raise typer.BadParameter("use debug, info, warning or error", param_hint="--log-level")
+    if not 1 <= workers <= 64:
+        raise typer.BadParameter("from 1 to 64", param_hint="--workers")
     import uvicorn
 
     from livedesk.app import create_app
@@ -62,6 +71,8 @@ def serve(
     from livedesk.ops import logs
 
     settings = _settings(data_dir, demo=demo or Settings().demo)
+    if workers > 1:
+        _check_workers(settings)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     typer.echo(f"LiveDesk {__version__} on {base}")
     typer.echo(f"  database      {_redacted(settings.resolved_database_url())}")
@@ -77,18 +88,70 @@ def serve(
         )
         typer.echo(f"  demo page     {base}/demo   (the chat widget on an example company page)")
     logs.configure(log_level, log_format)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level.lower(),
+        "log_config": None,  # logs.configure set up every logger
+        "access_log": False,  # livedesk.access logs each request, with its route
+        "proxy_headers": False,
+        "timeout_graceful_shutdown": 3,
+    }
+    if workers > 1:
+        typer.echo(f"  processes     {workers}")
+        _prepare_workers(settings, log_level, log_format)
+        uvicorn.run("livedesk.app:worker_app", factory=True, workers=workers, **options)
+        return
     application = create_app(settings)
     freeze_startup_objects()
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level=log_level.lower(),
-        log_config=None,  # logs.configure set up every logger
-        access_log=False,  # livedesk.access logs each request, with its route
-        proxy_headers=False,
-        timeout_graceful_shutdown=3,
-    )
+    uvicorn.run(application, **options)
+
+
+def _check_workers(settings: Settings) -> None:
+    """Several processes need PostgreSQL (SQLite is one process by design) and Redis (how they
+    wake each other's streams): a clear refusal otherwise."""
+    from livedesk.kit.db import is_sqlite
+
+    if is_sqlite(settings.resolved_database_url()):
+        _refuse(
+            "--workers needs PostgreSQL: SQLite is served by one process by design. Set "
+            "LIVEDESK_DATABASE_URL=postgresql://… (and LIVEDESK_REDIS_URL), or run one process."
+        )
+    if not settings.redis_url:
+        _refuse(
+            "--workers needs Redis: the processes wake each other's event streams through it. "
+            "Set LIVEDESK_REDIS_URL=redis://…, or run one process."
+        )
+
+
+def _prepare_workers(settings: Settings, log_level: str, log_format: str) -> None:
+    """What the processes must not each do at once, done here before they start: the
+    migrations, the token signing key, the demo org. They read the rest from the environment."""
+    from livedesk.app import SERVE_LOGS
+    from livedesk.auth.tokens import load_or_create_key
+    from livedesk.kit.migrate import upgrade_database
+
+    upgrade_database(settings.resolved_database_url())
+    if not settings.token_key:
+        load_or_create_key(settings.data_dir)
+    if settings.demo:
+        asyncio.run(_apply_demo(settings))
+    os.environ["LIVEDESK_MIGRATE_ON_START"] = "false"
+    os.environ["LIVEDESK_DEMO"] = "false"
+    os.environ[SERVE_LOGS] = f"{log_level} {log_format}"
+
+
+async def _apply_demo(settings: Settings) -> None:
+    from livedesk.kit.clock import SystemClock
+    from livedesk.kit.db import Database
+    from livedesk.setup.loader import load_demo_org
+    from livedesk.setup.service import apply_org
+
+    db = Database(settings.resolved_database_url())
+    try:
+        await apply_org(db, SystemClock(), load_demo_org())
+    finally:
+        await db.dispose()
 
 
 @app.command(
