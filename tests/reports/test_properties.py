@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livedesk.conversations.lifecycle import allowed, transition
+from livedesk.conversations.lifecycle import EVENTS, allowed, transition
 from livedesk.reports.agents import agent_figures
 from livedesk.reports.metrics import (
     Message,
@@ -17,17 +17,6 @@ from livedesk.reports.metrics import (
     summary,
 )
 
-EVENTS = [
-    "route",
-    "not_routed",
-    "accept",
-    "customer_idle",
-    "mark_inactive",
-    "customer_message",
-    "end",
-    "auto_end",
-    "transfer",
-]
 QUEUES = ["General", "Billing"]
 AGENTS = ["ada", "grace"]
 
