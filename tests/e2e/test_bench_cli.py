@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.e2e
-REPORTS_BENCH = Path(__file__).resolve().parents[2] / "bench" / "reports.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+REPORTS_BENCH = BENCH / "reports.py"
 
 
 async def test_livedesk_bench_runs_a_small_load_and_reports_it(tmp_path: Path) -> None:
@@ -71,3 +72,35 @@ async def test_the_reports_benchmark_runs_small(tmp_path: Path, database: str) -
     )
     assert operations["summary by day"]["sessions"] == 200
     assert all(t["runs"] == 1 and t["max_ms"] > 0 for t in result["timings"])
+
+
+async def _bench(script: str, *args: str, timeout: float = 120) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(BENCH / script),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode == 0, stderr.decode() + stdout.decode()
+    return stdout.decode()
+
+
+async def test_the_routing_benchmark_runs_small(tmp_path: Path) -> None:
+    """bench/routing.py with 40 sessions and 8 agents: every session offered and accepted."""
+    out_file = tmp_path / "routing.json"
+    await _bench("routing.py", "--sessions", "40", "--agents", "8", "--json", str(out_file))
+    result = json.loads(out_file.read_text())
+    assert (result["decisions"], result["accepted"], result["left_waiting"]) == (40, 40, 0)
+
+
+async def test_the_stalled_streams_benchmark_runs_small(tmp_path: Path) -> None:
+    """bench/stalled_streams.py with 2 chats, 10 stalled streams and one-second phases."""
+    out_file = tmp_path / "stalled.json"
+    args = ["-c", "2", "--stalled", "10", "--streams-per-customer", "5", "--phase", "1"]
+    args += ["--stalled-phase", "2", "--warmup", "0.2", "--fill", "10", "--feed-rate", "5"]
+    await _bench("stalled_streams.py", *args, "--json", str(out_file))
+    phases = json.loads(out_file.read_text())["phases"]
+    assert [p["phase"] for p in phases] == ["before", "stalled", "after"]
+    assert all(p["messages"] > 0 and p["lost"] == 0 and p["errors"] == [] for p in phases)
