@@ -45,14 +45,23 @@ class RedisBus:
         return "up" if self._up else "down"
 
     async def start(self, handler: BusHandler) -> None:
-        """Subscribe (in the background, again and again while Redis is down: the process
-        starts and serves all the same)."""
+        """Subscribe, so that what is published from now on is delivered; if Redis does not
+        answer, go on subscribing in the background (the process starts and serves all the
+        same)."""
         self._handler = handler
-        self._task = asyncio.create_task(self._listen(handler))
-
-    async def _listen(self, handler: BusHandler) -> None:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         subscribed = False
+        try:
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await pubsub.subscribe(self._channel)
+            subscribed = True
+        except Exception as exc:
+            self._down(f"cannot subscribe ({exc.__class__.__name__}: {exc})")
+        self._task = asyncio.create_task(self._listen(pubsub, handler, subscribed))
+
+    async def _listen(
+        self, pubsub: aioredis.client.PubSub, handler: BusHandler, subscribed: bool
+    ) -> None:
         try:
             while True:
                 try:
