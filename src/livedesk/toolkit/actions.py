@@ -137,16 +137,7 @@ class _Act:
             raise not_found("component_not_found", f"There is no component {name[:80]!r}.")
         identifier = new_id()
         spec, payload = answers.prepare(component, self.session, identifier)
-        messages.send_as_agent(
-            self.conn,
-            self.session,
-            self.conversation,
-            self.p.agent_id,
-            identifier,
-            payload,
-            self.now,
-            self.automated_by,
-        )
+        self._send_payload(identifier, payload)
         answers.remember(
             self.conn, self.p.org_id, self.session, spec, identifier, "Agent", self.now
         )
@@ -220,6 +211,10 @@ class _Act:
         payload = self.kit.customer_flows.launch(
             self.conn, self.p.org_id, self.conversation.end_user_id, text, identifier, self.now
         ) or entries.text_message(identifier, text)
+        self._send_payload(identifier, payload)
+
+    def _send_payload(self, identifier: str, payload: dict[str, Any]) -> None:
+        """A message of any type as the agent (or the flow running as her)."""
         messages.send_as_agent(
             self.conn,
             self.session,
