@@ -84,37 +84,24 @@ export class Toolkit {
       return;
     }
     const choices = components.map((c) => el("input", { type: "radio", name: "component", value: c.name }));
-    const error = el("p", { class: "error", role: "alert" });
-    const cancel = el("button", { type: "button" }, "Cancel");
-    const form = el("form", { method: "dialog", class: "question-form" },
-      el("h2", { id: "question-title" }, "Ask a question"),
-      components.length ? el("fieldset", {}, el("legend", {}, "Question"),
+    choiceDialog(dialog, {
+      className: "question-form",
+      titleId: "question-title",
+      title: "Ask a question",
+      body: [components.length ? el("fieldset", {}, el("legend", {}, "Question"),
         components.map((c, i) => el("div", { class: "choice" },
           el("label", {}, choices[i], el("span", { class: "target" }, c.name.replace(/_/g, " "))),
           el("pre", { class: "preview" }, c.text))))
-        : el("p", { class: "quiet" }, "The org file declares no messaging components."),
-      error,
-      el("div", { class: "buttons" }, cancel, el("button", { type: "submit", class: "primary" }, "Send")));
-    dialog.replaceChildren(form);
-    cancel.addEventListener("click", () => dialog.close());
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const chosen = choices.find((c) => c.checked);
-      if (!chosen) {
-        error.textContent = "Choose a question.";
-        (choices[0] || cancel).focus();
-        return;
-      }
-      try {
-        await this.act({ actionType: "sendComponent", component: chosen.value });
-        dialog.close();
-        this.onDone("Question sent.");
-      } catch (refusal) {
-        error.textContent = refusal.message;
-      }
+        : el("p", { class: "quiet" }, "The org file declares no messaging components.")],
+      choices,
+      missing: "Choose a question.",
+      submit: "Send",
+      choose: async (component) => {
+        await this.act({ actionType: "sendComponent", component });
+        return "Question sent.";
+      },
+      done: this.onDone,
     });
-    dialog.showModal();
-    (choices[0] || cancel).focus();
   }
 
   /** A colleague's name, once the transfer dialog listed her. */
@@ -154,37 +141,57 @@ export class Toolkit {
     const agentList = el("fieldset", {}, el("legend", {}, "An agent"),
       agents.length ? agents.map((a) => radio(`agent:${a.id}`, a.displayName,
         `Online, free capacity: ${a.freeCapacity}`, whyNotTo(a))) : el("p", { class: "quiet" }, "No colleague takes chats."));
-    const error = el("p", { class: "error", role: "alert" });
-    const cancel = el("button", { type: "button" }, "Cancel");
-    const form = el("form", { method: "dialog", class: "transfer-form" },
-      el("h2", { id: "transfer-title" }, "Transfer the chat"),
-      el("p", {}, "The chat waits in the queue you choose, or is offered to the colleague you choose; its transcript goes with it."),
-      el("div", { class: "targets" }, queueList, agentList), error,
-      el("div", { class: "buttons" }, cancel, el("button", { type: "submit", class: "primary" }, "Transfer")));
-    dialog.replaceChildren(form);
-    cancel.addEventListener("click", () => dialog.close());
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const chosen = choices.find((c) => c.checked);
-      if (!chosen) {
-        error.textContent = "Choose a queue or an agent.";
-        (choices.find((c) => !c.disabled) || cancel).focus();
-        return;
-      }
-      const [kind, target] = [chosen.value.slice(0, chosen.value.indexOf(":")), chosen.value.slice(chosen.value.indexOf(":") + 1)];
-      const body = kind === "agent" ? { actionType: "transfer", agentId: target } : { actionType: "transfer", queue: target };
-      const name = kind === "agent" ? this.nameOf(target) : target;
-      try {
-        await this.act(body);
-        dialog.close();
-        this.onDone(`Transferred to ${name}.`);
-      } catch (refusal) {
-        error.textContent = refusal.message;
-      }
+    choiceDialog(dialog, {
+      className: "transfer-form",
+      titleId: "transfer-title",
+      title: "Transfer the chat",
+      body: [
+        el("p", {}, "The chat waits in the queue you choose, or is offered to the colleague you choose; its transcript goes with it."),
+        el("div", { class: "targets" }, queueList, agentList),
+      ],
+      choices,
+      missing: "Choose a queue or an agent.",
+      submit: "Transfer",
+      choose: async (value) => {
+        const [kind, target] = [value.slice(0, value.indexOf(":")), value.slice(value.indexOf(":") + 1)];
+        await this.act(kind === "agent" ? { actionType: "transfer", agentId: target } : { actionType: "transfer", queue: target });
+        return `Transferred to ${kind === "agent" ? this.nameOf(target) : target}.`;
+      },
+      done: this.onDone,
     });
-    dialog.showModal();
-    (choices.find((c) => !c.disabled) || cancel).focus();
   }
+}
+
+/** A modal form to pick one of `choices` (radio inputs inside `body`): Cancel closes it; a
+ *  choice goes to `choose`, whose refusal shows under the choices and whose sentence goes to
+ *  `done` once the dialog is closed. */
+function choiceDialog(dialog, { className, titleId, title, body, choices, missing, submit, choose, done }) {
+  const error = el("p", { class: "error", role: "alert" });
+  const cancel = el("button", { type: "button" }, "Cancel");
+  const first = () => choices.find((c) => !c.disabled) || cancel;
+  const form = el("form", { method: "dialog", class: className },
+    el("h2", { id: titleId }, title), ...body, error,
+    el("div", { class: "buttons" }, cancel, el("button", { type: "submit", class: "primary" }, submit)));
+  dialog.replaceChildren(form);
+  cancel.addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = choices.find((c) => c.checked);
+    if (!chosen) {
+      error.textContent = missing;
+      first().focus();
+      return;
+    }
+    try {
+      const said = await choose(chosen.value);
+      dialog.close();
+      done(said);
+    } catch (refusal) {
+      error.textContent = refusal.message;
+    }
+  });
+  dialog.showModal();
+  first().focus();
 }
 
 /** Why a colleague cannot take the chat now (null: she can). */
