@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.auth.principals import EndUserPrincipal
-from livedesk.contact import availability, repository
+from livedesk.contact import availability
 from livedesk.contact.schemas import AvailabilityOut, ContactCreated, ContactRequest
 from livedesk.errors import bad_request, not_found
 from livedesk.kit.clock import Clock
 from livedesk.kit.db import Database
 from livedesk.orgs import repository as org_repository
 from livedesk.records import repository as records
+from livedesk.routing.repository import agent_loads
 
 
 class ContactService:
@@ -32,9 +33,9 @@ class ContactService:
                     f"There is no deployment {developer_name[:80]!r} in org {org_id[:18]!r}.",
                 )
             queues = org_repository.queue_configs(conn, org_id)
-            found = availability.decide(
-                row.config, queues, repository.staffed_queues(conn, org_id), now
-            )
+            # Queues with an agent Online who takes work (routing's own reading of "Online").
+            staffed = {q for a in agent_loads(conn, org_id) if a.capacity > 0 for q in a.queues}
+            found = availability.decide(row.config, queues, staffed, now)
             return AvailabilityOut(
                 available=found.available,
                 isOpen=found.is_open,
