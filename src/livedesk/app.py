@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from types import FrameType
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -35,6 +40,7 @@ from livedesk.routing.endpoints import router as routing_router
 from livedesk.setup.loader import load_demo_org
 from livedesk.setup.service import apply_org
 from livedesk.streams.endpoints import router as stream_router
+from livedesk.streams.hub import StreamHub
 from livedesk.supervision.endpoints import router as supervision_router
 from livedesk.web.bodies import JsonBodyCheck
 from livedesk.web.docs import install_docs
@@ -47,9 +53,15 @@ from livedesk.widget.endpoints import router as widget_router
 UPLOAD_PATHS = re.compile(
     r"^/iamessage/api/v2/conversation/[^/]+/file$|^/api/v1/sessions/[^/]+/files$"
 )
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, *, drain_on_signals: bool = False
+) -> FastAPI:
+    """`drain_on_signals` (`livedesk serve`): on SIGTERM or SIGINT the open event streams end at
+    once (`StreamHub.drain`), while the server lets the requests under way finish."""
     settings = settings or Settings()
     container = build_container(settings, clock)
 
@@ -63,8 +75,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # In the background: a server with many waiting interviews opens its port at once.
         waking = asyncio.create_task(container.waker.wake_all(), name="livedesk-wake")
         app.state.waking = waking
+        draining = _drain_on_signals if drain_on_signals else _no_drain
         try:
-            yield
+            with draining(container.hub):
+                yield
         finally:
             waking.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -117,6 +131,50 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return app
 
 
+SignalHandler = Callable[[int, FrameType | None], Any]
+
+
+@contextlib.contextmanager
+def _drain_on_signals(hub: StreamHub) -> Iterator[None]:
+    """While the app is served: a stop signal goes to the server's own handler (uvicorn's: it
+    stops taking connections and waits for the responses under way, for at most its graceful
+    timeout) and drains the stream hub too, on the event loop: the streams end at once rather
+    than hold the shutdown until that timeout, which would then cut them off mid-body."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread has signal handlers
+        return
+    loop = asyncio.get_running_loop()
+
+    def drain() -> None:
+        if not hub.draining:
+            log.info("stopping: %d open event streams closed", hub.drain())
+
+    def chained(previous: SignalHandler) -> SignalHandler:
+        def on_signal(sig: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(drain)
+            previous(sig, frame)
+
+        return on_signal
+
+    installed: dict[signal.Signals, tuple[SignalHandler, SignalHandler]] = {}
+    for sig in STOP_SIGNALS:
+        previous = signal.getsignal(sig)
+        if callable(previous):  # the server's handler (not the default action, nor ignored)
+            installed[sig] = (previous, chained(previous))
+            signal.signal(sig, installed[sig][1])
+    try:
+        yield
+    finally:
+        for sig, (previous, ours) in installed.items():
+            if signal.getsignal(sig) is ours:
+                signal.signal(sig, previous)
+
+
+@contextlib.contextmanager
+def _no_drain(_: StreamHub) -> Iterator[None]:
+    yield
+
+
 SERVE_LOGS = "LIVEDESK_SERVE_LOGS"  # how `serve --workers` tells its processes how to log
 
 
@@ -129,6 +187,6 @@ def worker_app() -> FastAPI:
 
     level, _, style = os.environ.get(SERVE_LOGS, "warning text").partition(" ")
     logs.configure(level, style or "text")
-    application = create_app(Settings())
+    application = create_app(Settings(), drain_on_signals=True)
     freeze_startup_objects()
     return application

@@ -7,6 +7,9 @@ from importlib import resources
 from alembic import command
 from alembic.config import Config
 
+# The pg_advisory_xact_lock key that upgrades take (migrations/env.py says why).
+MIGRATION_LOCK = 7_421_001
+
 
 def alembic_config(url: str) -> Config:
     config = Config()

@@ -1,5 +1,11 @@
 """Alembic environment: SQLite through the stdlib driver (batch mode), PostgreSQL through asyncpg,
-with an advisory lock so several processes starting at once migrate one after the other."""
+under an advisory lock so processes and hosts starting at once migrate one after the other.
+
+The lock is the transaction's (`pg_advisory_xact_lock`): it is taken before Alembic reads the
+schema's version and released by the COMMIT of the migrations, so a process that waited for it
+finds the schema at head and does nothing (a session lock released before that COMMIT let a
+waiting process read the old version and run the same migrations again). A process that dies
+holding it frees it with its connection."""
 
 from __future__ import annotations
 
@@ -12,10 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import livedesk.models  # noqa: F401  (registers the tables)
 from livedesk.kit.db import Base, async_url, is_sqlite, sqlite_url, sync_url
+from livedesk.kit.migrate import MIGRATION_LOCK
 
 config = context.config
 target_metadata = Base.metadata
-MIGRATION_LOCK = 7_421_001
 
 
 def _url() -> str:
@@ -30,7 +36,7 @@ def _url() -> str:
 def _run(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if not sqlite:
-        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -40,8 +46,7 @@ def _run(connection: Connection) -> None:
     with context.begin_transaction():
         context.run_migrations()
     if not sqlite:
-        connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
-        connection.commit()
+        connection.commit()  # the migrations, and the lock with them
 
 
 async def _run_async(url: str) -> None:

@@ -9,6 +9,12 @@ most `streams.mailbox_limit` of them); past that it drops them and reads them ba
 database once its client catches up. A write that its client has not taken within
 `streams.write_timeout_seconds` ends the stream (`streams/response.py`), and closing a mailbox
 (revocation, expiry, disconnect) cuts short a write that is waiting.
+
+When the process is asked to stop (SIGTERM), `drain` closes every open stream at once, and every
+stream opened afterwards ends as soon as it has started: each ends its response cleanly (the
+last chunk of its body; one whose write waits for a client that does not read is reset, as
+above), and its client resumes from its last event id, on another process or on this one
+restarted, instead of holding the shutdown until the server's graceful timeout.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ class StreamHub:
         self._by_token: dict[str, set[Mailbox]] = {}
         self._settings = settings or StreamSettings()
         self._too_slow = 0
+        self._draining = False
 
     @property
     def settings(self) -> StreamSettings:
@@ -105,6 +112,7 @@ class StreamHub:
             buffer_bytes=s.buffer_bytes,
             write_timeout=s.write_timeout_seconds,
             expires_ms=expires_ms,
+            closed=self._draining,  # the process is stopping: the stream ends once started
         )
         self._mailboxes.setdefault(recipient, set()).add(mailbox)
         self._by_token.setdefault(token_id, set()).add(mailbox)
@@ -147,6 +155,23 @@ class StreamHub:
         for boxes in list(self._mailboxes.values()):
             for box in list(boxes):
                 if not box.closed and box.expired(now_ms):
+                    box.close()
+                    closed += 1
+        return closed
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    def drain(self) -> int:
+        """The process is stopping: close every open stream (each ends its response cleanly
+        and its client resumes elsewhere) and end every stream opened from now on as soon as it
+        starts; how many were open."""
+        self._draining = True
+        closed = 0
+        for boxes in list(self._mailboxes.values()):
+            for box in list(boxes):
+                if not box.closed:
                     box.close()
                     closed += 1
         return closed
