@@ -25,6 +25,7 @@ import json
 import math
 import os
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import AsyncExitStack
@@ -44,7 +46,11 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from own_database import owned_database
 from rawhttp import Connection, HttpError, Response, SseStream
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: its tests' nginx
+from tests.e2e.nginx import Nginx, nginx_binary
 
 T = TypeVar("T")
 
@@ -97,6 +103,9 @@ class Options:
     settle: float
     port: int | None
     json_path: Path | None
+    database_url: str | None = None
+    redis_url: str | None = None
+    scale: tuple[int, ...] = ()
 
 
 def parse_args(argv: list[str] | None) -> Options:
@@ -129,11 +138,32 @@ def parse_args(argv: list[str] | None) -> Options:
     )
     p.add_argument("--port", type=int, help="LiveDesk port; baseline uses port+1 (default: free)")
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="run LiveDesk on PostgreSQL: a server (postgresql://user@host:port/any) on which a "
+        "database of its own is made and dropped at the end (default: SQLite)",
+    )
+    p.add_argument(
+        "--scale",
+        metavar="N,N,...",
+        help="instead: one SQLite process, one PostgreSQL process, then N PostgreSQL + Redis "
+        "processes behind nginx for each N (needs --database-url and --redis-url), in one run",
+    )
+    p.add_argument("--redis-url", metavar="URL", help="the Redis of --scale (redis://host:port/db)")
     a = p.parse_args(argv)
     if a.conversations < 1 or a.duration <= 0 or a.warmup < 0 or a.streams_per_token < 1:
         p.error("need --conversations >= 1, --duration > 0, --warmup >= 0, streams per token >= 1")
     if a.idle_streams is not None and a.idle_streams < 1:
         p.error("--idle-streams needs N >= 1")
+    scale: tuple[int, ...] = ()
+    if a.scale is not None:
+        try:
+            scale = tuple(int(n) for n in a.scale.split(","))
+        except ValueError:
+            p.error("--scale takes process counts separated by commas, e.g. 1,2,4")
+        if not scale or min(scale) < 1 or a.database_url is None or a.redis_url is None:
+            p.error("--scale needs counts >= 1, --database-url and --redis-url")
     return Options(
         conversations=a.conversations,
         duration=a.duration,
@@ -144,6 +174,9 @@ def parse_args(argv: list[str] | None) -> Options:
         settle=a.settle,
         port=a.port,
         json_path=a.json,
+        database_url=a.database_url,
+        redis_url=a.redis_url,
+        scale=scale,
     )
 
 
@@ -152,17 +185,36 @@ def parse_args(argv: list[str] | None) -> Options:
 
 @dataclass
 class Server:
+    """What the load client talks to: one process, or nginx (`proc`) in front of `backends`."""
+
     name: str
     port: int
     proc: subprocess.Popen[bytes]
     stderr_path: Path
+    backends: list[Server] = field(default_factory=list)
+
+    @property
+    def livedesk(self) -> list[Server]:
+        """The LiveDesk processes: what the server's CPU figures add up."""
+        return self.backends or [self]
 
     def stderr_tail(self, lines: int = 30) -> str:
+        if self.backends:
+            tails = ((b.name, b.stderr_tail(lines)) for b in self.backends)
+            return "\n".join(f"[{name}]\n{tail}" for name, tail in tails if tail)
         try:
             text = self.stderr_path.read_text(errors="replace")
         except OSError:
             return ""
         return "\n".join(text.rstrip().splitlines()[-lines:])
+
+    def exited(self) -> list[str]:
+        """What ended before it was stopped."""
+        return [
+            f"{s.name} exited with code {s.proc.poll()} during the run"
+            for s in [self, *self.backends]
+            if s.proc.poll() is not None
+        ]
 
 
 def free_port() -> int:
@@ -212,11 +264,13 @@ def org_yaml(agents: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def apply_org(workdir: Path, data_dir: Path, agents: int) -> None:
+def apply_org(workdir: Path, data_dir: Path, agents: int, env: dict[str, str]) -> None:
     org_file = workdir / "org.yaml"
     org_file.write_text(org_yaml(agents))
     cmd = [livedesk_command(), "apply", str(org_file), "--data-dir", str(data_dir)]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_DIR, check=False)
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=REPO_DIR, check=False, env={**os.environ, **env}
+    )
     if done.returncode != 0:
         raise BenchError(f"livedesk apply failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
@@ -260,14 +314,72 @@ def spawned(
 
 
 @contextlib.contextmanager
-def livedesk_server(port: int, agents: int) -> Iterator[Server]:
-    with tempfile.TemporaryDirectory(prefix="livedesk-bench-") as tmp:
-        workdir = Path(tmp)
+def livedesk_server(port: int, agents: int, database_url: str | None = None) -> Iterator[Server]:
+    """One LiveDesk process on SQLite in a temporary folder, or on a PostgreSQL database of its
+    own on the server `database_url` names."""
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="livedesk-bench-")))
         data_dir = workdir / "data"
-        apply_org(workdir, data_dir, agents)
+        env = dict(NO_RATE_LIMITS)
+        name = "livedesk"
+        if database_url is not None:
+            env["LIVEDESK_DATABASE_URL"] = stack.enter_context(owned_database(database_url))
+            name = "livedesk (postgresql)"
+        apply_org(workdir, data_dir, agents, env)
         cmd = [livedesk_command(), "serve", "--data-dir", str(data_dir), "--port", str(port)]
-        with spawned("livedesk", cmd, port, workdir, env=NO_RATE_LIMITS) as server:
-            yield server
+        yield stack.enter_context(spawned(name, cmd, port, workdir, env=env))
+
+
+@contextlib.contextmanager
+def livedesk_cluster(
+    processes: int, agents: int, database_url: str, redis_url: str
+) -> Iterator[Server]:
+    """`processes` LiveDesk processes on a PostgreSQL database of their own and Redis, behind
+    nginx running the operator's configuration (deploy/nginx.conf), as the deployment guide
+    says: one data folder and token key, forwarded addresses trusted from nginx."""
+    if nginx_binary() is None:
+        raise BenchError("--scale runs nginx: install it (apt-get install nginx)")
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="livedesk-bench-")))
+        data_dir = workdir / "data"
+        env = {
+            **NO_RATE_LIMITS,
+            "LIVEDESK_DATABASE_URL": stack.enter_context(owned_database(database_url)),
+            "LIVEDESK_REDIS_URL": redis_url,
+            "LIVEDESK_REDIS_CHANNEL": f"livedesk-bench-{uuid.uuid4().hex[:8]}",
+            "LIVEDESK_TOKEN_KEY": secrets.token_urlsafe(48),
+        }
+        apply_org(workdir, data_dir, agents, env)
+        backends = []
+        for i in range(processes):
+            port = free_port()
+            cmd = [livedesk_command(), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+            cmd += ["--forwarded-allow-ips", HOST]
+            name = f"livedesk {i + 1} of {processes}"
+            backends.append(stack.enter_context(spawned(name, cmd, port, workdir, env=env)))
+        for backend in backends:  # before nginx: it would set aside a process not yet up
+            wait_started(backend)
+        proxy = Nginx(workdir / "nginx")
+        proxy.start([b.port for b in backends])
+        stack.callback(proxy.stop)
+        assert proxy.proc is not None
+        name = f"postgresql x{processes} (nginx)"
+        yield Server(name, proxy.port, proxy.proc, proxy.error_log, backends)
+
+
+def wait_started(server: Server) -> None:
+    """Poll GET /healthz of a process until it answers 200 (before anything is in front of it)."""
+    deadline = time.perf_counter() + STARTUP_TIMEOUT
+    url = f"http://{HOST}:{server.port}/healthz"
+    while True:
+        if (code := server.proc.poll()) is not None:
+            raise BenchError(f"{server.name} exited with {code} while starting")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as answer:
+            if answer.status == 200:
+                return
+        if time.perf_counter() > deadline:
+            raise BenchError(f"{server.name} did not answer /healthz in {STARTUP_TIMEOUT:.0f} s")
+        time.sleep(HEALTH_POLL)
 
 
 @contextlib.contextmanager
@@ -288,6 +400,10 @@ def rss_kb(pid: int) -> int:
     raise BenchError(f"no VmRSS in /proc/{pid}/status")
 
 
+def processes_cpu_seconds(pids: Sequence[int]) -> float:
+    return sum(process_cpu_seconds(pid) for pid in pids)
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, all its threads included."""
     stat = Path(f"/proc/{pid}/stat").read_text()
@@ -295,15 +411,48 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The other programs on the machine whose CPU the load takes too (by process name).
+NEIGHBOURS = ("postgres", "redis-server", "nginx")
+
+
+def neighbours_cpu_seconds() -> dict[str, float]:
+    """CPU seconds of every running process of each of NEIGHBOURS, all its processes added."""
+    totals = dict.fromkeys(NEIGHBOURS, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        if name in totals:
+            fields = text[text.rindex(")") + 2 :].split()
+            totals[name] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return totals
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (not idle, not waiting for I/O)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class CpuSample:
     wall: float
     client: float
     server: float
+    neighbours: dict[str, float]
+    machine: float
 
     @classmethod
-    def take(cls, server_pid: int) -> CpuSample:
-        return cls(time.perf_counter(), time.process_time(), process_cpu_seconds(server_pid))
+    def take(cls, server_pids: Sequence[int]) -> CpuSample:
+        return cls(
+            time.perf_counter(),
+            time.process_time(),
+            processes_cpu_seconds(server_pids),
+            neighbours_cpu_seconds(),
+            machine_busy_seconds(),
+        )
 
 
 def cpu_percent(before: CpuSample, after: CpuSample) -> tuple[float, float]:
@@ -313,6 +462,14 @@ def cpu_percent(before: CpuSample, after: CpuSample) -> tuple[float, float]:
         100 * (after.client - before.client) / wall,
         100 * (after.server - before.server) / wall,
     )
+
+
+def neighbours_percent(before: CpuSample, after: CpuSample) -> dict[str, float]:
+    """% of one core taken by each neighbour, and by the whole machine ("machine")."""
+    wall = max(after.wall - before.wall, 1e-9)
+    found = {n: 100 * (after.neighbours[n] - before.neighbours[n]) / wall for n in NEIGHBOURS}
+    found["machine"] = 100 * (after.machine - before.machine) / wall
+    return found
 
 
 def log(message: str) -> None:
@@ -450,6 +607,9 @@ class ChatResult:
     client_cpu_pct: float
     server_cpu_pct: float
     setup_s: float
+    processes: int = 1
+    msg_per_cpu_s: float = 0.0  # messages per CPU-second of the LiveDesk processes
+    neighbours_cpu_pct: dict[str, float] = field(default_factory=dict)  # and "machine"
     run_s: float = 0.0
     server_stderr: str = ""
 
@@ -572,7 +732,7 @@ async def measure(
     conversations: list[Conversation],
     agent_streams: list[SseStream],
     customer_streams: list[SseStream],
-    pid: int,
+    pids: list[int],
     opts: Options,
 ) -> tuple[Tally, CpuSample, CpuSample]:
     pending: dict[str, asyncio.Future[float]] = {}
@@ -591,10 +751,10 @@ async def measure(
         with progress_bar() as bar:
             task = bar.add_task("warm-up", total=opts.warmup + opts.duration, messages=0)
             await sleep_showing(window.warm_end, bar, task, start, tally)  # the fixed warm-up
-            first = CpuSample.take(pid)
+            first = CpuSample.take(pids)
             bar.update(task, description="measuring")
             await sleep_showing(window.end, bar, task, start, tally)  # the measurement window
-            last = CpuSample.take(pid)
+            last = CpuSample.take(pids)
         await asyncio.gather(*workers)
     finally:
         for task in workers + readers:
@@ -633,16 +793,17 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def summarize(
-    name: str, opts: Options, tally: Tally, cpu: tuple[CpuSample, CpuSample], setup_s: float
+    server: Server, opts: Options, tally: Tally, cpu: tuple[CpuSample, CpuSample], setup_s: float
 ) -> ChatResult:
     latencies = sorted(tally.latencies)
     client_cpu, server_cpu = cpu_percent(*cpu)
+    msg_per_s = len(latencies) / opts.duration
     return ChatResult(
-        server=name,
+        server=server.name,
         conversations=opts.conversations,
         messages=len(latencies),
         duration_s=opts.duration,
-        msg_per_s=len(latencies) / opts.duration,
+        msg_per_s=msg_per_s,
         p50_ms=1000 * percentile(latencies, 50),
         p99_ms=1000 * percentile(latencies, 99),
         mean_ms=1000 * sum(latencies) / len(latencies) if latencies else 0.0,
@@ -655,6 +816,9 @@ def summarize(
         client_cpu_pct=client_cpu,
         server_cpu_pct=server_cpu,
         setup_s=setup_s,
+        processes=len(server.livedesk),
+        msg_per_cpu_s=msg_per_s / (server_cpu / 100) if server_cpu else 0.0,
+        neighbours_cpu_pct=neighbours_percent(*cpu),
     )
 
 
@@ -680,9 +844,13 @@ async def chat_load(server: Server, opts: Options) -> ChatResult:
         ]
         setup_s = time.perf_counter() - started
         tally, first, last = await measure(
-            conversations, agent_streams, customer_streams, server.proc.pid, opts
+            conversations,
+            agent_streams,
+            customer_streams,
+            [s.proc.pid for s in server.livedesk],
+            opts,
         )
-    return summarize(server.name, opts, tally, (first, last), setup_s)
+    return summarize(server, opts, tally, (first, last), setup_s)
 
 
 # --------------------------------------------------------------------------- idle streams
@@ -776,8 +944,7 @@ def run_server(
     with context as server:
         result = runner.run(work(server))
         errors = list(result.errors)
-        if (code := server.proc.poll()) is not None:
-            errors.append(f"the server process exited with code {code} during the run")
+        errors += server.exited()
         stderr = server.stderr_tail()
     run_s = time.perf_counter() - started
     return replace(result, run_s=run_s, server_stderr=stderr, errors=errors)
@@ -795,7 +962,7 @@ def run_chat(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
     results = [
         run_server(
             runner,
-            livedesk_server(livedesk_port, opts.conversations),
+            livedesk_server(livedesk_port, opts.conversations, opts.database_url),
             partial(chat_load, opts=opts),
         )
     ]
@@ -812,6 +979,89 @@ def run_chat(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
     print_problems(results)
     report["ok"] = all(not r.errors and r.messages > 0 for r in results)
     return report
+
+
+def run_scale(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
+    """One SQLite process, one PostgreSQL process, then N PostgreSQL + Redis processes behind
+    nginx for each N of --scale: the same load on each, in one run."""
+    assert opts.database_url is not None and opts.redis_url is not None
+    c = opts.conversations
+    plans: list[tuple[str, contextlib.AbstractContextManager[Server]]] = [
+        ("sqlite, 1 process", livedesk_server(free_port(), c)),
+        ("postgresql, 1 process", livedesk_server(free_port(), c, opts.database_url)),
+    ]
+    plans += [
+        (
+            f"postgresql + redis, {n} behind nginx",
+            livedesk_cluster(n, c, opts.database_url, opts.redis_url),
+        )
+        for n in opts.scale
+    ]
+    results = []
+    for label, context in plans:
+        log(f"{label}: {c} conversations, {opts.warmup:g}+{opts.duration:g} s ...")
+        results.append(run_server(runner, context, partial(chat_load, opts=opts)))
+    print_scale_table(results)
+    figures = scale_figures(results, opts.scale)
+    for line in figures["lines"]:
+        print(line)
+    print_problems(results)
+    return {
+        "results": [asdict(r) for r in results],
+        "figures": figures["values"],
+        "ok": all(not r.errors and r.messages > 0 for r in results),
+    }
+
+
+def scale_figures(results: list[ChatResult], scale: tuple[int, ...]) -> dict[str, Any]:
+    """PostgreSQL against SQLite (one process each), and each N's messages per CPU-second
+    against one process's behind nginx."""
+    sqlite, postgresql, *clusters = results
+    values: dict[str, float | None] = {
+        "postgresql_vs_sqlite": postgresql.msg_per_s / sqlite.msg_per_s
+        if sqlite.msg_per_s
+        else None
+    }
+    lines = [
+        f"\nPostgreSQL / SQLite, one process: {values['postgresql_vs_sqlite'] or 0:.2f}x msg/s"
+    ]
+    base = next((r for n, r in zip(scale, clusters, strict=True) if n == 1), None)
+    for n, r in zip(scale, clusters, strict=True):
+        if base is None or r is base or not base.msg_per_cpu_s:
+            continue
+        ratio = r.msg_per_cpu_s / base.msg_per_cpu_s
+        values[f"per_cpu_second_{n}_vs_1"] = ratio
+        lines.append(
+            f"{n} processes / 1, messages per CPU-second: {ratio:.2f}x "
+            f"(msg/s {r.msg_per_s / base.msg_per_s:.2f}x)"
+        )
+    return {"values": values, "lines": lines}
+
+
+def print_scale_table(results: list[ChatResult]) -> None:
+    header = [
+        "server", "processes", "messages", "msg/s", "p50 ms", "p99 ms", "lost", "errors",
+        "LiveDesk CPU", "msg/CPU-s", "client CPU", "PostgreSQL", "Redis", "nginx", "machine",
+    ]  # fmt: skip
+    rows = [
+        [
+            r.server,
+            str(r.processes),
+            str(r.messages),
+            f"{r.msg_per_s:.1f}",
+            f"{r.p50_ms:.2f}",
+            f"{r.p99_ms:.2f}",
+            str(r.lost),
+            str(len(r.errors)),
+            f"{r.server_cpu_pct:.0f}%",
+            f"{r.msg_per_cpu_s:.0f}",
+            f"{r.client_cpu_pct:.0f}%",
+            *(f"{r.neighbours_cpu_pct.get(n, 0):.0f}%" for n in (*NEIGHBOURS, "machine")),
+        ]
+        for r in results
+    ]
+    print()
+    print_table(header, rows)
 
 
 def ratios(livedesk: ChatResult, baseline: ChatResult) -> dict[str, float | None]:
@@ -932,6 +1182,8 @@ def main(argv: list[str] | None = None) -> int:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             if opts.idle_streams is not None:
                 report = run_idle(runner, opts, opts.idle_streams)
+            elif opts.scale:
+                report = run_scale(runner, opts)
             else:
                 report = run_chat(runner, opts)
     except (BenchError, HttpError, OSError, EOFError) as exc:

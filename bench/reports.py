@@ -35,13 +35,11 @@ import dataclasses
 import json
 import math
 import random
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -50,14 +48,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from livedesk.app import create_app
 from livedesk.auth.passwords import hash_password
 from livedesk.config import RateLimitSettings, Settings
-from livedesk.kit.db import Database, async_url
+from livedesk.kit.db import Database
 from livedesk.kit.heap import freeze_startup_objects
 from livedesk.models import (
     Conversation,
@@ -78,6 +73,7 @@ from livedesk.reports.repository import report_values
 from livedesk.setup.loader import load_demo_org
 from livedesk.setup.schemas import OrgFile
 from livedesk.setup.service import apply_org
+from own_database import own_database
 
 ORG = "00DLD0000000001"
 BATCH = 5_000  # sessions per transaction
@@ -520,32 +516,6 @@ async def run_on(
         "setup_seconds": round(setup_s, 1),
         "timings": [t.row() for t in timings],
     }
-
-
-@asynccontextmanager
-async def own_database(server_url: str | None) -> AsyncIterator[str | None]:
-    """Nothing for SQLite (None: the temporary folder's file); on PostgreSQL a database made for
-    this run on the server `server_url` names, dropped at the end whatever happens."""
-    if server_url is None:
-        yield None
-        return
-    name = f"livedesk_bench_{secrets.token_hex(4)}"
-    server = make_url(server_url)
-    engine = create_async_engine(
-        async_url(server.set(database="postgres").render_as_string(hide_password=False)),
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with engine.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
 
 
 def table(result: dict[str, Any]) -> Iterator[str]:

@@ -65,6 +65,14 @@ def serve(
             "before they are cut off. Event streams end at once; their clients resume."
         ),
     ] = 10,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
+            "are trusted, comma-separated (e.g. 127.0.0.1): the client's address then comes "
+            "from them (rate limits count per client, not per proxy). Default: none."
+        ),
+    ] = "",
 ) -> None:
     """Run the server (migrations run first)."""
     if log_format not in ("text", "json"):
@@ -105,7 +113,9 @@ def serve(
         "log_level": log_level.lower(),
         "log_config": None,  # logs.configure set up every logger
         "access_log": False,  # livedesk.access logs each request, with its route
-        "proxy_headers": False,
+        # Forwarded headers only from the proxies named: anyone else could claim any address.
+        "proxy_headers": bool(forwarded_allow_ips),
+        "forwarded_allow_ips": forwarded_allow_ips or None,
         "timeout_graceful_shutdown": graceful_seconds,
     }
     # A stop asked for is a clean exit: uvicorn, once it has shut down on SIGTERM, raises the

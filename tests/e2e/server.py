@@ -23,10 +23,25 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str,
+        port: int | None = None,
+        *,
+        redis_url: str | None = None,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        """`redis_url`: a Redis of the caller's own instead of the run's (the fault tests');
+        `env`: more settings (`LIVEDESK_…`); `log_path`: where its output goes (a file nobody
+        has to read, instead of a pipe that fills up when a long test logs much)."""
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = port or free_port()
+        self.redis_url = redis_url
+        self.extra_env = env or {}
+        self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -39,17 +54,19 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEDESK_REDIS_")}
         env["LIVEDESK_DATABASE_URL"] = self.database_url
         env["LIVEDESK_TOKEN_KEY"] = TOKEN_KEY
-        redis = bus_url(self.database_url)
+        redis = self.redis_url or bus_url(self.database_url)
         if redis is not None:
             env["LIVEDESK_REDIS_URL"] = redis
             env["LIVEDESK_REDIS_CHANNEL"] = REDIS_CHANNEL
             # With Redis every server of the run draws new tokens from one budget per address
             # (web.limits): the suite's servers together make more than a client would.
             env["LIVEDESK_RATE_LIMITS__TOKENS_PER_MINUTE"] = "0"
+        env.update(self.extra_env)
         return env
 
     async def start(self, *extra: str) -> None:
         env = self.environment()
+        output = open(self.log_path, "ab") if self.log_path else None  # noqa: ASYNC230, SIM115
         self.proc = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
             [
                 sys.executable,
@@ -64,9 +81,11 @@ class ServerProcess:
                 *extra,
             ],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=output or subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+        if output is not None:
+            output.close()  # the process has its own copy
         await self._wait_ready()
 
     async def _wait_ready(self, timeout: float = 30.0) -> None:
@@ -76,6 +95,8 @@ class ServerProcess:
             while True:
                 if self.proc.poll() is not None:
                     out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                    if self.log_path is not None:
+                        out = self.log_path.read_text(errors="replace")[-5000:]
                     raise RuntimeError(f"server exited with {self.proc.returncode}:\n{out}")
                 try:
                     if (await http.get("/healthz")).status_code == 200:

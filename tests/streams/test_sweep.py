@@ -24,8 +24,7 @@ async def test_a_stream_that_missed_a_wake_up_catches_up_at_the_sweep(
         data = jsonutil.dumps({"note": "missed"})
 
         def unannounced(conn: Connection) -> Outgoing:
-            seq = repository.next_seq(conn, recipient)
-            repository.insert_event(conn, recipient, seq, "NOTE", data.decode(), 1)
+            seq = repository.append_event(conn, recipient, "NOTE", data.decode(), 1)
             return Outgoing(recipient, seq, sse.frame(seq, "NOTE", data))
 
         out = await c.db.transaction(unannounced)

@@ -9,8 +9,8 @@ locked by another process (`livedesk apply` beside a running server) is retried 
 thread, which may wait; and WAL checkpoints, which sync the disk, run there every second instead
 of inside a commit. Reads run in a small pool of reader threads (WAL lets them read while the
 writer writes). PostgreSQL runs the same functions on asyncpg through SQLAlchemy's `run_sync`, one
-transaction each. Either way a transaction is one call, not one hop per statement, and the
-repositories are written once.
+transaction each, read-write ones on a few connections held for good (kit.pg_writer). Either way a
+transaction is one call, not one hop per statement, and the repositories are written once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -35,6 +35,7 @@ from livedesk.kit import jsonutil
 from livedesk.kit.effects import KEY as EFFECTS_KEY
 from livedesk.kit.effects import Effects, Told, effects
 from livedesk.kit.group_commit import Busy, GroupCommit
+from livedesk.kit.pg_writer import PgWriter
 
 T = TypeVar("T")
 
@@ -57,6 +58,8 @@ DbRow: TypeAlias = Any
 RETRIES = 3
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 CHECKPOINT_SECONDS = 1.0
+POOL_SIZE, POOL_OVERFLOW = 10, 10  # PostgreSQL connections of a process: at most their sum
+WRITE_LANES = 6  # of them, held by the writer (kit.pg_writer); the rest serve reads
 
 
 @dataclass
@@ -151,6 +154,7 @@ class Database:
         self.is_sqlite = is_sqlite(url)
         self._async_engine: AsyncEngine | None = None
         self._writer: GroupCommit | None = None
+        self._pg_writer: PgWriter | None = None
         self._patient_writer: Engine | None = None
         self._reader: Engine | None = None
         self._checkpointed_at = time.monotonic()
@@ -170,9 +174,17 @@ class Database:
                 async_url(url),
                 json_serializer=_json_serializer,
                 json_deserializer=jsonutil.loads,
-                pool_size=10,
-                max_overflow=10,
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_OVERFLOW,
             )
+            self._pg_writer = PgWriter(self._async_engine, WRITE_LANES)
+
+            @event.listens_for(self._async_engine.sync_engine, "checkout")
+            def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+                # A pooled connection the server hung up on (PostgreSQL restarted) is replaced
+                # before a unit of work gets it; asyncpg knows without a round trip.
+                if dbapi_connection._connection.is_closed():
+                    raise DisconnectionError("the server closed the connection")
 
     @property
     def stats(self) -> DbStats:
@@ -213,12 +225,11 @@ class Database:
         return result
 
     async def _run(self, work: UnitOfWork[T]) -> T:
-        if self._async_engine is None:
+        if self._pg_writer is None:
             return await self._sqlite_transaction(work)
         for attempt in range(1, RETRIES + 1):
             try:
-                async with self._async_engine.begin() as conn:
-                    result = await conn.run_sync(work)
+                result = await self._pg_writer.run(work)
                 self._pg_transactions += 1
                 return result
             except DBAPIError as exc:
@@ -271,6 +282,8 @@ class Database:
 
     async def dispose(self) -> None:
         if self._async_engine is not None:
+            assert self._pg_writer is not None
+            await self._pg_writer.close()
             await self._async_engine.dispose()
             return
         assert self._writer is not None and self._patient_writer is not None

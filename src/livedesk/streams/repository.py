@@ -17,6 +17,14 @@ _INSERT_EVENT = Sql(
     "INSERT INTO stream_events (recipient, seq, event, data, created_at)"
     " VALUES (:recipient, :seq, :event, :data, :created_at)"
 )
+# On PostgreSQL both in one statement: a round trip fewer for each event (SQLite, in process,
+# runs the two above).
+_APPEND_EVENT = Sql(
+    "WITH head AS (UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient = :recipient"
+    " RETURNING last_seq) INSERT INTO stream_events (recipient, seq, event, data, created_at)"
+    " SELECT CAST(:recipient AS VARCHAR), last_seq, CAST(:event AS VARCHAR),"
+    " CAST(:data AS TEXT), CAST(:created_at AS BIGINT) FROM head RETURNING seq"
+)
 _HEAD = select(StreamHead.last_seq).where(StreamHead.recipient == bindparam("b_recipient"))
 
 
@@ -24,24 +32,22 @@ def create_head(conn: Connection, recipient: str) -> None:
     conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=0))
 
 
-def next_seq(conn: Connection, recipient: str) -> int:
-    """Take the recipient's next sequence number; the row stays locked until commit, so one
-    recipient's events commit in sequence order and a reader never sees N+1 before N."""
-    seq = sql.scalar(conn, _NEXT_SEQ, {"recipient": recipient})
-    if seq is None:
+def append_event(conn: Connection, recipient: str, event: str, data: str, now: int) -> int:
+    """Store an event as the recipient's next one; its sequence number. The head row stays
+    locked until commit, so one recipient's events commit in sequence order and a reader never
+    sees N+1 before N."""
+    values = {"recipient": recipient, "event": event, "data": data, "created_at": now}
+    if not sql.on_sqlite(conn):
+        seq = sql.scalar(conn, _APPEND_EVENT, values)
+        if seq is not None:
+            return int(seq)
+    else:
+        seq = sql.scalar(conn, _NEXT_SEQ, {"recipient": recipient})
+    if seq is None:  # the recipient's first event
         conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=1))
         seq = 1
-    return seq
-
-
-def insert_event(
-    conn: Connection, recipient: str, seq: int, event: str, data: str, now: int
-) -> None:
-    sql.run(
-        conn,
-        _INSERT_EVENT,
-        {"recipient": recipient, "seq": seq, "event": event, "data": data, "created_at": now},
-    )
+    sql.run(conn, _INSERT_EVENT, {**values, "seq": seq})
+    return int(seq)
 
 
 def head(conn: Connection, recipient: str) -> int:

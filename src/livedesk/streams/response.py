@@ -90,13 +90,21 @@ class SseResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         mailbox = self.hub.subscribe(self.recipient, self.token_id, self.token_expires_ms)
+        try:
+            # The head is read before the client sees the response: whatever it does once it
+            # has the 200 commits after the head, so a stream without a cursor delivers it.
+            # A database that does not answer is an error of the request (503, web.errors), not
+            # a client gone: it must not reach the `except OSError` below.
+            head = await self.streams.head(self.recipient)
+        except BaseException:
+            self.hub.unsubscribe(mailbox)
+            if self.on_close is not None:
+                await self.on_close()
+            raise
         _size_buffers(_transport(receive), self.hub.settings.socket_buffer_bytes)
         watcher = asyncio.ensure_future(_watch_disconnect(receive, mailbox))
         stalled = False
         try:
-            # The head is read before the client sees the response: whatever it does once it
-            # has the 200 commits after the head, so a stream without a cursor delivers it.
-            head = await self.streams.head(self.recipient)
             # A cursor beyond the head (a stale id from another database) would wait forever.
             cursor = head if self.cursor is None else min(self.cursor, head)
             mailbox.cursor = cursor  # the hub's sweep knows where the stream is from the start

@@ -39,8 +39,7 @@ class Outgoing:
 def append(conn: Connection, recipient: str, event: str, data: bytes, now: int) -> Outgoing:
     """Add an event to a recipient's durable stream (call inside a unit of work); its open
     streams are woken once the unit commits (`StreamService.announce`, subscribed to Outgoing)."""
-    seq = repository.next_seq(conn, recipient)
-    repository.insert_event(conn, recipient, seq, event, data.decode(), now)
+    seq = repository.append_event(conn, recipient, event, data.decode(), now)
     out = Outgoing(recipient, seq, sse.frame(seq, event, data))
     tell(conn, out)
     return out

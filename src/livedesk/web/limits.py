@@ -6,8 +6,8 @@ itself while Redis does not answer; open streams are counted per process.
 What a client sends by itself never costs the customer a message: receipts have their own bucket
 (four times the messages'), and typing indicators are never refused (conversations/typing.py).
 
-Behind a reverse proxy every client has the proxy's address (forwarded headers are not trusted):
-raise or turn off the token limit there, or let the proxy limit by address.
+Behind a reverse proxy, `livedesk serve --forwarded-allow-ips` names the proxies whose
+X-Forwarded-For gives the client's address; without it every client has the proxy's address.
 """
 
 from __future__ import annotations

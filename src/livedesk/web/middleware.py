@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from livedesk.errors import AppError
 from livedesk.kit import jsonutil
 from livedesk.kit.origins import OriginSet
+from livedesk.web.errors import database_unavailable_response, database_unreachable
 
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Org-Id, Last-Event-Id, Cache-Control"
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -168,7 +169,13 @@ class CorsMiddleware:
             await self.app(scope, receive, send)
             return
         own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-        ok = origin == own or (await self.allowed()).allows(origin)
+        try:
+            ok = origin == own or (await self.allowed()).allows(origin)
+        except Exception as exc:  # the allowed origins are read from the database
+            if not database_unreachable(exc):
+                raise
+            await database_unavailable_response(exc)(scope, receive, send)
+            return
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
         cors = [
             (b"access-control-allow-origin", origin.encode("latin-1")),
