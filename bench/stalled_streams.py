@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import socket
 import struct
 import subprocess
@@ -69,6 +68,7 @@ from chat_load import (
     free_port,
     livedesk_command,
     log,
+    neighbours_percent,
     open_stream,
     password_hash,
     percentile,
@@ -204,13 +204,6 @@ def livedesk_server(port: int, opts: Options) -> Iterator[Server]:
         env = {**NO_RATE_LIMITS, **opts.server_env}
         with spawned("livedesk", serve, port, workdir, env=env) as server:
             yield server
-
-
-def machine_busy_seconds() -> float:
-    """CPU time all cores spent busy since boot, from /proc/stat."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def tcp_memory_kb() -> int:
@@ -462,11 +455,11 @@ async def chat_phase(
     window = Window(start + warmup, start + warmup + duration)
     workers = [asyncio.create_task(converse(c, pending, window, tally)) for c in conversations]
     await asyncio.sleep(warmup)  # the fixed warm-up
-    cpu_first, machine_first = CpuSample.take(server.proc.pid), machine_busy_seconds()
+    cpu_first = CpuSample.take([server.proc.pid])
     await asyncio.sleep(duration)  # the measurement window
-    cpu_last, machine_last = CpuSample.take(server.proc.pid), machine_busy_seconds()
+    cpu_last = CpuSample.take([server.proc.pid])
     client_cpu, server_cpu = cpu_percent(cpu_first, cpu_last)
-    machine_cpu = 100 * (machine_last - machine_first) / (cpu_last.wall - cpu_first.wall)
+    machine_cpu = neighbours_percent(cpu_first, cpu_last)["machine"]
     await asyncio.gather(*workers)
     last_sample = sampler.take()
     samples = sampler.of(name)

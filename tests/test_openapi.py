@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from livedesk.app import create_app
 from livedesk.config import LimitSettings, Settings
+from livedesk.deps import get_container
 from livedesk.web.openapi import AUTHENTICATORS
 from tests.conftest import TOKEN_KEY
 from tests.helpers import DEPLOYMENT, MIAW, ORG, Api, uid
@@ -114,6 +116,33 @@ async def test_every_call_that_applies_a_rate_limit_documents_its_429(app: FastA
             limited += 1
             assert "429" in document["paths"][path][method]["responses"], (method, path)
     assert limited >= 8
+
+
+def _reaches(dependant: Dependant, call: object) -> bool:
+    return any(d.call is call or _reaches(d, call) for d in dependant.dependencies)
+
+
+async def test_every_call_that_uses_the_database_documents_its_503(app: FastAPI) -> None:
+    """Derived from the route table: a call that reaches the container (the database), or
+    checks a token (against the database) itself, can answer 503 `database_unavailable` with
+    `Retry-After` (web.errors), and says so; only `/healthz` does not touch the database."""
+    document = app.openapi()
+    without = []
+    for method, path, route in _routes(app):
+        operation = document["paths"][path][method]
+        if not (_reaches(route.dependant, get_container) or operation.get("security")):
+            without.append((method, path))
+            assert "503" not in operation["responses"], (method, path)
+            continue
+        unavailable = operation["responses"]["503"]
+        assert unavailable["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}
+        assert "database_unavailable" in unavailable["description"], (method, path)
+        assert unavailable["headers"]["Retry-After"]["required"] is True, (method, path)
+    assert without == [("get", "/healthz")]
+    message = document["paths"][f"{MIAW}/conversation/{{conversation_id}}/message"]["post"]
+    assert "503" in message["responses"]  # it reads its token itself: no container dependency
+    retry = document["components"]["schemas"]["ErrorBody"]["properties"]["retryAfterSeconds"]
+    assert "429" in retry["description"] and "503" in retry["description"]
 
 
 async def test_ids_are_uuids_and_limits_have_their_ranges(api: Api) -> None:

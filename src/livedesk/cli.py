@@ -11,6 +11,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from livedesk import __version__
 from livedesk.config import Settings
@@ -31,9 +32,17 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    """The settings from the environment; a wrong one is refused with its variable's name."""
     if data_dir is not None:
         os.environ["LIVEDESK_DATA_DIR"] = str(data_dir)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  LIVEDESK_{'__'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        _refuse("\n".join(["The environment holds a setting LiveDesk cannot use:", *lines]))
     return settings.model_copy(update=overrides) if overrides else settings
 
 
@@ -89,7 +98,8 @@ def serve(
     from livedesk.kit.heap import freeze_startup_objects
     from livedesk.ops import logs
 
-    settings = _settings(data_dir, demo=demo or Settings().demo)
+    settings = _settings(data_dir)
+    settings = settings.model_copy(update={"demo": demo or settings.demo})
     if workers > 1:
         _check_workers(settings)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"

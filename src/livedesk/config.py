@@ -111,7 +111,13 @@ class Settings(BaseSettings):
         description="the Redis pub/sub channel of the bus (with redis_url): every process of one "
         "deployment must share it, and deployments (or test runs) on one Redis each need their own",
     )
-    token_key: str | None = None
+    token_key: str | None = Field(
+        None,
+        min_length=32,
+        description="the key that signs tokens (at least 32 characters, e.g. from "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`): every process of one "
+        "deployment needs the same; unset: a key file in the data folder",
+    )
     demo: bool = False
     metrics_token: str | None = Field(
         None, description="if set, /metrics answers only `Authorization: Bearer <this>`"

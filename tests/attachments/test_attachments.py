@@ -88,6 +88,25 @@ async def test_other_people_cannot_download(api: Api) -> None:
     assert (await api.http.get(url)).status_code == 401
 
 
+def _remove_stored(root: Path, content: bytes) -> None:
+    """As seen from a host that did not take the upload: the file is not in its folder."""
+    next(p for p in root.rglob("*") if p.is_file() and p.read_bytes() == content).unlink()
+
+
+async def test_a_file_stored_by_another_host_is_a_503_with_a_sentence(
+    api: Api, app: FastAPI
+) -> None:
+    """Several hosts that do not share their uploaded files (the deployment guide says to): the
+    file's row is in the database, its bytes on another host: never a 500."""
+    customer, _ = await api.chatting()
+    await upload(customer, PNG)
+    attachment = await attachment_of(customer)
+    _remove_stored(Path(app.state.container.attachments._storage.root), PNG)
+    r = await api.http.get(attachment["url"], headers=customer.headers)
+    assert r.status_code == 503 and r.json()["code"] == "file_unavailable"
+    assert "stored by another server" in r.json()["message"]
+
+
 async def test_a_retried_upload_is_recorded_once(api: Api) -> None:
     customer, _ = await api.chatting()
     message_id = uid()

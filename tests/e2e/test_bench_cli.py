@@ -43,6 +43,38 @@ async def test_livedesk_bench_runs_a_small_load_and_reports_it(tmp_path: Path) -
     assert run["messages"] > 0 and run["lost"] == 0 and run["errors"] == [], run
 
 
+async def test_the_scale_benchmark_runs_small(tmp_path: Path) -> None:
+    """bench/chat_load.py --scale 1,2: SQLite, PostgreSQL, then 1 and 2 processes behind nginx,
+    each moving messages with none lost, and the figures of the note."""
+    from tests.e2e.nginx import nginx_binary
+
+    server = os.environ.get("LIVEDESK_TEST_DATABASE_URL")
+    redis = os.environ.get("LIVEDESK_TEST_REDIS_URL")
+    if server is None or redis is None:
+        pytest.skip("PostgreSQL and Redis: set LIVEDESK_TEST_DATABASE_URL and _REDIS_URL")
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (scripts/test installs Debian's nginx)")
+    out_file = tmp_path / "scale.json"
+    args = ["-c", "2", "--warmup", "0.5", "--duration", "1", "--scale", "1,2"]
+    args += ["--database-url", server, "--redis-url", redis, "--json", str(out_file)]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(BENCH / "chat_load.py"),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 240)
+    assert proc.returncode == 0, stderr.decode() + stdout.decode()
+    assert "messages per CPU-second" in stdout.decode()
+    report = json.loads(out_file.read_text())
+    assert [r["processes"] for r in report["results"]] == [1, 1, 1, 2]
+    for run in report["results"]:
+        assert run["messages"] > 0 and run["lost"] == 0 and run["errors"] == [], run
+    assert report["figures"]["postgresql_vs_sqlite"] > 0
+    assert "per_cpu_second_2_vs_1" in report["figures"]
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 async def test_the_reports_benchmark_runs_small(tmp_path: Path, database: str) -> None:
     """bench/reports.py with 200 sessions and one run of each report: every call answers, the

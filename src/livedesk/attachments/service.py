@@ -3,6 +3,7 @@ checks, and the files attached to a record (initFileTransfer)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ from livedesk.records import repository as records
 from livedesk.streams.notices import AgentEvent, FileReceived, notify_agent
 
 DOWNLOAD_PATH = "/api/v1/attachments/{id}"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,18 @@ class AttachmentService:
             return row
 
         row = await self._db.read(work)
-        return self._storage.path_of(row.sha256), row
+        path = self._storage.path_of(row.sha256)
+        if not path.is_file():
+            # Stored by a process whose data folder this one does not share (several hosts
+            # without a shared `files/`: see the deployment guide): the operator's to fix.
+            log.error("attachment %s: %s is not in this data folder", row.id, path)
+            raise AppError(
+                "file_unavailable",
+                503,
+                "This file cannot be read on this server: it was stored by another server of "
+                "this deployment. Try again later, or ask the operator to share uploaded files.",
+            )
+        return path, row
 
     async def of_record(
         self, p: AgentPrincipal, object_name: str, record_id: str

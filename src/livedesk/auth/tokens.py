@@ -3,6 +3,7 @@ audience, type, expiry and revocation checked."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -32,13 +33,23 @@ class Claims:
 
 
 def load_or_create_key(data_dir: Path) -> bytes:
-    """The signing key: created on first start in the data folder, readable only by its owner."""
+    """The signing key: created on first start in the data folder, readable only by its owner.
+    Processes starting together on a new folder all end up with the one key: it is written whole
+    under a name of its own, then linked into place, which only the first link does."""
     path = data_dir / "token.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(new_secret(48))
+        draft = data_dir / f".token.key.{os.getpid()}.{new_secret(6)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(new_secret(48))
+                f.flush()
+                os.fsync(f.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: its key
+                os.link(draft, path)
+        finally:
+            draft.unlink()
     return path.read_text().strip().encode()
 
 

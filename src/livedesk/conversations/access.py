@@ -35,6 +35,19 @@ def access_conversation(conn: Connection, principal: EndUserPrincipal, conversat
     return row
 
 
+def access_for_message(
+    conn: Connection, principal: EndUserPrincipal, conversation_id: str, identifier: str
+) -> tuple[ConversationRow, bool, SessionRow | None]:
+    """`access_conversation` for a new message from the end user: also whether a message with
+    this id is stored in it, and its latest session (read together: the message path)."""
+    found = repository.message_context(
+        conn, check_uuid(conversation_id, "conversation"), identifier
+    )
+    if found is None or found[0].end_user_id != principal.end_user_id:
+        raise not_found("conversation_not_found", "There is no such conversation.")
+    return found
+
+
 def access_session(
     conn: Connection, principal: AgentPrincipal, session_id: str, *, act: bool, take: bool = False
 ) -> tuple[SessionRow, ConversationRow]:

@@ -59,6 +59,21 @@ _FIND_ENTRY = Sql(
     json=["payload"],
     row=EntryRow,
 )
+# What a customer's message needs to know, in one round trip: the conversation, whether the
+# message is already stored (its id), and the latest session.
+_MESSAGE_CONTEXT = Sql(
+    f"SELECT {_CONVERSATION_COLUMNS}, u.display_name AS end_user_name,"
+    " (SELECT e.seq FROM conversation_entries e"
+    "  WHERE e.conversation_id = c.id AND e.identifier = :identifier) AS stored_seq,"
+    f" {', '.join(f's.{c.name}' for c in MessagingSession.__table__.columns)}"
+    " FROM conversations c JOIN end_users u ON u.id = c.end_user_id"
+    " LEFT JOIN messaging_sessions s ON s.id = (SELECT id FROM messaging_sessions"
+    "  WHERE conversation_id = c.id ORDER BY number DESC LIMIT 1)"
+    " WHERE c.id = :id"
+)
+_CONVERSATION_WIDTH = len(ConversationRow._fields)
+_PRECHAT = ConversationRow._fields.index("prechat")
+_ROUTING_ATTRIBUTES = SessionRow._fields.index("routing_attributes")
 # The next `count` timestamps: after the last one given out, and not before now.
 _ALLOCATE_TIMES = Sql(
     "UPDATE conversations SET last_entry_at = CASE WHEN last_entry_at + :count > :latest"
@@ -78,6 +93,25 @@ _INSERT_ENTRY = Sql(
 def get_conversation(conn: Connection, conversation_id: str) -> ConversationRow | None:
     """The conversation, with its end user's display name as `end_user_name`."""
     return sql.one(conn, _GET_CONVERSATION, {"id": conversation_id})
+
+
+def message_context(
+    conn: Connection, conversation_id: str, identifier: str
+) -> tuple[ConversationRow, bool, SessionRow | None] | None:
+    """The conversation, whether an entry `identifier` is stored in it, and its latest session
+    (one statement: `get_conversation`, `find_entry` and `latest_session` together)."""
+    found = sql.tuples(conn, _MESSAGE_CONTEXT, {"id": conversation_id, "identifier": identifier})
+    if not found:
+        return None
+    row = list(found[0])
+    row[_PRECHAT] = sql.json_value(row[_PRECHAT])
+    conversation = ConversationRow._make(row[:_CONVERSATION_WIDTH])
+    session_values = row[_CONVERSATION_WIDTH + 1 :]
+    session = None
+    if session_values[0] is not None:
+        session_values[_ROUTING_ATTRIBUTES] = sql.json_value(session_values[_ROUTING_ATTRIBUTES])
+        session = SessionRow._make(session_values)
+    return conversation, row[_CONVERSATION_WIDTH] is not None, session
 
 
 def insert_conversation(conn: Connection, **values: Any) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from livedesk.auth.principals import EndUserPrincipal
 from livedesk.config import LimitSettings
 from livedesk.conversations import answers, entries, inactivity, repository, sessions
-from livedesk.conversations.access import access_conversation, check_uuid
+from livedesk.conversations.access import access_conversation, access_for_message, check_uuid
 from livedesk.conversations.entries import (
     ENTRY_TYPES,
     Entry,
@@ -157,13 +157,13 @@ class ConversationService:
         now = self._clock.now_ms()
 
         def work(conn: Connection) -> Entry:
-            conversation = access_conversation(conn, p, conversation_id)
-            existing = repository.find_entry(conn, conversation.id, message_id)
-            if existing is not None:
+            conversation, known, session = access_for_message(conn, p, conversation_id, message_id)
+            if known:
+                existing = repository.find_entry(conn, conversation.id, message_id)
+                assert existing is not None
                 return entry_from_row(existing)
             if conversation.status != ConversationStatus.OPEN:
                 raise conflict("conversation_closed", "This conversation is closed.")
-            session = repository.latest_session(conn, conversation.id)
             thread = thread_of(conversation, session)
             opening = (
                 opens_session(conn, conversation, session, now)

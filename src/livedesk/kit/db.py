@@ -9,8 +9,9 @@ locked by another process (`livedesk apply` beside a running server) is retried 
 thread, which may wait; and WAL checkpoints, which sync the disk, run there every second instead
 of inside a commit. Reads run in a small pool of reader threads (WAL lets them read while the
 writer writes). PostgreSQL runs the same functions on asyncpg through SQLAlchemy's `run_sync`, one
-transaction each, read-write ones on a few connections held for good (kit.pg_writer). Either way a
-transaction is one call, not one hop per statement, and the repositories are written once.
+transaction each; read-write ones share a transaction and a COMMIT per loop turn too, on a few
+connections held for good (kit.pg_writer). Either way a transaction is one call, not one hop per
+statement, and the repositories are written once.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ RETRIES = 3
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 CHECKPOINT_SECONDS = 1.0
 POOL_SIZE, POOL_OVERFLOW = 10, 10  # PostgreSQL connections of a process: at most their sum
-WRITE_LANES = 6  # of them, held by the writer (kit.pg_writer); the rest serve reads
+WRITE_LANES = 4  # of them, held by the writer (kit.pg_writer); the rest serve reads
 
 
 @dataclass
@@ -67,7 +68,7 @@ class DbStats:
     """Counts since start (read by /metrics)."""
 
     transactions: int = 0  # read-write units of work run
-    commits: int = 0  # COMMITs (SQLite shares one among the units of a loop turn)
+    commits: int = 0  # COMMITs (the units of a loop turn share one: kit.group_commit, pg_writer)
     retries: int = 0  # PostgreSQL units run again after a conflict
     busy_waits: int = 0  # SQLite units that waited for another process in a thread
 
@@ -159,7 +160,7 @@ class Database:
         self._reader: Engine | None = None
         self._checkpointed_at = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
-        self._pg_transactions = self._retries = self._busy_waits = self._thread_writes = 0
+        self._retries = self._busy_waits = self._thread_writes = 0
         if self.is_sqlite:
             self._writer = GroupCommit(
                 _sqlite_engine(url, begin=None, busy_ms=0, autocheckpoint=False),
@@ -188,11 +189,12 @@ class Database:
 
     @property
     def stats(self) -> DbStats:
-        units = self._writer.units if self._writer else 0
-        commits = self._writer.commits if self._writer else 0
+        writer = self._writer or self._pg_writer
+        units = writer.units if writer else 0
+        commits = writer.commits if writer else 0
         return DbStats(
-            transactions=self._pg_transactions + units + self._thread_writes,
-            commits=self._pg_transactions + commits + self._thread_writes,
+            transactions=units + self._thread_writes,
+            commits=commits + self._thread_writes,
             retries=self._retries,
             busy_waits=self._busy_waits,
         )
@@ -229,9 +231,7 @@ class Database:
             return await self._sqlite_transaction(work)
         for attempt in range(1, RETRIES + 1):
             try:
-                result = await self._pg_writer.run(work)
-                self._pg_transactions += 1
-                return result
+                return await self._pg_writer.run(work)
             except DBAPIError as exc:
                 # Two writers raced (deadlock, serialization, the same new key): the work runs
                 # again from scratch and now sees what the winner committed.

@@ -23,6 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util import await_only
 
 T = TypeVar("T")
+# In a connection's `info`: a statement other than a SELECT ran (kit.pg_writer asks).
+WROTE = "livedesk.wrote"
 _STATUS_COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+|MERGE) (\d+)")
 
 
@@ -33,6 +35,8 @@ def fetch(
     work has not run a statement yet, as the dialect's cursor does): the result's column names,
     its records and the row count. `shown` are the parameters an error names."""
     adapted: Any = conn.connection.dbapi_connection
+    if not sql.startswith("SELECT"):
+        conn.info[WROTE] = True
     return call(conn, lambda: _fetch(adapted, sql, args, conn.dialect), sql, shown)
 
 

@@ -11,7 +11,7 @@ from livedesk.deps import ContainerDep
 from livedesk.errors import unauthorized
 from livedesk.ops import repository
 from livedesk.ops.metrics import CONTENT_TYPE
-from livedesk.web.errors import JsonResponse, error_response
+from livedesk.web.errors import JsonResponse, database_unavailable_response
 from livedesk.web.openapi import errors
 
 router = APIRouter(tags=["ops"])
@@ -23,15 +23,15 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None, responses=errors(503))
+@router.get("/readyz", response_model=None)
 async def readyz(c: ContainerDep) -> dict[str, str] | JsonResponse:
     """The process answers and its database does too (503 otherwise). Redis, when used, is
     only a wake-up: `redis: down` is reported, and the answer stays 200, so an outage of Redis
     never takes every process out of the load balancer."""
     try:
         await c.db.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
-    except Exception:
-        return error_response(503, "database_unavailable", "The database does not answer.")
+    except Exception as exc:  # whatever the reason, not ready: the same 503 as every call's
+        return database_unavailable_response(exc)
     body = {"status": "ready", "database": "up"}
     if c.settings.redis_url:
         body["redis"] = c.bus.status

@@ -12,7 +12,10 @@ answer is documented once, where it comes from:
   its token dependency (401; a customer token also 403 when `X-Org-Id` names another org), its
   body and query parameters (400: FastAPI validates them, `web.errors` answers 400), and the
   checks in front of every call that may carry a body (400 for a JSON body that is not JSON,
-  `web.bodies`; 408 and 413 for a late or large one, `web.middleware`).
+  `web.bodies`; 408 and 413 for a late or large one, `web.middleware`), and the database: a
+  call that uses it (through the container dependency, or a token, which is checked against the
+  database) answers 503 `database_unavailable` with `Retry-After` while it does not answer
+  (`web.errors`). Only `/healthz` does not.
 
 `describe` then swaps FastAPI's validation schemas for one `ErrorBody`, declares the two kinds of
 bearer token, and turns `x-max-length` marks (a setting's dotted name) into the configured
@@ -32,7 +35,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 
 from livedesk.config import Settings
-from livedesk.deps import current_agent, current_end_user, current_principal
+from livedesk.deps import current_agent, current_end_user, current_principal, get_container
 
 ERROR_REF = "#/components/schemas/ErrorBody"
 CUSTOMER_TOKEN = "MiawAccessToken"
@@ -60,7 +63,9 @@ class ErrorBody(BaseModel):
         None, description="`invalid_request`: the fields that are not valid (at most 20)"
     )
     retryAfterSeconds: int | None = Field(
-        None, description="429: seconds to wait, as in the `Retry-After` header"
+        None,
+        description="429 and 503 `database_unavailable`: seconds to wait, as in the "
+        "`Retry-After` header",
     )
 
 
@@ -81,6 +86,10 @@ MEANINGS: dict[int, str] = {
     429: "Too many requests: wait `Retry-After` seconds.",
     503: "The server is up but its database does not answer.",
 }
+DATABASE_UNAVAILABLE = (
+    "The database does not answer right now (`database_unavailable`, e.g. while it restarts): "
+    "wait `Retry-After` seconds and try again."
+)
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -95,14 +104,23 @@ def _error_response(status: int) -> dict[str, Any]:
         "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
     }
     if status == 429:
-        response["headers"] = {
-            "Retry-After": {
-                "description": "seconds to wait before trying again",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 1},
-            }
-        }
+        response["headers"] = _retry_after()
     return response
+
+
+def _retry_after() -> dict[str, Any]:
+    return {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+
+
+def _database_unavailable_response() -> dict[str, Any]:
+    """The 503 of a call that uses the database (`web.errors.database_unavailable_response`)."""
+    return {**_error_response(503), "description": DATABASE_UNAVAILABLE, "headers": _retry_after()}
 
 
 X_ORG_ID = {
@@ -198,9 +216,11 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
 
 def describe(document: dict[str, Any], app: FastAPI, settings: Settings) -> dict[str, Any]:
     tokens = dict(_route_tokens(app))
+    database = set(_database_routes(app))
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            _describe_operation(operation, method, tokens.get((path, method)))
+            key = (path, method)
+            _describe_operation(operation, method, tokens.get(key), database=key in database)
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -224,6 +244,17 @@ def _route_tokens(app: FastAPI) -> Iterator[tuple[tuple[str, str], Authenticator
                 yield (context.path_format, method.lower()), found[0]
 
 
+def _database_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """The operations whose dependencies reach the container, and with it the database."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or context.path_format is None:
+            continue
+        if get_container in _calls(route.dependant):
+            for method in route.methods or ():
+                yield context.path_format, method.lower()
+
+
 def _calls(dependant: Dependant) -> Iterator[Any]:
     for sub in dependant.dependencies:
         yield sub.call
@@ -231,7 +262,11 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 
 
 def _describe_operation(
-    operation: dict[str, Any], method: str, authenticator: Authenticator | None
+    operation: dict[str, Any],
+    method: str,
+    authenticator: Authenticator | None,
+    *,
+    database: bool = False,
 ) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("422", None)
@@ -253,6 +288,8 @@ def _describe_operation(
         implied.update(authenticator.statuses)
     for status in implied:
         responses.setdefault(str(status), _error_response(status))
+    if database or authenticator is not None:  # a token is checked against the database
+        responses.setdefault("503", _database_unavailable_response())
     operation["responses"] = dict(sorted(responses.items()))
 
 
