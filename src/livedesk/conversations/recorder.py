@@ -16,7 +16,7 @@ from livedesk.conversations.entries import (
 )
 from livedesk.models import SessionStatus
 from livedesk.models.rows import ConversationRow, SessionRow
-from livedesk.streams.service import agent_recipient, append, end_user_recipient
+from livedesk.streams.service import agent_recipient, append_all, end_user_recipient
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,14 @@ def thread_of(conversation: ConversationRow, session: SessionRow | None) -> Thre
 def record(conn: Connection, thread: Thread, new: list[NewEntry], now: int) -> list[Entry]:
     """Store entries and append each to the streams of whoever should see it."""
     stored = repository.insert_entries(conn, thread.conversation_id, thread.session_id, new, now)
+    events: list[tuple[str, str, bytes]] = []
     for entry in stored:
         to_user, to_agent = audiences(entry.entry_type, entry.sender.role)
         if to_user:
             name, data = customer_event(entry, thread.org_id, thread.deployment_id)
-            append(conn, end_user_recipient(thread.end_user_id), name, data, now)
+            events.append((end_user_recipient(thread.end_user_id), name, data))
         if to_agent and thread.agent_id is not None:
             name, data = agent_event(entry)
-            append(conn, agent_recipient(thread.agent_id), name, data, now)
+            events.append((agent_recipient(thread.agent_id), name, data))
+    append_all(conn, events, now)
     return stored

@@ -28,6 +28,18 @@ _APPEND_EVENT = Sql(
 _HEAD = select(StreamHead.last_seq).where(StreamHead.recipient == bindparam("b_recipient"))
 
 
+# Several recipients' next events in one statement (PostgreSQL).
+_APPEND_EVENTS = Sql(
+    "WITH given AS (SELECT * FROM unnest(CAST(:recipients AS VARCHAR[]),"
+    " CAST(:events AS VARCHAR[]), CAST(:datas AS TEXT[])) AS g(recipient, event, data)),"
+    " heads AS (UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient IN"
+    " (SELECT recipient FROM given) RETURNING recipient, last_seq)"
+    " INSERT INTO stream_events (recipient, seq, event, data, created_at)"
+    " SELECT h.recipient, h.last_seq, g.event, g.data, CAST(:created_at AS BIGINT)"
+    " FROM heads h JOIN given g ON g.recipient = h.recipient RETURNING recipient, seq"
+)
+
+
 def create_head(conn: Connection, recipient: str) -> None:
     conn.execute(insert(StreamHead).values(recipient=recipient, last_seq=0))
 
@@ -48,6 +60,33 @@ def append_event(conn: Connection, recipient: str, event: str, data: str, now: i
         seq = 1
     sql.run(conn, _INSERT_EVENT, {**values, "seq": seq})
     return int(seq)
+
+
+def append_events(conn: Connection, events: list[tuple[str, str, str]], now: int) -> list[int]:
+    """`append_event` for each (recipient, event, data), in order; their sequence numbers. On
+    PostgreSQL events for distinct recipients that all have a head take one statement."""
+    recipients = [recipient for recipient, _, _ in events]
+    if len(events) > 1 and not sql.on_sqlite(conn) and len(set(recipients)) == len(events):
+        found = sql.tuples(
+            conn,
+            _APPEND_EVENTS,
+            {
+                "recipients": recipients,
+                "events": [event for _, event, _ in events],
+                "datas": [data for _, _, data in events],
+                "created_at": now,
+            },
+        )
+        if len(found) == len(events):
+            seqs = dict(found)
+            return [int(seqs[recipient]) for recipient in recipients]
+        if found:  # some had no head yet: those that had are stored, the others now
+            seqs = dict(found)
+            return [
+                int(seqs[r]) if r in seqs else append_event(conn, r, event, data, now)
+                for r, event, data in events
+            ]
+    return [append_event(conn, recipient, event, data, now) for recipient, event, data in events]
 
 
 def head(conn: Connection, recipient: str) -> int:

@@ -39,10 +39,20 @@ class Outgoing:
 def append(conn: Connection, recipient: str, event: str, data: bytes, now: int) -> Outgoing:
     """Add an event to a recipient's durable stream (call inside a unit of work); its open
     streams are woken once the unit commits (`StreamService.announce`, subscribed to Outgoing)."""
-    seq = repository.append_event(conn, recipient, event, data.decode(), now)
-    out = Outgoing(recipient, seq, sse.frame(seq, event, data))
-    tell(conn, out)
-    return out
+    return append_all(conn, [(recipient, event, data)], now)[0]
+
+
+def append_all(conn: Connection, events: list[tuple[str, str, bytes]], now: int) -> list[Outgoing]:
+    """`append` for each (recipient, event, data), in order (on PostgreSQL several recipients'
+    events in one round trip)."""
+    seqs = repository.append_events(conn, [(r, e, d.decode()) for r, e, d in events], now)
+    outs = [
+        Outgoing(recipient, seq, sse.frame(seq, event, data))
+        for (recipient, event, data), seq in zip(events, seqs, strict=True)
+    ]
+    for out in outs:
+        tell(conn, out)
+    return outs
 
 
 class StreamService:
