@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import (
@@ -79,6 +80,20 @@ _ALLOCATE_TIMES = Sql(
     "UPDATE conversations SET last_entry_at = CASE WHEN last_entry_at + :count > :latest"
     " THEN last_entry_at + :count ELSE :latest END WHERE id = :conversation_id"
     " RETURNING last_entry_at"
+)
+# On PostgreSQL one entry's timestamp (as _ALLOCATE_TIMES gives it) and its row together.
+_RECORD_ENTRY = Sql(
+    "WITH times AS (UPDATE conversations SET last_entry_at = CASE WHEN last_entry_at + 1 > :latest"
+    " THEN last_entry_at + 1 ELSE :latest END WHERE id = :conversation_id RETURNING last_entry_at)"
+    " INSERT INTO conversation_entries (identifier, conversation_id, session_id, entry_type,"
+    " sender_role, sender_subject, sender_display_name, payload, client_timestamp,"
+    " transcripted_at, automated_by) SELECT CAST(:identifier AS VARCHAR),"
+    " CAST(:conversation_id AS VARCHAR), CAST(:session_id AS VARCHAR),"
+    " CAST(:entry_type AS VARCHAR), CAST(:sender_role AS VARCHAR),"
+    " CAST(:sender_subject AS VARCHAR), CAST(:sender_display_name AS VARCHAR),"
+    " CAST(:payload AS JSON), CAST(:client_timestamp AS BIGINT), last_entry_at,"
+    " CAST(:automated_by AS VARCHAR) FROM times RETURNING transcripted_at",
+    json=["payload"],
 )
 _INSERT_ENTRY = Sql(
     "INSERT INTO conversation_entries (identifier, conversation_id, session_id, entry_type,"
@@ -231,6 +246,8 @@ def allocate_times(conn: Connection, conversation_id: str, now: int, count: int)
 def insert_entries(
     conn: Connection, conversation_id: str, session_id: str | None, new: list[NewEntry], now: int
 ) -> list[Entry]:
+    if len(new) == 1 and not sql.on_sqlite(conn):
+        return [_insert_one(conn, conversation_id, session_id, new[0], now)]
     first = allocate_times(conn, conversation_id, now, len(new))
     stored = [
         Entry(
@@ -245,27 +262,46 @@ def insert_entries(
         )
         for i, n in enumerate(new)
     ]
-    sql.run(
-        conn,
-        _INSERT_ENTRY,
-        [
-            {
-                "identifier": e.identifier,
-                "conversation_id": e.conversation_id,
-                "session_id": e.session_id,
-                "entry_type": e.entry_type,
-                "sender_role": e.sender.role,
-                "sender_subject": e.sender.subject,
-                "sender_display_name": e.sender.display_name,
-                "payload": e.payload,
-                "client_timestamp": e.client_timestamp,
-                "transcripted_at": e.transcripted_at,
-                "automated_by": n.automated_by,
-            }
-            for e, n in zip(stored, new, strict=True)
-        ],
-    )
+    sql.run(conn, _INSERT_ENTRY, [_entry_values(e, n) for e, n in zip(stored, new, strict=True)])
     return stored
+
+
+def _entry_values(e: Entry, n: NewEntry) -> dict[str, Any]:
+    return {
+        "identifier": e.identifier,
+        "conversation_id": e.conversation_id,
+        "session_id": e.session_id,
+        "entry_type": e.entry_type,
+        "sender_role": e.sender.role,
+        "sender_subject": e.sender.subject,
+        "sender_display_name": e.sender.display_name,
+        "payload": e.payload,
+        "client_timestamp": e.client_timestamp,
+        "transcripted_at": e.transcripted_at,
+        "automated_by": n.automated_by,
+    }
+
+
+def _insert_one(
+    conn: Connection, conversation_id: str, session_id: str | None, n: NewEntry, now: int
+) -> Entry:
+    """`insert_entries` of one entry on PostgreSQL: its timestamp and its row in one statement."""
+    entry = Entry(
+        identifier=n.identifier,
+        conversation_id=conversation_id,
+        session_id=session_id,
+        entry_type=n.entry_type,
+        sender=n.sender,
+        payload=n.payload,
+        client_timestamp=n.client_timestamp,
+        transcripted_at=0,  # the database gives it
+    )
+    values = _entry_values(entry, n)
+    del values["transcripted_at"]
+    at = sql.scalar(conn, _RECORD_ENTRY, {**values, "latest": now})
+    if at is None:
+        raise LookupError(f"no conversation {conversation_id}")
+    return dataclasses.replace(entry, transcripted_at=int(at))
 
 
 def list_entries(
