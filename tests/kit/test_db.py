@@ -87,6 +87,19 @@ async def test_the_wal_is_checkpointed_into_the_database_file(
     assert main_file.stat().st_size > 400_000
 
 
+async def test_the_wal_starts_over_under_steady_writes(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes never stop while the thread checkpoints: the loop copies back what was committed
+    meanwhile, so the WAL file starts over instead of growing with every write."""
+    wal = tmp_path / "livedesk.db-wal"
+    monkeypatch.setattr(db_module, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after each commit
+    for round_ in range(100):  # 100 batches of 10 rows of 4 KB: 4 MB written
+        bodies = [f"{'x' * 4000}{round_}-{i}" for i in range(10)]
+        await asyncio.gather(*(database.transaction(_insert(b)) for b in bodies))
+    assert wal.stat().st_size < 1_000_000  # a few batches' pages, not the 4 MB written
+
+
 def _count_in_file(path: Path, body: str) -> int:
     """What another connection (another process, a reader thread) sees: committed rows only."""
     other = sqlite3.connect(path / "livedesk.db")

@@ -6,12 +6,15 @@ pages that are in memory, and handing it to a thread costs more than running it 
 switches and a fight for the GIL). The units of one loop turn share a COMMIT (kit.group_commit).
 The two things that can wait on something else go to threads: a write that finds the database
 locked by another process (`livedesk apply` beside a running server) is retried in the writer
-thread, which may wait; and WAL checkpoints, which sync the disk, run there every second instead
-of inside a commit. Reads run in a small pool of reader threads (WAL lets them read while the
-writer writes). PostgreSQL runs the same functions on asyncpg through SQLAlchemy's `run_sync`, one
-transaction each; read-write ones share a transaction and a COMMIT per loop turn too, on a few
-connections held for good (kit.pg_writer). Either way a transaction is one call, not one hop per
-statement, and the repositories are written once.
+thread, which may wait; and WAL checkpoints, which sync the disk, run there every second instead of
+inside a commit; after each, the loop copies back the few frames committed meanwhile itself,
+between two batches (a few ms), so that the next commit starts the WAL over (SQLite does only when
+a write begins with every frame copied back: under steady load the thread alone never got there,
+and the WAL grew for good, 3 GB in 90 s, each fsync dearer). Reads run in a small pool of reader
+threads (WAL lets them read while the writer writes). PostgreSQL runs the same functions on asyncpg
+through SQLAlchemy's `run_sync`, one transaction each; read-write ones share a transaction and a
+COMMIT per loop turn too, on a few connections held for good (kit.pg_writer). Either way a
+transaction is one call, not one hop per statement, and the repositories are written once.
 """
 
 from __future__ import annotations
@@ -160,6 +163,7 @@ class Database:
         self._reader: Engine | None = None
         self._checkpointed_at = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
+        self._catch_up = False  # a thread checkpoint ran: the loop copies back its tail
         self._retries = self._busy_waits = self._thread_writes = 0
         if self.is_sqlite:
             self._writer = GroupCommit(
@@ -252,6 +256,12 @@ class Database:
             return result
 
     def _after_commit(self) -> None:
+        if self._catch_up and self._checkpoint is not None and self._checkpoint.done():
+            # Between batches: the frames committed while the thread checkpointed, so the next
+            # batch begins on a fully checkpointed WAL and its commit starts the WAL over.
+            self._catch_up = False
+            assert self._writer is not None
+            self._writer.checkpoint()
         if time.monotonic() - self._checkpointed_at > CHECKPOINT_SECONDS:
             self._start_checkpoint()
 
@@ -271,6 +281,7 @@ class Database:
                 raw.close()
 
         self._checkpoint = asyncio.get_running_loop().run_in_executor(self._write_pool, checkpoint)
+        self._catch_up = True
 
     async def read(self, work: UnitOfWork[T]) -> T:
         """Run `work` in a read-only transaction (it may run beside a writer)."""

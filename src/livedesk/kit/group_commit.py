@@ -109,6 +109,17 @@ class GroupCommit:
         await committed
         return result
 
+    def checkpoint(self) -> None:
+        """Between batches, checkpoint the WAL on the writer connection (PASSIVE: it never waits
+        for readers). No write can come between it and the next batch's BEGIN, so that batch
+        finds the WAL fully copied back and its COMMIT writes from the WAL's beginning again."""
+        if self._batch is not None or self._conn is None or self._conn.closed:
+            return
+        raw = self._conn.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection) and not _in_transaction(raw):
+            with contextlib.suppress(sqlite3.Error):
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
     def close(self) -> None:
         """Commit what waits for its commit, then close the connection."""
         if self._batch is not None:
