@@ -76,6 +76,7 @@ MESSAGE_TIMEOUT = 10.0  # a message not on the agent stream by then is reported 
 STARTUP_TIMEOUT = 60.0
 HEALTH_POLL = 0.05  # readiness probe interval while a server starts
 STOP_TIMEOUT = 10.0
+BUCKET_SECONDS = 10.0  # a long window is also reported in pieces this long
 # The load is many customers' worth from one address, faster than any person types: the
 # benchmark measures the message path, not the rate limiter (which is off for its server).
 NO_RATE_LIMITS = {
@@ -575,6 +576,7 @@ class Window:
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # when each of `latencies` arrived
     sent: int = 0
     accepted: int = 0
     lost: int = 0
@@ -610,6 +612,8 @@ class ChatResult:
     processes: int = 1
     msg_per_cpu_s: float = 0.0  # messages per CPU-second of the LiveDesk processes
     neighbours_cpu_pct: dict[str, float] = field(default_factory=dict)  # and "machine"
+    # Over a long window, each BUCKET_SECONDS of it: (msg/s, p99 ms): whether it holds up.
+    buckets: list[tuple[float, float]] = field(default_factory=list)
     run_s: float = 0.0
     server_stderr: str = ""
 
@@ -692,6 +696,7 @@ async def converse(
             pending.pop(message_id, None)
         if window.warm_end <= arrived_at < window.end:
             tally.latencies.append(arrived_at - sent.sent_at)
+            tally.arrivals.append(arrived_at)
         n += 1
 
 
@@ -819,7 +824,21 @@ def summarize(
         processes=len(server.livedesk),
         msg_per_cpu_s=msg_per_s / (server_cpu / 100) if server_cpu else 0.0,
         neighbours_cpu_pct=neighbours_percent(*cpu),
+        buckets=buckets(tally, cpu[0].wall, opts.duration),
     )
+
+
+def buckets(tally: Tally, start: float, duration: float) -> list[tuple[float, float]]:
+    """msg/s and p99 ms of each whole BUCKET_SECONDS of the window (none in a short one)."""
+    count = int(duration // BUCKET_SECONDS)
+    if count < 2:
+        return []
+    found: list[list[float]] = [[] for _ in range(count)]
+    for arrived, latency in zip(tally.arrivals, tally.latencies, strict=True):
+        index = int((arrived - start) // BUCKET_SECONDS)
+        if 0 <= index < count:
+            found[index].append(latency)
+    return [(len(b) / BUCKET_SECONDS, 1000 * percentile(sorted(b), 99)) for b in found]
 
 
 async def chat_load(server: Server, opts: Options) -> ChatResult:
@@ -1062,6 +1081,7 @@ def print_scale_table(results: list[ChatResult]) -> None:
     ]
     print()
     print_table(header, rows)
+    print_buckets(results)
 
 
 def ratios(livedesk: ChatResult, baseline: ChatResult) -> dict[str, float | None]:
@@ -1114,6 +1134,14 @@ def print_chat_table(results: list[ChatResult]) -> None:
     ]
     print()
     print_table(header, rows)
+    print_buckets(results)
+
+
+def print_buckets(results: list[ChatResult]) -> None:
+    for r in results:
+        if r.buckets:
+            pieces = " → ".join(f"{rate:,.0f}/{p99:.0f}" for rate, p99 in r.buckets)
+            print(f"{r.server}, each {BUCKET_SECONDS:.0f} s (msg/s / p99 ms): {pieces}")
 
 
 def print_ratios(r: dict[str, float | None]) -> None:
