@@ -1,8 +1,10 @@
 """The stream hub: which open streams in this process listen to which recipient.
 
 Messages arrive from the bus as bytes: `E <recipient> <seq> \n<frame>` for a durable event
-(seq 0 for an ephemeral one such as typing) and `R <jti>` when a token is revoked: every stream
-opened with it closes, whatever it follows (the principal's own events, or platform events).
+(seq 0 for an ephemeral one such as typing), `R <jti>` when a token is revoked (every stream
+opened with it closes, whatever it follows: the principal's own events, or platform events), and
+`B` + several of these, each after its length (4 bytes): what one unit of work announced, in one
+publish, so that each process is woken once per unit rather than once per recipient.
 
 A stream keeps at most `streams.buffer_bytes` of frames it was told and has not written (and at
 most `streams.mailbox_limit` of them); past that it drops them and reads them back from the
@@ -20,11 +22,14 @@ restarted, instead of holding the shutdown until the server's graceful timeout.
 from __future__ import annotations
 
 import asyncio
+import struct
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from livedesk.config import StreamSettings
 
+_LENGTH = struct.Struct(">I")  # of each message in a bundle
 NEVER = 2**62  # expires_ms of a stream whose token does not expire
 
 
@@ -188,7 +193,10 @@ class StreamHub:
 
     def deliver(self, message: bytes) -> None:
         """Bus handler: wake the mailboxes the message is for."""
-        if message.startswith(b"E "):
+        if message.startswith(b"B"):
+            for part in _bundled(message):
+                self.deliver(part)
+        elif message.startswith(b"E "):
             head, _, frame = message.partition(b"\n")
             _, recipient, seq = head.decode().split(" ")
             for box in self._mailboxes.get(recipient, ()):
@@ -212,3 +220,20 @@ def event_message(recipient: str, seq: int, frame: bytes) -> bytes:
 
 def revoke_message(token_id: str) -> bytes:
     return f"R {token_id}".encode()
+
+
+def bundle_message(messages: list[bytes]) -> bytes:
+    """Several messages as one (one publish, one delivery to each process): `B`, then each
+    prefixed by its length."""
+    if len(messages) == 1:
+        return messages[0]
+    return b"B" + b"".join(_LENGTH.pack(len(m)) + m for m in messages)
+
+
+def _bundled(message: bytes) -> Iterator[bytes]:
+    at = 1
+    while at + _LENGTH.size <= len(message):
+        (size,) = _LENGTH.unpack_from(message, at)
+        at += _LENGTH.size
+        yield message[at : at + size]
+        at += size

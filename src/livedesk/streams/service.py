@@ -11,7 +11,7 @@ from livedesk.kit import sse
 from livedesk.kit.db import Database
 from livedesk.kit.effects import tell
 from livedesk.streams import repository
-from livedesk.streams.hub import event_message, revoke_message
+from livedesk.streams.hub import bundle_message, event_message, revoke_message
 
 
 def end_user_recipient(end_user_id: str) -> str:
@@ -63,8 +63,10 @@ class StreamService:
     async def announce(self, events: list[Outgoing]) -> None:
         """After commit: wake the streams of every recipient (the database calls it with what
         each unit of work appended)."""
-        for e in events:
-            await self._bus.publish(event_message(e.recipient, e.seq, e.frame))
+        if events:  # one publish for them all: each process is woken once per unit
+            await self._bus.publish(
+                bundle_message([event_message(e.recipient, e.seq, e.frame) for e in events])
+            )
 
     async def send_ephemeral(self, recipient: str, event: str, data: bytes) -> None:
         """An event with no id (typing): delivered to open streams, never stored or replayed."""
