@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import Connection
 
 from livedesk.streams import repository
+from livedesk.streams.hub import StreamHub, bundle_message, event_message
 from livedesk.streams.service import append_all
 
 
@@ -43,3 +44,19 @@ async def test_several_recipients_at_once_number_each_stream_in_order(app: FastA
         "t:c": [(1, "E"), (2, "G")],
         "t:d": [(1, "E")],
     }
+
+
+def test_a_bundle_wakes_each_recipient_of_it_once() -> None:
+    """What one unit of work announced travels as one bus message; each stream gets its own."""
+    hub = StreamHub()
+    a = hub.subscribe("t:a", "token-a")
+    b = hub.subscribe("t:b", "token-b")
+    frames = [b"id: 1\ndata: {}\n\n", b"id: 7\ndata: \x00\xff\n\n"]  # any bytes
+    message = bundle_message(
+        [event_message("t:a", 1, frames[0]), event_message("t:b", 7, frames[1])]
+    )
+    assert message.startswith(b"B")
+    hub.deliver(message)
+    assert a.take() == ([(1, frames[0])], False)
+    assert b.take() == ([(7, frames[1])], False)
+    assert bundle_message([event_message("t:a", 2, frames[0])]).startswith(b"E ")  # one: as is
