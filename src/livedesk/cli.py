@@ -27,7 +27,9 @@ app.add_typer(db_app, name="db")
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Folder for the SQLite file and the signing key."),
+    typer.Option(
+        "--data-dir", help="Folder for the SQLite file, uploaded files and the signing key."
+    ),
 ]
 
 
