@@ -1,14 +1,14 @@
 """Hot statements: SQL written once, run on the driver without SQLAlchemy's execution path.
 
 Running a statement through SQLAlchemy Core costs ~35 µs of Python (cache lookup, parameter and
-result processing, event dispatch) where SQLite itself needs ~5 µs for a lookup by key; a chat
-message runs ten of them. The statements on the message path are therefore written here as SQL
+result processing, event dispatch) where SQLite itself needs ~5 µs for a lookup by key, and a
+chat message runs several. The statements on the message path are therefore written here as SQL
 text with `:name` parameters that SQLite and PostgreSQL both read. They run on the driver under
 the unit of work's SQLAlchemy connection, in its transaction: on SQLite the sqlite3 connection,
-on PostgreSQL asyncpg's prepared statements (the SQL rewritten once to `$n` parameters: see
-kit.pg_driver, which halves what a statement costs against SQLAlchemy's `text()`). Everything else stays on SQLAlchemy
-Core: this is for the few statements that run for every message (and the odd statement that reads
-better as SQL, such as the chunked delete of stream retention).
+on PostgreSQL asyncpg's prepared statements (the SQL rewritten once to `$n` parameters; see
+kit.pg_driver, which halves what a statement costs against SQLAlchemy's `text()`). Everything
+else stays on SQLAlchemy Core: this is for the few statements that run for every message (and the
+odd statement that reads better as SQL, such as the chunked delete of stream retention).
 
 Rows come back as named tuples (attribute access, like SQLAlchemy rows). Parameters named in
 `json` are encoded to JSON text, and result columns named in `json` decoded, as the JSON column
