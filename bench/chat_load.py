@@ -1064,15 +1064,7 @@ def print_scale_table(results: list[ChatResult]) -> None:
     ]  # fmt: skip
     rows = [
         [
-            r.server,
-            str(r.processes),
-            str(r.messages),
-            f"{r.msg_per_s:.1f}",
-            f"{r.p50_ms:.2f}",
-            f"{r.p99_ms:.2f}",
-            str(r.lost),
-            str(len(r.errors)),
-            f"{r.server_cpu_pct:.0f}%",
+            *_load_cells(r, r.processes),
             f"{r.msg_per_cpu_s:.0f}",
             f"{r.client_cpu_pct:.0f}%",
             *(f"{r.neighbours_cpu_pct.get(n, 0):.0f}%" for n in (*NEIGHBOURS, "machine")),
@@ -1111,6 +1103,22 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print(format_row(row, widths))
 
 
+def _load_cells(r: ChatResult, second: int) -> list[str]:
+    """server, `second` (conversations or processes), messages, msg/s, p50, p99, lost, errors,
+    server CPU: the columns both tables begin with."""
+    return [
+        r.server,
+        str(second),
+        str(r.messages),
+        f"{r.msg_per_s:.1f}",
+        f"{r.p50_ms:.2f}",
+        f"{r.p99_ms:.2f}",
+        str(r.lost),
+        str(len(r.errors)),
+        f"{r.server_cpu_pct:.0f}%",
+    ]
+
+
 def print_chat_table(results: list[ChatResult]) -> None:
     header = [
         "server", "conversations", "messages", "msg/s", "p50 ms", "p99 ms",
@@ -1118,15 +1126,7 @@ def print_chat_table(results: list[ChatResult]) -> None:
     ]  # fmt: skip
     rows = [
         [
-            r.server,
-            str(r.conversations),
-            str(r.messages),
-            f"{r.msg_per_s:.1f}",
-            f"{r.p50_ms:.2f}",
-            f"{r.p99_ms:.2f}",
-            str(r.lost),
-            str(len(r.errors)),
-            f"{r.server_cpu_pct:.0f}%",
+            *_load_cells(r, r.conversations),
             f"{r.client_cpu_pct:.0f}%",
             f"{r.run_s:.1f}",
         ]

@@ -142,7 +142,7 @@ async def test_a_unit_waiting_for_a_lock_does_not_hold_up_its_batch(database: Da
     free (alone, it waits as long as it takes)."""
     await database.transaction(_insert("held"))
     holder = Database(database.url)
-    release = asyncio.Event()
+    held, release = asyncio.Event(), asyncio.Event()
 
     def hold(conn: Connection) -> None:
         conn.execute(text("SELECT id FROM notes WHERE body = 'held' FOR UPDATE"))
@@ -150,11 +150,12 @@ async def test_a_unit_waiting_for_a_lock_does_not_hold_up_its_batch(database: Da
     async def holding() -> None:
         async with holder._async_engine.connect() as conn:  # type: ignore[union-attr]
             await conn.run_sync(hold)
+            held.set()
             await release.wait()
             await conn.rollback()
 
     holding_task = asyncio.create_task(holding())
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(held.wait(), 10)
     try:
         blocked = asyncio.create_task(
             database.transaction(

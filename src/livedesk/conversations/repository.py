@@ -249,21 +249,22 @@ def insert_entries(
     if len(new) == 1 and not sql.on_sqlite(conn):
         return [_insert_one(conn, conversation_id, session_id, new[0], now)]
     first = allocate_times(conn, conversation_id, now, len(new))
-    stored = [
-        Entry(
-            identifier=n.identifier,
-            conversation_id=conversation_id,
-            session_id=session_id,
-            entry_type=n.entry_type,
-            sender=n.sender,
-            payload=n.payload,
-            client_timestamp=n.client_timestamp,
-            transcripted_at=first + i,
-        )
-        for i, n in enumerate(new)
-    ]
+    stored = [_entry(conversation_id, session_id, n, first + i) for i, n in enumerate(new)]
     sql.run(conn, _INSERT_ENTRY, [_entry_values(e, n) for e, n in zip(stored, new, strict=True)])
     return stored
+
+
+def _entry(conversation_id: str, session_id: str | None, n: NewEntry, at: int) -> Entry:
+    return Entry(
+        identifier=n.identifier,
+        conversation_id=conversation_id,
+        session_id=session_id,
+        entry_type=n.entry_type,
+        sender=n.sender,
+        payload=n.payload,
+        client_timestamp=n.client_timestamp,
+        transcripted_at=at,
+    )
 
 
 def _entry_values(e: Entry, n: NewEntry) -> dict[str, Any]:
@@ -286,16 +287,7 @@ def _insert_one(
     conn: Connection, conversation_id: str, session_id: str | None, n: NewEntry, now: int
 ) -> Entry:
     """`insert_entries` of one entry on PostgreSQL: its timestamp and its row in one statement."""
-    entry = Entry(
-        identifier=n.identifier,
-        conversation_id=conversation_id,
-        session_id=session_id,
-        entry_type=n.entry_type,
-        sender=n.sender,
-        payload=n.payload,
-        client_timestamp=n.client_timestamp,
-        transcripted_at=0,  # the database gives it
-    )
+    entry = _entry(conversation_id, session_id, n, 0)  # the database gives the timestamp
     values = _entry_values(entry, n)
     del values["transcripted_at"]
     at = sql.scalar(conn, _RECORD_ENTRY, {**values, "latest": now})
