@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Connection
 
-from livedesk.conversations import lifecycle, repository
+from livedesk.conversations import inactivity, lifecycle, repository
 from livedesk.kit.clock import FakeClock
 from livedesk.setup.schemas import OrgFile
 from livedesk.setup.service import apply_org
@@ -95,6 +96,31 @@ async def test_a_customer_message_stops_the_inactivity_timer(
     clock.advance(5 * MINUTE)
     await fire(app)
     assert (await status(customer))["sessionStatus"] == "Inactive"
+
+
+async def test_a_customer_message_spends_no_statement_on_a_timer_that_does_not_run(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the inactivity timer runs is read with the message's context: only a message
+    that has a timer to stop deletes it (most customer messages follow another one)."""
+    cancelled: list[str] = []
+    cancel = inactivity.timers.cancel
+
+    def counted(conn: Connection, kind: str, subject_id: str) -> None:
+        if kind == inactivity.INACTIVITY:
+            cancelled.append(subject_id)
+        cancel(conn, kind, subject_id)
+
+    monkeypatch.setattr(inactivity.timers, "cancel", counted)
+    customer, ada = await chatting(api)
+    await customer.send("one")
+    await customer.send("two")
+    assert cancelled == []
+    await reply(ada, customer)  # the timer starts
+    await customer.send("three")
+    assert cancelled == [customer.session_id]
+    await customer.send("four")
+    assert cancelled == [customer.session_id]
 
 
 async def test_inactive_then_the_customer_writes_and_another_agent_takes_it(

@@ -36,14 +36,19 @@ def access_conversation(conn: Connection, principal: EndUserPrincipal, conversat
 
 
 def access_for_message(
-    conn: Connection, principal: EndUserPrincipal, conversation_id: str, identifier: str
-) -> tuple[ConversationRow, bool, SessionRow | None]:
+    conn: Connection,
+    principal: EndUserPrincipal,
+    conversation_id: str,
+    identifier: str,
+    timer_kind: str,
+) -> repository.MessageContext:
     """`access_conversation` for a new message from the end user: also whether a message with
-    this id is stored in it, and its latest session (read together: the message path)."""
+    this id is stored in it, its latest session, and whether a `timer_kind` timer runs for that
+    session (read together: the message path)."""
     found = repository.message_context(
-        conn, check_uuid(conversation_id, "conversation"), identifier
+        conn, check_uuid(conversation_id, "conversation"), identifier, timer_kind
     )
-    if found is None or found[0].end_user_id != principal.end_user_id:
+    if found is None or found.conversation.end_user_id != principal.end_user_id:
         raise not_found("conversation_not_found", "There is no such conversation.")
     return found
 

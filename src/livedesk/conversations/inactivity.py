@@ -37,8 +37,12 @@ def on_agent_message(conn: Connection, session: SessionRow, deployment_id: str, 
     timers.add(conn, INACTIVITY, session.id, now + minutes * 60_000, now)
 
 
-def on_customer_message(conn: Connection, session: SessionRow) -> None:
-    timers.cancel(conn, INACTIVITY, session.id)
+def on_customer_message(conn: Connection, session: SessionRow, timer_running: bool) -> None:
+    """Stop the inactivity timer; `timer_running`: whether it runs, as read with the message's
+    context (`conversations.access.access_for_message`), so that most messages, which have
+    none to stop, spend no statement on it."""
+    if timer_running:
+        timers.cancel(conn, INACTIVITY, session.id)
 
 
 def cancel_timers(conn: Connection, session_id: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -61,15 +61,27 @@ _FIND_ENTRY = Sql(
     row=EntryRow,
 )
 # What a customer's message needs to know, in one round trip: the conversation, whether the
-# message is already stored (its id), and the latest session.
-_MESSAGE_CONTEXT = Sql(
+# message is already stored (its id), whether a timer of a kind runs for the latest session (the
+# customer's inactivity: most messages have none to stop), and the latest session. PostgreSQL
+# finds the latest session by its index with a lateral join; SQLite has no lateral join, and
+# finds it by its key.
+_CONTEXT_HEAD = (
     f"SELECT {_CONVERSATION_COLUMNS}, u.display_name AS end_user_name,"
     " (SELECT e.seq FROM conversation_entries e"
     "  WHERE e.conversation_id = c.id AND e.identifier = :identifier) AS stored_seq,"
+    " EXISTS (SELECT 1 FROM timers t WHERE t.kind = :timer_kind AND t.subject_id = s.id)"
+    " AS timer_running,"
     f" {', '.join(f's.{c.name}' for c in MessagingSession.__table__.columns)}"
     " FROM conversations c JOIN end_users u ON u.id = c.end_user_id"
-    " LEFT JOIN messaging_sessions s ON s.id = (SELECT id FROM messaging_sessions"
+)
+_MESSAGE_CONTEXT = Sql(
+    f"{_CONTEXT_HEAD} LEFT JOIN messaging_sessions s ON s.id = (SELECT id FROM messaging_sessions"
     "  WHERE conversation_id = c.id ORDER BY number DESC LIMIT 1)"
+    " WHERE c.id = :id"
+)
+_MESSAGE_CONTEXT_PG = Sql(
+    f"{_CONTEXT_HEAD} LEFT JOIN LATERAL (SELECT * FROM messaging_sessions"
+    "  WHERE conversation_id = c.id ORDER BY number DESC LIMIT 1) s ON true"
     " WHERE c.id = :id"
 )
 _CONVERSATION_WIDTH = len(ConversationRow._fields)
@@ -110,23 +122,35 @@ def get_conversation(conn: Connection, conversation_id: str) -> ConversationRow 
     return sql.one(conn, _GET_CONVERSATION, {"id": conversation_id})
 
 
+class MessageContext(NamedTuple):
+    conversation: ConversationRow
+    stored: bool  # an entry with the message's identifier is stored in the conversation
+    session: SessionRow | None  # the latest session
+    timer_running: bool  # a timer of the kind asked for runs for that session
+
+
 def message_context(
-    conn: Connection, conversation_id: str, identifier: str
-) -> tuple[ConversationRow, bool, SessionRow | None] | None:
-    """The conversation, whether an entry `identifier` is stored in it, and its latest session
-    (one statement: `get_conversation`, `find_entry` and `latest_session` together)."""
-    found = sql.tuples(conn, _MESSAGE_CONTEXT, {"id": conversation_id, "identifier": identifier})
+    conn: Connection, conversation_id: str, identifier: str, timer_kind: str
+) -> MessageContext | None:
+    """What a customer's message needs, in one statement: the conversation, whether an entry
+    `identifier` is stored in it, its latest session, and whether a `timer_kind` timer runs for
+    that session (`get_conversation`, `find_entry`, `latest_session` and timers.exists)."""
+    statement = _MESSAGE_CONTEXT if sql.on_sqlite(conn) else _MESSAGE_CONTEXT_PG
+    found = sql.tuples(
+        conn, statement, {"id": conversation_id, "identifier": identifier, "timer_kind": timer_kind}
+    )
     if not found:
         return None
     row = list(found[0])
     row[_PRECHAT] = sql.json_value(row[_PRECHAT])
     conversation = ConversationRow._make(row[:_CONVERSATION_WIDTH])
-    session_values = row[_CONVERSATION_WIDTH + 1 :]
+    stored, timer_running = row[_CONVERSATION_WIDTH : _CONVERSATION_WIDTH + 2]
+    session_values = row[_CONVERSATION_WIDTH + 2 :]
     session = None
     if session_values[0] is not None:
         session_values[_ROUTING_ATTRIBUTES] = sql.json_value(session_values[_ROUTING_ATTRIBUTES])
         session = SessionRow._make(session_values)
-    return conversation, row[_CONVERSATION_WIDTH] is not None, session
+    return MessageContext(conversation, stored is not None, session, bool(timer_running))
 
 
 def insert_conversation(conn: Connection, **values: Any) -> None:

@@ -157,7 +157,9 @@ class ConversationService:
         now = self._clock.now_ms()
 
         def work(conn: Connection) -> Entry:
-            conversation, known, session = access_for_message(conn, p, conversation_id, message_id)
+            conversation, known, session, timer_running = access_for_message(
+                conn, p, conversation_id, message_id, inactivity.INACTIVITY
+            )
             if known:
                 existing = repository.find_entry(conn, conversation.id, message_id)
                 assert existing is not None
@@ -182,7 +184,7 @@ class ConversationService:
             elif session is not None and session.status == SessionStatus.INACTIVE:
                 thread = inactivity.back_to_queue(conn, thread, session, now)
             else:
-                inactivity.on_customer_message(conn, session)
+                inactivity.on_customer_message(conn, session, timer_running)
             sender = _sender(conversation)
             if isinstance(content, dict):
                 new = [NewEntry(message_id, EntryType.MESSAGE, sender, content)]
