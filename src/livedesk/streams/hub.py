@@ -74,6 +74,10 @@ class Mailbox:
     def expired(self, now_ms: int) -> bool:
         return now_ms >= self.expires_ms
 
+    def holds(self, seq: int) -> bool:
+        """Whether the event `seq` (or a later one) is here, told and not yet written."""
+        return any(told >= seq for told, _ in self.items)
+
     def poke(self) -> None:
         """Something was committed that this stream was not told about: catch up from the
         database (as after an overflow)."""
@@ -143,11 +147,12 @@ class StreamHub:
 
     def sweep(self, heads: dict[str, int]) -> int:
         """Poke every open stream whose recipient's head is past its cursor; how many. (One
-        waiting on a write has not missed anything: it is behind its client.)"""
+        waiting on a write has not missed anything: it is behind its client; nor has one whose
+        mailbox holds the head's event: it is about to write it.)"""
         poked = 0
         for recipient, head in heads.items():
             for box in self._mailboxes.get(recipient, ()):
-                if 0 <= box.cursor < head and box.writing is None:
+                if 0 <= box.cursor < head and box.writing is None and not box.holds(head):
                     box.poke()
                     poked += 1
         return poked

@@ -6,7 +6,10 @@ between its commit and its announcement never announces. A stream that missed on
 notice at its recipient's next event. Every `streams.sweep_seconds` (15 by default) the sweep
 reads the heads of the recipients with open streams here (one query per 500) and pokes every
 stream that is behind its head: it catches up from the database, so a lost wake-up costs at most
-that long, never an event.
+that long (and `GRACE_SECONDS`), never an event. A wake-up on its way is not a lost one: the
+periodic sweep compares the streams with heads it read `GRACE_SECONDS` before (an event committed
+a moment ago is still being announced, above all under load), and a stream whose mailbox already
+holds its head's event is not behind. So a "missed a wake-up" line in the log means one was lost.
 
 The sweep also closes the streams of tokens revoked where the bus does not reach this process
 (`livedesk apply` demoting an agent, with no Redis bus between processes), and those whose
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Protocol
 
@@ -31,6 +35,7 @@ from livedesk.streams.hub import StreamHub, revoke_message
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+GRACE_SECONDS = 2.0  # what a committed event may take to reach its streams before it counts as lost
 
 
 # Which of these token ids are revoked (auth answers it; streams only close what it names).
@@ -47,9 +52,12 @@ class StreamSweeper:
         self._clock = clock
         self._revoked_among = revoked_among
         self._background = Background("livedesk-stream-sweep")
+        self.wait: Callable[[float], Awaitable[None]] = asyncio.sleep  # the grace (tests: a hook)
 
-    async def sweep_once(self) -> int:
-        """Poke the streams that are behind (how many were) and close those of revoked tokens."""
+    async def sweep_once(self, grace_seconds: float = 0.0) -> int:
+        """Poke the streams that are behind (how many were) and close those of revoked tokens;
+        behind a head read `grace_seconds` before (0: now, when wake-ups are known lost, as
+        after a Redis outage)."""
         recipients = self._hub.recipients()
         heads: dict[str, int] = {}
         for i in range(0, len(recipients), CHUNK):
@@ -61,6 +69,8 @@ class StreamSweeper:
             revoked = await self._db.read(partial(self._revoked_among, token_ids=chunk))
             for token_id in revoked:
                 self._hub.deliver(revoke_message(token_id))
+        if grace_seconds:
+            await self.wait(grace_seconds)
         return self._hub.sweep(heads)
 
     def close_expired(self) -> int:
@@ -78,7 +88,7 @@ class StreamSweeper:
             await asyncio.sleep(every_seconds)
             self.close_expired()
             try:
-                if poked := await self.sweep_once():
+                if poked := await self.sweep_once(GRACE_SECONDS):
                     log.warning("%d streams had missed a wake-up; they caught up", poked)
             except Exception:
                 log.exception("the stream sweep failed; it runs again later")
