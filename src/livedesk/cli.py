@@ -104,6 +104,8 @@ def serve(
     settings = settings.model_copy(update={"demo": demo or settings.demo})
     if workers > 1:
         _check_workers(settings)
+    if not settings.migrate_on_start:
+        _check_schema(settings)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     typer.echo(f"LiveDesk {__version__} on {base}")
     typer.echo(f"  database      {_redacted(settings.resolved_database_url())}")
@@ -162,6 +164,24 @@ def _check_workers(settings: Settings) -> None:
         _refuse(
             "--workers needs Redis: the processes wake each other's event streams through it. "
             "Set LIVEDESK_REDIS_URL=redis://…, or run one process."
+        )
+
+
+def _check_schema(settings: Settings) -> None:
+    """With migrations on start turned off (LIVEDESK_MIGRATE_ON_START=false: an operator runs
+    `livedesk db upgrade` once per release), a server started before that would fail request
+    after request: a clear refusal instead."""
+    from livedesk.kit.migrate import schema_behind
+
+    url = settings.resolved_database_url()
+    try:
+        behind = schema_behind(url)
+    except Exception as exc:
+        _refuse(f"cannot read the database's schema version at {_redacted(url)}: {exc}")
+    if behind is not None:
+        _refuse(
+            f"{behind}. Run `livedesk db upgrade` (once, from one host), then start the "
+            "servers; or set LIVEDESK_MIGRATE_ON_START=true to migrate on start."
         )
 
 

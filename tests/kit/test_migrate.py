@@ -8,15 +8,19 @@ import asyncio
 import secrets
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
 
+from livedesk.cli import app as cli
 from livedesk.kit.db import async_url
-from livedesk.kit.migrate import MIGRATION_LOCK, alembic_config
+from livedesk.kit.migrate import MIGRATION_LOCK, alembic_config, schema_behind
 from livedesk.models import Base
 from tests.conftest import PG_URL
 from tests.per_run import RunDatabase, database_name
@@ -102,3 +106,71 @@ async def test_concurrent_upgrades_of_a_fresh_database_all_succeed(fresh_databas
     head = ScriptDirectory.from_config(alembic_config(fresh_database)).get_current_head()
     assert versions == [head]
     assert {t.name for t in Base.metadata.sorted_tables} <= tables
+
+
+def _set_version(url: str, revision: str) -> None:
+    statement = text("UPDATE alembic_version SET version_num = :v")
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(statement, {"v": revision})
+        engine.dispose()
+        return
+
+    async def update() -> None:
+        engine = create_async_engine(async_url(url), poolclass=NullPool)
+        async with engine.begin() as conn:
+            await conn.execute(statement, {"v": revision})
+        await engine.dispose()
+
+    asyncio.run(update())
+
+
+def _schema_states(url: str) -> list[str | None]:
+    """What `schema_behind` says of a database with no schema, one a migration behind, one at
+    head, and one at a migration this release does not know (a newer release's)."""
+    config = alembic_config(url)
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str)
+    said = [schema_behind(url)]
+    command.upgrade(config, previous)
+    said.append(schema_behind(url))
+    command.upgrade(config, "head")
+    said.append(schema_behind(url))
+    _set_version(url, "f" * 12)
+    said.append(schema_behind(url))
+    return [
+        None if s is None else s.replace(previous, "PREVIOUS").replace(head, "HEAD") for s in said
+    ]
+
+
+EXPECTED_STATES = [
+    "the database has no LiveDesk schema yet",
+    "the database's schema is at migration PREVIOUS, this release needs HEAD",
+    None,
+    None,
+]
+
+
+def test_how_far_behind_a_sqlite_schema_is(tmp_path: Path) -> None:
+    assert _schema_states(f"sqlite:///{tmp_path / 'livedesk.db'}") == EXPECTED_STATES
+
+
+def test_how_far_behind_a_postgresql_schema_is(fresh_database: str) -> None:
+    assert _schema_states(fresh_database) == EXPECTED_STATES
+
+
+def test_serve_without_migrations_on_start_refuses_an_outdated_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With LIVEDESK_MIGRATE_ON_START=false, `livedesk serve` on a database that `livedesk db
+    upgrade` has not brought to this release stops with a sentence, instead of failing request
+    after request."""
+    monkeypatch.delenv("LIVEDESK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LIVEDESK_MIGRATE_ON_START", "false")
+    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "the database has no LiveDesk schema yet. Run `livedesk db upgrade`" in result.output

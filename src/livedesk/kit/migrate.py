@@ -1,11 +1,19 @@
-"""Running Alembic migrations from code (on start and `livedesk db upgrade`)."""
+"""Running Alembic migrations from code (on start and `livedesk db upgrade`), and telling
+whether a database needs them (`livedesk serve` with migrations on start turned off)."""
 
 from __future__ import annotations
 
+import asyncio
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from livedesk.kit.db import async_url, is_sqlite, sync_url
 
 # The pg_advisory_xact_lock key that upgrades take (migrations/env.py says why).
 MIGRATION_LOCK = 7_421_001
@@ -20,3 +28,42 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_database(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def schema_behind(url: str) -> str | None:
+    """Why the database's schema is too old for this release (a sentence), or None when it is
+    at this release's newest migration, or at one this release does not know (a newer release
+    migrated it: its migrations keep older releases working, as in a rolling upgrade)."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    head = script.get_current_head()
+    current = _current_revision(url)
+    if current == head:
+        return None
+    if current is None:
+        return "the database has no LiveDesk schema yet"
+    if current not in {revision.revision for revision in script.walk_revisions()}:
+        return None
+    return f"the database's schema is at migration {current}, this release needs {head}"
+
+
+def _current_revision(url: str) -> str | None:
+    def read(conn: Connection) -> str | None:
+        return MigrationContext.configure(conn).get_current_revision()
+
+    if is_sqlite(url):
+        engine = create_engine(sync_url(url))
+        try:
+            with engine.connect() as conn:
+                return read(conn)
+        finally:
+            engine.dispose()
+
+    async def read_async() -> str | None:
+        engine = create_async_engine(async_url(url))
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(read)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read_async())
