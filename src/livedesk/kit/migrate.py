@@ -33,7 +33,7 @@ def upgrade_database(url: str) -> None:
 def schema_behind(url: str) -> str | None:
     """Why the database's schema is too old for this release (a sentence), or None when it is
     at this release's newest migration, or at one this release does not know (a newer release
-    migrated it: its migrations keep older releases working, as in a rolling upgrade)."""
+    migrated it: processes of the old release may still restart during a rolling upgrade)."""
     script = ScriptDirectory.from_config(alembic_config(url))
     head = script.get_current_head()
     current = _current_revision(url)
