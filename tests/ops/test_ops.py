@@ -192,3 +192,18 @@ def test_text_logs_keep_what_clients_send_on_one_line() -> None:
     line = logs.TextFormatter().format(record)
     assert "\n" not in line and "\r" not in line
     assert "/x\\n2026-01-01 WARNING" in line and "path=/x\\r\\nforged" in line
+
+
+def test_uvicorn_repeats_no_access_line_in_any_process() -> None:
+    """Each request is logged once, by livedesk.access: a `--workers` process sets logging up
+    after uvicorn did, and uvicorn's access logger stays silent there too (uvicorn logs an access
+    line whenever that logger has a handler, its ancestors' included)."""
+    access = logging.getLogger("uvicorn.access")
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, access.handlers[:], access.propagate)
+    try:
+        logs.configure("info", "text")
+        assert not access.hasHandlers()
+    finally:
+        root.handlers[:], _, access.handlers[:], access.propagate = saved
+        root.setLevel(saved[1])

@@ -66,6 +66,12 @@ def configure(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # livedesk.access logs each request (with its route); uvicorn's own line would repeat it. Said
+    # here, not only by uvicorn's `access_log=False`: a `--workers` process configures logging
+    # again after uvicorn did.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
