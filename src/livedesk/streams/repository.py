@@ -28,15 +28,16 @@ _APPEND_EVENT = Sql(
 _HEAD = select(StreamHead.last_seq).where(StreamHead.recipient == bindparam("b_recipient"))
 
 
-# Several recipients' next events in one statement (PostgreSQL).
+# Several recipients' next events in one statement (PostgreSQL). The heads are found by key
+# (`= ANY`), not by joining the given list, which PostgreSQL may plan as a scan of every head.
 _APPEND_EVENTS = Sql(
-    "WITH given AS (SELECT * FROM unnest(CAST(:recipients AS VARCHAR[]),"
-    " CAST(:events AS VARCHAR[]), CAST(:datas AS TEXT[])) AS g(recipient, event, data)),"
-    " heads AS (UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient IN"
-    " (SELECT recipient FROM given) RETURNING recipient, last_seq)"
+    "WITH heads AS (UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient ="
+    " ANY(CAST(:recipients AS VARCHAR[])) RETURNING recipient, last_seq)"
     " INSERT INTO stream_events (recipient, seq, event, data, created_at)"
     " SELECT h.recipient, h.last_seq, g.event, g.data, CAST(:created_at AS BIGINT)"
-    " FROM heads h JOIN given g ON g.recipient = h.recipient RETURNING recipient, seq"
+    " FROM heads h JOIN unnest(CAST(:recipients AS VARCHAR[]), CAST(:events AS VARCHAR[]),"
+    " CAST(:datas AS TEXT[])) AS g(recipient, event, data) ON g.recipient = h.recipient"
+    " RETURNING recipient, seq"
 )
 
 
