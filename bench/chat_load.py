@@ -668,6 +668,10 @@ async def converse(
     headers = {"Authorization": f"Bearer {conv.customer_token}"}
     loop = asyncio.get_running_loop()
     where = f"conversation {conv.index}"
+    # The connection idled through the set-up of the others, maybe past uvicorn's keep-alive
+    # timeout (5 s): the server could close it just as the first POST goes out. A fresh one.
+    await conv.conn.close()
+    await conv.conn.connect()
     n = 0
     while time.perf_counter() < window.end:
         message_id = str(uuid.uuid4())
