@@ -280,6 +280,10 @@ async def _chat_through_crashes(
     started = time.monotonic()
     for moment in moments:
         await asyncio.sleep(max(0.0, moment - (time.monotonic() - started)))
+        # Each kill finds every stream open again (a restart on a slow machine can take longer
+        # than two kill moments apart, and a kill of a server no stream has reached yet tests
+        # nothing of the streams).
+        await _until(lambda: report.resumes >= report.kills * len(followers), timeout=20)
         server.kill()
         report.kills += 1
         await server.start()
@@ -290,6 +294,15 @@ async def _chat_through_crashes(
     done.set()
     await asyncio.gather(*followers)
     await _check(http, api, sides, pairs, report)
+
+
+async def _until(condition: Callable[[], bool], timeout: float) -> None:
+    """Poll `condition` (clients in other tasks make it true; there is no event to await)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.05)
 
 
 def _expected(sides: dict[str, Side], i: int, agent: Agent) -> tuple[list[str], list[str]]:
