@@ -10,10 +10,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from livedesk.kit.db import async_url, is_sqlite, sync_url
+from livedesk.kit.db import Database
 
 # The pg_advisory_xact_lock key that upgrades take (migrations/env.py says why).
 MIGRATION_LOCK = 7_421_001
@@ -47,23 +45,13 @@ def schema_behind(url: str) -> str | None:
 
 
 def _current_revision(url: str) -> str | None:
-    def read(conn: Connection) -> str | None:
-        return MigrationContext.configure(conn).get_current_revision()
-
-    if is_sqlite(url):
-        engine = create_engine(sync_url(url))
+    async def read() -> str | None:
+        db = Database(url)
         try:
-            with engine.connect() as conn:
-                return read(conn)
+            return await db.read(
+                lambda conn: MigrationContext.configure(conn).get_current_revision()
+            )
         finally:
-            engine.dispose()
+            await db.dispose()
 
-    async def read_async() -> str | None:
-        engine = create_async_engine(async_url(url))
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(read)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read_async())
+    return asyncio.run(read())
