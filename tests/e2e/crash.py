@@ -315,19 +315,18 @@ async def _wait_delivered(
     sides: dict[str, Side], pairs: list[tuple[Customer, Agent]], timeout: float
 ) -> None:
     """Until every acknowledged message reached the customer's stream (or the timeout)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready = True
+
+    def delivered() -> bool:
         for i, (_, agent) in enumerate(pairs):
             side = sides[f"customer{i}"]
             mine, theirs = _expected(sides, i, agent)
             if len(_texts(side, "EndUser", side.name)) < len(mine):
-                ready = False
+                return False
             if len(_texts(side, "Agent", agent.agent["username"])) < len(theirs):
-                ready = False
-        if ready:
-            return
-        await asyncio.sleep(0.1)
+                return False
+        return True
+
+    await _until(delivered, timeout)
 
 
 async def _check(
