@@ -85,7 +85,7 @@ def serve(
         ),
     ] = "",
 ) -> None:
-    """Run the server (migrations run first)."""
+    """Run the server (migrations run first, unless LIVEDESK_MIGRATE_ON_START=false)."""
     if log_format not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--log-format")
     if log_level.lower() not in ("debug", "info", "warning", "error", "critical"):
@@ -187,12 +187,14 @@ def _check_schema(settings: Settings) -> None:
 
 def _prepare_workers(settings: Settings, log_level: str, log_format: str) -> None:
     """What the processes must not each do at once, done here before they start: the
-    migrations, the token signing key, the demo org. They read the rest from the environment."""
+    migrations (unless LIVEDESK_MIGRATE_ON_START=false: `serve` checked the schema instead), the
+    token signing key, the demo org. They read the rest from the environment."""
     from livedesk.app import SERVE_LOGS
     from livedesk.auth.tokens import load_or_create_key
     from livedesk.kit.migrate import upgrade_database
 
-    upgrade_database(settings.resolved_database_url())
+    if settings.migrate_on_start:
+        upgrade_database(settings.resolved_database_url())
     if not settings.token_key:
         load_or_create_key(settings.data_dir)
     if settings.demo:
