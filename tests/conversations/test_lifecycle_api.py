@@ -123,6 +123,53 @@ async def test_a_customer_message_spends_no_statement_on_a_timer_that_does_not_r
     assert cancelled == [customer.session_id]
 
 
+async def raced(customer: Customer, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The customer's message as it is when an agent's reply commits beside it: the message read
+    that no timer ran, so it stops none, and the reply's timer runs on."""
+    with monkeypatch.context() as m:
+        m.setattr(inactivity, "on_customer_message", lambda *_: None)
+        await customer.send(text)
+
+
+async def test_a_timer_a_customer_message_raced_with_does_not_make_the_session_inactive(
+    api: Api, app: FastAPI, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer, ada = await chatting(api)
+    await reply(ada, customer)  # the timer starts
+    clock.advance(4 * MINUTE)
+    await raced(customer, "here I am", monkeypatch)
+    clock.advance(1 * MINUTE)
+    await fire(app)
+    assert (await status(customer))["sessionStatus"] == "Active"  # the customer wrote last
+    await reply(ada, customer)  # the first reply after the customer's message: a new timer
+    clock.advance(5 * MINUTE - 1)
+    await fire(app)
+    assert (await status(customer))["sessionStatus"] == "Active"
+    clock.advance(1)
+    await fire(app)
+    assert (await status(customer))["sessionStatus"] == "Inactive"
+
+
+async def test_a_raced_timer_runs_on_until_the_agents_first_reply_after_the_customer(
+    api: Api, app: FastAPI, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer, ada = await chatting(api)
+    await reply(ada, customer)  # t0: the timer starts, due at t0 + 5 min
+    clock.advance(1 * MINUTE)
+    await raced(customer, "one more thing", monkeypatch)
+    clock.advance(1 * MINUTE)
+    await reply(ada, customer, "sure")  # t0 + 2 min: the timer runs already, it is left alone
+    clock.advance(3 * MINUTE)
+    await fire(app)  # t0 + 5 min: two minutes too early for this reply
+    assert (await status(customer))["sessionStatus"] == "Active"
+    clock.advance(2 * MINUTE - 1)
+    await fire(app)
+    assert (await status(customer))["sessionStatus"] == "Active"
+    clock.advance(1)
+    await fire(app)
+    assert (await status(customer))["sessionStatus"] == "Inactive"
+
+
 async def test_inactive_then_the_customer_writes_and_another_agent_takes_it(
     api: Api, app: FastAPI, clock: FakeClock
 ) -> None:

@@ -2,7 +2,9 @@
 
 The inactivity timer starts at the agent's first reply after the customer's last message (a
 customer message cancels it; later agent replies leave it running). When it fires, the Active
-session becomes Inactive and the agent's capacity is freed; the auto-end timer starts. A customer
+session becomes Inactive and the agent's capacity is freed; the auto-end timer starts. What the
+session's messages say decides, not the timer alone: a timer that a customer message raced with
+(and so did not stop) does nothing when it fires (`fired_too_early`). A customer
 message on an Inactive session puts it back in its queue. Auto-end ends it.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from livedesk.conversations import entries, lifecycle
+from livedesk.conversations import entries, lifecycle, repository
 from livedesk.conversations.auto_responses import auto_response
 from livedesk.conversations.entries import SYSTEM, EntryType, NewEntry
 from livedesk.conversations.recorder import Thread, record
@@ -25,6 +27,13 @@ from livedesk.timers import repository as timers
 
 INACTIVITY = "customer_inactivity"
 AUTO_END = "auto_end"
+# An entry's time may run a little ahead of the clock (a conversation's entries have distinct
+# times: several written in one millisecond take the next ones), so a reply this close to the
+# timer's start is the reply that started it.
+_SAME_REPLY_MS = 1_000
+# The senders of the messages that start the timer and stop it.
+AGENT_ROLE = "Agent"
+CUSTOMER_ROLE = "EndUser"
 
 
 def on_agent_message(conn: Connection, session: SessionRow, deployment_id: str, now: int) -> None:
@@ -43,6 +52,25 @@ def on_customer_message(conn: Connection, session: SessionRow, timer_running: bo
     none to stop, spend no statement on it."""
     if timer_running:
         timers.cancel(conn, INACTIVITY, session.id)
+
+
+def fired_too_early(conn: Connection, session: SessionRow, deployment_id: str, now: int) -> bool:
+    """Whether the inactivity timer that fired is not (yet) the customer's silence, as the
+    session's messages tell it: the customer wrote after the agent's last replies (a message
+    committed at the same moment as the reply that started the timer read that none ran, and
+    did not stop it), or the agent's first reply after the customer's last message was less than
+    the deployment's minutes ago (the timer then runs again until then)."""
+    reply_at = repository.first_reply_after_customer(
+        conn, session.conversation_id, session.id, AGENT_ROLE, CUSTOMER_ROLE
+    )
+    if reply_at is None:
+        return True
+    minutes = org_repository.deployment_config(conn, deployment_id).customer_inactivity_minutes
+    due = reply_at + minutes * 60_000
+    if due <= now + _SAME_REPLY_MS:
+        return False
+    timers.schedule(conn, INACTIVITY, session.id, due, now)
+    return True
 
 
 def cancel_timers(conn: Connection, session_id: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import (
     update,
 )
 
-from livedesk.conversations.entries import Entry, NewEntry
+from livedesk.conversations.entries import Entry, EntryType, NewEntry
 from livedesk.kit import sql
 from livedesk.kit.db import DbRow
 from livedesk.kit.sql import Sql
@@ -385,6 +385,30 @@ def list_sessions(
         query = query.where(MessagingSession.agent_id == agent_id)
     query = query.order_by(MessagingSession.started_at.asc()).limit(limit)
     return list(conn.execute(query))
+
+
+def first_reply_after_customer(
+    conn: Connection, conversation_id: str, session_id: str, agent_role: str, customer_role: str
+) -> int | None:
+    """When the session's first message from `agent_role` after the last one from
+    `customer_role` was recorded (its `transcripted_at`), or None if there is none."""
+    e = ConversationEntry
+
+    def messages(role: str) -> list[ColumnElement[bool]]:
+        return [
+            e.conversation_id == conversation_id,
+            e.session_id == session_id,
+            e.entry_type == EntryType.MESSAGE,
+            e.sender_role == role,
+        ]
+
+    last_customer = select(func.max(e.transcripted_at)).where(*messages(customer_role))
+    query = select(func.min(e.transcripted_at)).where(
+        *messages(agent_role),
+        e.transcripted_at > func.coalesce(last_customer.scalar_subquery(), -1),
+    )
+    found: int | None = conn.execute(query).scalar()
+    return found
 
 
 def session_entries(conn: Connection, conversation_id: str, limit: int) -> list[DbRow]:

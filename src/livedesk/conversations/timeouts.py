@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from livedesk.conversations import lifecycle, repository
-from livedesk.conversations.inactivity import make_inactive
+from livedesk.conversations.inactivity import fired_too_early, make_inactive
 from livedesk.conversations.recorder import thread_of
 from livedesk.conversations.sessions import end_session
 
@@ -17,6 +17,8 @@ def on_inactivity_timeout(conn: Connection, session_id: str, now: int) -> None:
     if session is None or not lifecycle.allowed(session.status, "customer_idle"):
         return
     conversation: Any = repository.get_conversation(conn, session.conversation_id)
+    if fired_too_early(conn, session, conversation.deployment_id, now):
+        return
     make_inactive(conn, thread_of(conversation, session), session, "customer_idle", now)
 
 
