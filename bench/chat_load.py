@@ -29,6 +29,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,7 @@ class Options:
     database_url: str | None = None
     redis_url: str | None = None
     scale: tuple[int, ...] = ()
+    rounds: int = 1
 
 
 def parse_args(argv: list[str] | None) -> Options:
@@ -152,6 +154,13 @@ def parse_args(argv: list[str] | None) -> Options:
         "processes behind nginx for each N (needs --database-url and --redis-url), in one run",
     )
     p.add_argument("--redis-url", metavar="URL", help="the Redis of --scale (redis://host:port/db)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="--scale's servers one after the other this many times, each round's figures and "
+        "their range at the end (default 1)",
+    )
     a = p.parse_args(argv)
     if a.conversations < 1 or a.duration <= 0 or a.warmup < 0 or a.streams_per_token < 1:
         p.error("need --conversations >= 1, --duration > 0, --warmup >= 0, streams per token >= 1")
@@ -165,6 +174,8 @@ def parse_args(argv: list[str] | None) -> Options:
             p.error("--scale takes process counts separated by commas, e.g. 1,2,4")
         if not scale or min(scale) < 1 or a.database_url is None or a.redis_url is None:
             p.error("--scale needs counts >= 1, --database-url and --redis-url")
+    if a.rounds < 1 or (a.rounds > 1 and not scale):
+        p.error("--rounds needs a count >= 1, and --scale")
     return Options(
         conversations=a.conversations,
         duration=a.duration,
@@ -178,6 +189,7 @@ def parse_args(argv: list[str] | None) -> Options:
         database_url=a.database_url,
         redis_url=a.redis_url,
         scale=scale,
+        rounds=a.rounds,
     )
 
 
@@ -1006,34 +1018,61 @@ def run_chat(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
 
 def run_scale(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
     """One SQLite process, one PostgreSQL process, then N PostgreSQL + Redis processes behind
-    nginx for each N of --scale: the same load on each, in one run."""
+    nginx for each N of --scale: the same load on each, in one run; --rounds times over, so
+    that each round's ratios compare servers measured minutes apart."""
     assert opts.database_url is not None and opts.redis_url is not None
     c = opts.conversations
-    plans: list[tuple[str, contextlib.AbstractContextManager[Server]]] = [
-        ("sqlite, 1 process", livedesk_server(free_port(), c)),
-        ("postgresql, 1 process", livedesk_server(free_port(), c, opts.database_url)),
-    ]
-    plans += [
-        (
-            f"postgresql + redis, {n} behind nginx",
-            livedesk_cluster(n, c, opts.database_url, opts.redis_url),
+    rounds: list[dict[str, Any]] = []
+    for number in range(1, opts.rounds + 1):
+        plans: list[tuple[str, contextlib.AbstractContextManager[Server]]] = [
+            ("sqlite, 1 process", livedesk_server(free_port(), c)),
+            ("postgresql, 1 process", livedesk_server(free_port(), c, opts.database_url)),
+        ]
+        plans += [
+            (
+                f"postgresql + redis, {n} behind nginx",
+                livedesk_cluster(n, c, opts.database_url, opts.redis_url),
+            )
+            for n in opts.scale
+        ]
+        results = []
+        for label, context in plans:
+            round_label = f"round {number}/{opts.rounds}: " if opts.rounds > 1 else ""
+            log(f"{round_label}{label}: {c} conversations, {opts.warmup:g}+{opts.duration:g} s ...")
+            results.append(run_server(runner, context, partial(chat_load, opts=opts)))
+        print_scale_table(results)
+        figures = scale_figures(results, opts.scale)
+        for line in figures["lines"]:
+            print(line)
+        print_problems(results)
+        rounds.append(
+            {
+                "results": [asdict(r) for r in results],
+                "figures": figures["values"],
+                "ok": all(not r.errors and r.messages > 0 for r in results),
+            }
         )
-        for n in opts.scale
-    ]
-    results = []
-    for label, context in plans:
-        log(f"{label}: {c} conversations, {opts.warmup:g}+{opts.duration:g} s ...")
-        results.append(run_server(runner, context, partial(chat_load, opts=opts)))
-    print_scale_table(results)
-    figures = scale_figures(results, opts.scale)
-    for line in figures["lines"]:
-        print(line)
-    print_problems(results)
+    if len(rounds) == 1:
+        return rounds[0]
+    ranges = figure_ranges([r["figures"] for r in rounds])
+    print(f"\nover {len(rounds)} rounds (lowest, median, highest):")
+    for name, (low, median, high) in ranges.items():
+        print(f"  {name}: {low:.2f}, {median:.2f}, {high:.2f}")
     return {
-        "results": [asdict(r) for r in results],
-        "figures": figures["values"],
-        "ok": all(not r.errors and r.messages > 0 for r in results),
+        "rounds": rounds,
+        "ranges": ranges,
+        "ok": all(r["ok"] for r in rounds),
     }
+
+
+def figure_ranges(figures: list[dict[str, float | None]]) -> dict[str, tuple[float, float, float]]:
+    """Each figure's lowest, median and highest value over the rounds that have it."""
+    ranges = {}
+    for name in figures[0]:
+        values = sorted(v for f in figures if (v := f.get(name)) is not None)
+        if values:
+            ranges[name] = (values[0], statistics.median(values), values[-1])
+    return ranges
 
 
 def scale_figures(results: list[ChatResult], scale: tuple[int, ...]) -> dict[str, Any]:

@@ -75,6 +75,34 @@ async def test_the_scale_benchmark_runs_small(tmp_path: Path) -> None:
     assert "per_cpu_second_2_vs_1" in report["figures"]
 
 
+def test_the_scale_benchmarks_rounds_report_each_figures_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--rounds runs --scale's servers again and again; the note quotes each figure's lowest,
+    median and highest value (a round missing a figure does not count for it)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    import chat_load
+
+    ranges = chat_load.figure_ranges(
+        [
+            {"postgresql_vs_sqlite": 0.9, "per_cpu_second_2_vs_1": 0.7},
+            {"postgresql_vs_sqlite": 0.7, "per_cpu_second_2_vs_1": None},
+            {"postgresql_vs_sqlite": 0.8, "per_cpu_second_2_vs_1": 0.9},
+        ]
+    )
+    assert ranges == {
+        "postgresql_vs_sqlite": (0.7, 0.8, 0.9),
+        "per_cpu_second_2_vs_1": (0.7, 0.8, 0.9),
+    }
+    assert chat_load.parse_args(["--rounds", "3"] + SCALE_ARGS).rounds == 3
+    with pytest.raises(SystemExit):
+        chat_load.parse_args(["--rounds", "3"])  # rounds of --scale only
+
+
+SCALE_ARGS = ["--scale", "1", "--database-url", "postgresql://x@127.0.0.1/x"]
+SCALE_ARGS += ["--redis-url", "redis://127.0.0.1:6379/0"]
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 async def test_the_reports_benchmark_runs_small(tmp_path: Path, database: str) -> None:
     """bench/reports.py with 200 sessions and one run of each report: every call answers, the
