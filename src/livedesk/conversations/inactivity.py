@@ -28,8 +28,8 @@ from livedesk.timers import repository as timers
 INACTIVITY = "customer_inactivity"
 AUTO_END = "auto_end"
 # An entry's time may run a little ahead of the clock (a conversation's entries have distinct
-# times: several written in one millisecond take the next ones), so a reply this close to the
-# timer's start is the reply that started it.
+# times: several written in one millisecond take the next ones), so a timer that fires this close
+# to its reply's minutes is on time (it is not run again for the difference).
 _SAME_REPLY_MS = 1_000
 # The senders of the messages that start the timer and stop it.
 AGENT_ROLE = "Agent"
