@@ -131,6 +131,13 @@ async def raced(customer: Customer, text: str, monkeypatch: pytest.MonkeyPatch) 
         await customer.send(text)
 
 
+async def status_after(app: FastAPI, clock: FakeClock, seconds: int, customer: Customer) -> str:
+    """The session's status once `seconds` more have passed and the timers due have fired."""
+    clock.advance(seconds)
+    await fire(app)
+    return str((await status(customer))["sessionStatus"])
+
+
 async def test_a_timer_a_customer_message_raced_with_does_not_make_the_session_inactive(
     api: Api, app: FastAPI, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -138,16 +145,12 @@ async def test_a_timer_a_customer_message_raced_with_does_not_make_the_session_i
     await reply(ada, customer)  # the timer starts
     clock.advance(4 * MINUTE)
     await raced(customer, "here I am", monkeypatch)
-    clock.advance(1 * MINUTE)
-    await fire(app)
-    assert (await status(customer))["sessionStatus"] == "Active"  # the customer wrote last
+    assert (
+        await status_after(app, clock, 1 * MINUTE, customer) == "Active"
+    )  # the customer wrote last
     await reply(ada, customer)  # the first reply after the customer's message: a new timer
-    clock.advance(5 * MINUTE - 1)
-    await fire(app)
-    assert (await status(customer))["sessionStatus"] == "Active"
-    clock.advance(1)
-    await fire(app)
-    assert (await status(customer))["sessionStatus"] == "Inactive"
+    assert await status_after(app, clock, 5 * MINUTE - 1, customer) == "Active"
+    assert await status_after(app, clock, 1, customer) == "Inactive"
 
 
 async def test_a_raced_timer_runs_on_until_the_agents_first_reply_after_the_customer(
@@ -159,15 +162,10 @@ async def test_a_raced_timer_runs_on_until_the_agents_first_reply_after_the_cust
     await raced(customer, "one more thing", monkeypatch)
     clock.advance(1 * MINUTE)
     await reply(ada, customer, "sure")  # t0 + 2 min: the timer runs already, it is left alone
-    clock.advance(3 * MINUTE)
-    await fire(app)  # t0 + 5 min: two minutes too early for this reply
-    assert (await status(customer))["sessionStatus"] == "Active"
-    clock.advance(2 * MINUTE - 1)
-    await fire(app)
-    assert (await status(customer))["sessionStatus"] == "Active"
-    clock.advance(1)
-    await fire(app)
-    assert (await status(customer))["sessionStatus"] == "Inactive"
+    # At t0 + 5 min the timer fires two minutes too early for this reply, and runs on.
+    assert await status_after(app, clock, 3 * MINUTE, customer) == "Active"
+    assert await status_after(app, clock, 2 * MINUTE - 1, customer) == "Active"
+    assert await status_after(app, clock, 1, customer) == "Inactive"
 
 
 async def test_inactive_then_the_customer_writes_and_another_agent_takes_it(
