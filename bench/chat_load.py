@@ -1024,6 +1024,7 @@ def run_scale(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
     c = opts.conversations
     rounds: list[dict[str, Any]] = []
     for number in range(1, opts.rounds + 1):
+        round_label = f"round {number}/{opts.rounds}: " if opts.rounds > 1 else ""
         plans: list[tuple[str, contextlib.AbstractContextManager[Server]]] = [
             ("sqlite, 1 process", livedesk_server(free_port(), c)),
             ("postgresql, 1 process", livedesk_server(free_port(), c, opts.database_url)),
@@ -1037,7 +1038,6 @@ def run_scale(runner: asyncio.Runner, opts: Options) -> dict[str, Any]:
         ]
         results = []
         for label, context in plans:
-            round_label = f"round {number}/{opts.rounds}: " if opts.rounds > 1 else ""
             log(f"{round_label}{label}: {c} conversations, {opts.warmup:g}+{opts.duration:g} s ...")
             results.append(run_server(runner, context, partial(chat_load, opts=opts)))
         print_scale_table(results)

@@ -94,13 +94,11 @@ def test_the_scale_benchmarks_rounds_report_each_figures_range(
         "postgresql_vs_sqlite": (0.7, 0.8, 0.9),
         "per_cpu_second_2_vs_1": (0.7, 0.8, 0.9),
     }
-    assert chat_load.parse_args(["--rounds", "3"] + SCALE_ARGS).rounds == 3
+    scale = ["--scale", "1", "--database-url", "postgresql://x@127.0.0.1/x"]
+    scale += ["--redis-url", "redis://127.0.0.1:6379/0"]
+    assert chat_load.parse_args(["--rounds", "3", *scale]).rounds == 3
     with pytest.raises(SystemExit):
         chat_load.parse_args(["--rounds", "3"])  # rounds of --scale only
-
-
-SCALE_ARGS = ["--scale", "1", "--database-url", "postgresql://x@127.0.0.1/x"]
-SCALE_ARGS += ["--redis-url", "redis://127.0.0.1:6379/0"]
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
