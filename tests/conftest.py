@@ -85,10 +85,31 @@ def _pg_execute(url: str, *statements: str) -> None:
     asyncio.run(run())
 
 
-def _truncate_pg(url: str) -> None:
+def _pg_fetch(url: str, query: str) -> list[str]:
+    """The first column of `query`'s rows."""
+
+    async def run() -> list[str]:
+        engine = create_async_engine(async_url(url))
+        async with engine.connect() as conn:
+            found = list((await conn.execute(text(query))).scalars())
+        await engine.dispose()
+        return found
+
+    return asyncio.run(run())
+
+
+_DELETES = [f"DELETE FROM {t.name}" for t in reversed(Base.metadata.sorted_tables)]
+_SEQUENCES: dict[str, list[str]] = {}  # per database URL: its sequences, read once
+
+
+def empty_pg(url: str) -> None:
+    """Empty this run's database (and only it) for the next test: every table, children first,
+    and its sequences started over, as `TRUNCATE … RESTART IDENTITY` would, at a third of its
+    cost on tables of a few rows (a TRUNCATE makes each table's files anew)."""
     assert (make_url(url).database or "").startswith(DATABASE_PREFIX), "not this run's database"
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    _pg_execute(url, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    if url not in _SEQUENCES:
+        _SEQUENCES[url] = _pg_fetch(url, "SELECT sequence_name FROM information_schema.sequences")
+    _pg_execute(url, *_DELETES, *(f"ALTER SEQUENCE {name} RESTART" for name in _SEQUENCES[url]))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -100,7 +121,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if PG_URL is None:
         pytest.skip("PostgreSQL: set LIVEDESK_TEST_DATABASE_URL to run on PostgreSQL too")
     url: str = request.getfixturevalue("pg_migrated")
-    _truncate_pg(url)
+    empty_pg(url)
     return url
 
 

@@ -37,7 +37,7 @@ from livedesk.cli import app as cli
 from livedesk.kit.db import async_url
 from livedesk.models import AgentWork, MessagingSession, Timer
 from livedesk.setup.schemas import OrgFile
-from tests.conftest import PG_URL, REDIS_URL, _truncate_pg
+from tests.conftest import PG_URL, REDIS_URL, empty_pg
 from tests.e2e.nginx import UPSTREAM_HEADER, Nginx, nginx_binary
 from tests.e2e.server import ServerProcess
 from tests.flows.test_cowork_api import answer_form, start_flow
@@ -114,7 +114,7 @@ def stack(
     if nginx_binary() is None:
         pytest.skip("nginx is not installed (scripts/test installs Debian's nginx)")
     database_url: str = request.getfixturevalue("pg_migrated")  # the run's own database
-    _truncate_pg(database_url)
+    empty_pg(database_url)
     folder = tmp_path_factory.mktemp("nginx-stack")
     data = folder / "data"  # one host: the processes share the data folder (uploaded files)
     servers = [
