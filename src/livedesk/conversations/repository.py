@@ -31,6 +31,7 @@ from livedesk.models import (
     SessionHistory,
 )
 from livedesk.models.rows import ConversationRow, EntryRow, SessionRow
+from livedesk.streams import repository as streams_repository
 
 # The statements of the message path run on the driver (see kit.sql).
 # Column lists come from the models, so a new column is read here too.
@@ -105,6 +106,27 @@ _RECORD_ENTRY = Sql(
     " CAST(:sender_subject AS VARCHAR), CAST(:sender_display_name AS VARCHAR),"
     " CAST(:payload AS JSON), CAST(:client_timestamp AS BIGINT), last_entry_at,"
     " CAST(:automated_by AS VARCHAR) FROM times RETURNING transcripted_at",
+    json=["payload"],
+)
+# On PostgreSQL an entry whose timestamp the unit of work chose (`at`: after the conversation's
+# last one as it read it, and not before now, as _RECORD_ENTRY would), its row and its events in
+# one statement: a round trip fewer. Nothing is written unless `at` is still after the
+# conversation's last timestamp (another unit of work may have taken one since: then no row comes
+# back, and the entry is recorded as above); the first row says it was stored (recipient NULL),
+# the others are the events' (recipient, seq) as streams' `appending` returns them.
+_RECORD_ENTRY_AND_EVENTS = Sql(
+    "WITH times AS (UPDATE conversations SET last_entry_at = :at WHERE id = :conversation_id"
+    " AND last_entry_at < :at RETURNING last_entry_at),"
+    " entry AS (INSERT INTO conversation_entries (identifier, conversation_id, session_id,"
+    " entry_type, sender_role, sender_subject, sender_display_name, payload, client_timestamp,"
+    " transcripted_at, automated_by) SELECT CAST(:identifier AS VARCHAR),"
+    " CAST(:conversation_id AS VARCHAR), CAST(:session_id AS VARCHAR),"
+    " CAST(:entry_type AS VARCHAR), CAST(:sender_role AS VARCHAR),"
+    " CAST(:sender_subject AS VARCHAR), CAST(:sender_display_name AS VARCHAR),"
+    " CAST(:payload AS JSON), CAST(:client_timestamp AS BIGINT), last_entry_at,"
+    " CAST(:automated_by AS VARCHAR) FROM times RETURNING transcripted_at),"
+    f" {streams_repository.appending('EXISTS (SELECT 1 FROM entry)')}"
+    " SELECT CAST(NULL AS VARCHAR), 0 FROM entry UNION ALL SELECT recipient, seq FROM appended",
     json=["payload"],
 )
 _INSERT_ENTRY = Sql(
@@ -273,12 +295,33 @@ def insert_entries(
     if len(new) == 1 and not sql.on_sqlite(conn):
         return [_insert_one(conn, conversation_id, session_id, new[0], now)]
     first = allocate_times(conn, conversation_id, now, len(new))
-    stored = [_entry(conversation_id, session_id, n, first + i) for i, n in enumerate(new)]
+    stored = [entry_at(conversation_id, session_id, n, first + i) for i, n in enumerate(new)]
     sql.run(conn, _INSERT_ENTRY, [_entry_values(e, n) for e, n in zip(stored, new, strict=True)])
     return stored
 
 
-def _entry(conversation_id: str, session_id: str | None, n: NewEntry, at: int) -> Entry:
+def insert_entry_and_events(
+    conn: Connection, entry: Entry, n: NewEntry, events: list[tuple[str, str, str]], now: int
+) -> list[int] | None:
+    """On PostgreSQL, store `entry` (made by `entry_at` for `n`, at a timestamp after the
+    conversation's last one as the unit of work read it) and its (recipient, event, data) events
+    in one statement, if that timestamp is still free; the events' sequence numbers. None when
+    nothing was stored: on SQLite (where a statement costs no round trip), for two events to one
+    recipient, or when the conversation's last timestamp moved since it was read. Then
+    `insert_entries` and streams' `append_events` record them as usual."""
+    if sql.on_sqlite(conn) or not streams_repository.distinct_recipients(events):
+        return None
+    values = _entry_values(entry, n)
+    params = {**values, **streams_repository.appending_params(events, now)}
+    found = sql.tuples(conn, _RECORD_ENTRY_AND_EVENTS, {**params, "at": entry.transcripted_at})
+    if not found:
+        return None
+    appended = [row for row in found if row[0] is not None]
+    return streams_repository.seqs_of(conn, events, appended, now)
+
+
+def entry_at(conversation_id: str, session_id: str | None, n: NewEntry, at: int) -> Entry:
+    """The entry `n` is once stored at `at`."""
     return Entry(
         identifier=n.identifier,
         conversation_id=conversation_id,
@@ -311,7 +354,7 @@ def _insert_one(
     conn: Connection, conversation_id: str, session_id: str | None, n: NewEntry, now: int
 ) -> Entry:
     """`insert_entries` of one entry on PostgreSQL: its timestamp and its row in one statement."""
-    entry = _entry(conversation_id, session_id, n, 0)  # the database gives the timestamp
+    entry = entry_at(conversation_id, session_id, n, 0)  # the database gives the timestamp
     values = _entry_values(entry, n)
     del values["transcripted_at"]
     at = sql.scalar(conn, _RECORD_ENTRY, {**values, "latest": now})

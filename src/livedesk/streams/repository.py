@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, bindparam, insert, select
 
 from livedesk.kit import sql
@@ -28,17 +30,35 @@ _APPEND_EVENT = Sql(
 _HEAD = select(StreamHead.last_seq).where(StreamHead.recipient == bindparam("b_recipient"))
 
 
-# Several recipients' next events in one statement (PostgreSQL). The heads are found by key
-# (`= ANY`), not by joining the given list, which PostgreSQL may plan as a scan of every head.
-_APPEND_EVENTS = Sql(
-    "WITH heads AS (UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient ="
-    " ANY(CAST(:recipients AS VARCHAR[])) RETURNING recipient, last_seq)"
-    " INSERT INTO stream_events (recipient, seq, event, data, created_at)"
-    " SELECT h.recipient, h.last_seq, g.event, g.data, CAST(:created_at AS BIGINT)"
-    " FROM heads h JOIN unnest(CAST(:recipients AS VARCHAR[]), CAST(:events AS VARCHAR[]),"
-    " CAST(:datas AS TEXT[])) AS g(recipient, event, data) ON g.recipient = h.recipient"
-    " RETURNING recipient, seq"
-)
+def appending(when: str) -> str:
+    """Several recipients' next events as two CTEs of a statement (PostgreSQL): `heads` and
+    `appended` (recipient, seq), run only `when` (a condition the statement's earlier CTEs
+    decide), with the parameters :recipients, :events, :datas and :created_at. The heads are
+    found by key (`= ANY`), not by joining the given list, which PostgreSQL may plan as a scan of
+    every head; recipients without a head yet get no event here (`seqs_of` appends theirs)."""
+    return (
+        "heads AS (UPDATE stream_heads SET last_seq = last_seq + 1 WHERE recipient ="
+        f" ANY(CAST(:recipients AS VARCHAR[])) AND {when} RETURNING recipient, last_seq),"
+        " appended AS (INSERT INTO stream_events (recipient, seq, event, data, created_at)"
+        " SELECT h.recipient, h.last_seq, g.event, g.data, CAST(:created_at AS BIGINT)"
+        " FROM heads h JOIN unnest(CAST(:recipients AS VARCHAR[]), CAST(:events AS VARCHAR[]),"
+        " CAST(:datas AS TEXT[])) AS g(recipient, event, data) ON g.recipient = h.recipient"
+        " RETURNING recipient, seq)"
+    )
+
+
+def appending_params(events: list[tuple[str, str, str]], now: int) -> dict[str, Any]:
+    """The parameters of `appending` for (recipient, event, data) events."""
+    return {
+        "recipients": [recipient for recipient, _, _ in events],
+        "events": [event for _, event, _ in events],
+        "datas": [data for _, _, data in events],
+        "created_at": now,
+    }
+
+
+# Several recipients' next events in one statement (PostgreSQL).
+_APPEND_EVENTS = Sql(f"WITH {appending('true')} SELECT recipient, seq FROM appended")
 
 
 def create_head(conn: Connection, recipient: str) -> None:
@@ -66,28 +86,28 @@ def append_event(conn: Connection, recipient: str, event: str, data: str, now: i
 def append_events(conn: Connection, events: list[tuple[str, str, str]], now: int) -> list[int]:
     """`append_event` for each (recipient, event, data), in order; their sequence numbers. On
     PostgreSQL events for distinct recipients that all have a head take one statement."""
-    recipients = [recipient for recipient, _, _ in events]
-    if len(events) > 1 and not sql.on_sqlite(conn) and len(set(recipients)) == len(events):
-        found = sql.tuples(
-            conn,
-            _APPEND_EVENTS,
-            {
-                "recipients": recipients,
-                "events": [event for _, event, _ in events],
-                "datas": [data for _, _, data in events],
-                "created_at": now,
-            },
-        )
-        if len(found) == len(events):
-            seqs = dict(found)
-            return [int(seqs[recipient]) for recipient in recipients]
-        if found:  # some had no head yet: those that had are stored, the others now
-            seqs = dict(found)
-            return [
-                int(seqs[r]) if r in seqs else append_event(conn, r, event, data, now)
-                for r, event, data in events
-            ]
+    if len(events) > 1 and not sql.on_sqlite(conn) and distinct_recipients(events):
+        found = sql.tuples(conn, _APPEND_EVENTS, appending_params(events, now))
+        if found:
+            return seqs_of(conn, events, found, now)
     return [append_event(conn, recipient, event, data, now) for recipient, event, data in events]
+
+
+def distinct_recipients(events: list[tuple[str, str, str]]) -> bool:
+    """Whether no two of the events go to one recipient (as `appending` needs)."""
+    return len({recipient for recipient, _, _ in events}) == len(events)
+
+
+def seqs_of(
+    conn: Connection, events: list[tuple[str, str, str]], appended: list[Any], now: int
+) -> list[int]:
+    """The sequence numbers of `events`, in order, when those of `appended` ((recipient, seq)
+    rows of `appending`) are stored: the others (recipients without a head yet) are appended now."""
+    seqs = {recipient: int(seq) for recipient, seq in appended}
+    return [
+        seqs[recipient] if recipient in seqs else append_event(conn, recipient, event, data, now)
+        for recipient, event, data in events
+    ]
 
 
 def head(conn: Connection, recipient: str) -> int:

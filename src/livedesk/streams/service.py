@@ -45,7 +45,20 @@ def append(conn: Connection, recipient: str, event: str, data: bytes, now: int) 
 def append_all(conn: Connection, events: list[tuple[str, str, bytes]], now: int) -> list[Outgoing]:
     """`append` for each (recipient, event, data), in order (on PostgreSQL several recipients'
     events in one round trip)."""
-    seqs = repository.append_events(conn, [(r, e, d.decode()) for r, e, d in events], now)
+    seqs = repository.append_events(conn, stored_form(events), now)
+    return appended(conn, events, seqs)
+
+
+def stored_form(events: list[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:
+    """(recipient, event, data) as the stream repository stores them (data as text)."""
+    return [(recipient, event, data.decode()) for recipient, event, data in events]
+
+
+def appended(
+    conn: Connection, events: list[tuple[str, str, bytes]], seqs: list[int]
+) -> list[Outgoing]:
+    """Events stored in this unit of work with these sequence numbers (by `append_all`, or by a
+    statement that stores them with what they tell): told to open streams after commit."""
     outs = [
         Outgoing(recipient, seq, sse.frame(seq, event, data))
         for (recipient, event, data), seq in zip(events, seqs, strict=True)
