@@ -10,6 +10,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -194,3 +195,26 @@ async def test_a_unit_that_swallows_a_database_error_is_not_acknowledged(
     assert results[0] == "a"
     assert isinstance(results[1], Exception)  # never "ok" for what was not stored
     assert sorted(await _stored(database)) == ["a", "taken"]
+
+
+async def test_a_read_runs_its_statements_alone_without_begin_or_rollback(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads run in autocommit: each statement is one round trip, with no `BEGIN` before and
+    no `ROLLBACK` when the connection goes back to the pool; hot statements too."""
+    await database.transaction(_insert("seen"))
+    simple: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def counted(self: asyncpg.Connection, query: str, *args: object, **kw: object) -> str:
+        simple.append(query)
+        return await execute(self, query, *args, **kw)
+
+    monkeypatch.setattr(asyncpg.Connection, "execute", counted)
+    for _ in range(3):
+        assert await _stored(database) == ["seen"]
+        assert await database.read(lambda c: sql.scalar(c, _COUNT, {"body": "seen"})) == 1
+    assert simple == []
+    await database.transaction(_insert("after"))  # writes still begin and commit
+    assert [q.split()[0].rstrip(";") for q in simple] == ["BEGIN", "COMMIT"]
+    assert await _stored(database) == ["seen", "after"]

@@ -157,6 +157,7 @@ class Database:
         self.effects = effects or Effects()
         self.is_sqlite = is_sqlite(url)
         self._async_engine: AsyncEngine | None = None
+        self._read_engine: AsyncEngine | None = None
         self._writer: GroupCommit | None = None
         self._pg_writer: PgWriter | None = None
         self._patient_writer: Engine | None = None
@@ -183,6 +184,10 @@ class Database:
                 max_overflow=POOL_OVERFLOW,
             )
             self._pg_writer = PgWriter(self._async_engine, WRITE_LANES)
+            # Reads run in autocommit: under READ COMMITTED each statement takes its own
+            # snapshot in a transaction too, and a transaction would cost a read two more round
+            # trips (`BEGIN`, and the `ROLLBACK` of the connection's return to the pool).
+            self._read_engine = self._async_engine.execution_options(isolation_level="AUTOCOMMIT")
 
             @event.listens_for(self._async_engine.sync_engine, "checkout")
             def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -285,8 +290,8 @@ class Database:
 
     async def read(self, work: UnitOfWork[T]) -> T:
         """Run `work` in a read-only transaction (it may run beside a writer)."""
-        if self._async_engine is not None:
-            async with self._async_engine.connect() as conn:
+        if self._read_engine is not None:
+            async with self._read_engine.connect() as conn:
                 return await conn.run_sync(work)
         assert self._reader is not None
         return await _in_thread(self._read_pool, self._reader, work)
