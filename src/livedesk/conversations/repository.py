@@ -112,8 +112,8 @@ _RECORD_ENTRY = Sql(
 # last one as it read it, and not before now, as _RECORD_ENTRY would), its row and its events in
 # one statement: a round trip fewer. Nothing is written unless `at` is still after the
 # conversation's last timestamp (another unit of work may have taken one since: then no row comes
-# back, and the entry is recorded as above); the first row says it was stored (recipient NULL),
-# the others are the events' (recipient, seq) as streams' `appending` returns them.
+# back, and the entry is recorded as above); a row with recipient NULL says it was stored, the
+# others are the events' (recipient, seq) as streams' `appending` returns them.
 _RECORD_ENTRY_AND_EVENTS = Sql(
     "WITH times AS (UPDATE conversations SET last_entry_at = :at WHERE id = :conversation_id"
     " AND last_entry_at < :at RETURNING last_entry_at),"

@@ -289,7 +289,9 @@ class Database:
         self._catch_up = True
 
     async def read(self, work: UnitOfWork[T]) -> T:
-        """Run `work` in a read-only transaction (it may run beside a writer)."""
+        """Run `work` for reading, beside the writer: on SQLite in a read transaction (one
+        snapshot), on PostgreSQL in autocommit (each statement its own snapshot, as in a READ
+        COMMITTED transaction)."""
         if self._read_engine is not None:
             async with self._read_engine.connect() as conn:
                 return await conn.run_sync(work)

@@ -58,7 +58,8 @@ def appended(
     conn: Connection, events: list[tuple[str, str, bytes]], seqs: list[int]
 ) -> list[Outgoing]:
     """Events stored in this unit of work with these sequence numbers (by `append_all`, or by a
-    statement that stores them with what they tell): told to open streams after commit."""
+    statement of the caller's that stored them with its entry): told to open streams after
+    commit."""
     outs = [
         Outgoing(recipient, seq, sse.frame(seq, event, data))
         for (recipient, event, data), seq in zip(events, seqs, strict=True)
