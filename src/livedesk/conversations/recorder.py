@@ -14,6 +14,7 @@ from livedesk.conversations.entries import (
     audiences,
     customer_event,
 )
+from livedesk.kit import sql
 from livedesk.models import SessionStatus
 from livedesk.models.rows import ConversationRow, SessionRow
 from livedesk.streams.service import (
@@ -62,7 +63,7 @@ def record(conn: Connection, thread: Thread, new: list[NewEntry], now: int) -> l
     """Store entries and append each to the streams of whoever should see it. On PostgreSQL one
     entry and its events take one statement when the thread knows the conversation's last
     timestamp (the repository's `insert_entry_and_events`), two otherwise."""
-    if len(new) == 1 and thread.last_entry_at is not None:
+    if len(new) == 1 and thread.last_entry_at is not None and not sql.on_sqlite(conn):
         at = max(thread.last_entry_at + 1, now)
         entry = repository.entry_at(thread.conversation_id, thread.session_id, new[0], at)
         events = _events(thread, [entry])

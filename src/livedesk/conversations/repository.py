@@ -303,13 +303,13 @@ def insert_entries(
 def insert_entry_and_events(
     conn: Connection, entry: Entry, n: NewEntry, events: list[tuple[str, str, str]], now: int
 ) -> list[int] | None:
-    """On PostgreSQL, store `entry` (made by `entry_at` for `n`, at a timestamp after the
-    conversation's last one as the unit of work read it) and its (recipient, event, data) events
-    in one statement, if that timestamp is still free; the events' sequence numbers. None when
-    nothing was stored: on SQLite (where a statement costs no round trip), for two events to one
-    recipient, or when the conversation's last timestamp moved since it was read. Then
-    `insert_entries` and streams' `append_events` record them as usual."""
-    if sql.on_sqlite(conn) or not streams_repository.distinct_recipients(events):
+    """PostgreSQL only (on SQLite a statement costs no round trip): store `entry` (made by
+    `entry_at` for `n`, at a timestamp after the conversation's last one as the unit of work read
+    it) and its (recipient, event, data) events in one statement, if that timestamp is still free;
+    the events' sequence numbers. None when nothing was stored: for two events to one recipient,
+    or when the conversation's last timestamp moved since it was read. Then `insert_entries` and
+    streams' `append_events` record them as usual."""
+    if not streams_repository.distinct_recipients(events):
         return None
     values = _entry_values(entry, n)
     params = {**values, **streams_repository.appending_params(events, now)}
